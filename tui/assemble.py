@@ -1,0 +1,107 @@
+"""From raw posts to clean posts: the passes that need a post's neighbours.
+
+Per file: read dates from the text, infer missing years, give undated posts their bounds.
+Across files: merge into reading order and list a post forwarded twice once, keeping every
+copy's place.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from tui.clean import hashtags, merge_tags, post_id, text_key
+from tui.dates import date_bounds, date_from_opening, infer_years
+from tui.ingest import IngestError, Warn, find_dumps, iter_raw_posts
+from tui.model import Post, PostDate, RawPost
+
+SortKey = tuple[int, int, int, str]
+
+
+def _date_key(date: PostDate | None, stamp: str | None) -> SortKey | None:
+    if date is None or date.year is None:
+        return None
+    return (*date.sort_key(), stamp or "")
+
+
+def file_posts(raws: Sequence[RawPost]) -> list[tuple[SortKey, Post]]:
+    """The posts of one file, in file order, each with the key that places it among others."""
+    text_dates: list[PostDate | None] = [
+        raw.date if raw.date is not None or raw.datetime else date_from_opening(raw.lines)
+        for raw in raws
+    ]
+    dates = infer_years(text_dates)
+    bounds = date_bounds(dates)
+    out: list[tuple[SortKey, Post]] = []
+    carried: SortKey = (0, 0, 0, "")
+    for raw, date, bound in zip(raws, dates, bounds, strict=True):
+        if date is not None and date.year is None:
+            date = None  # a day and month with no year anywhere near: honestly undated
+        text = "\n".join(raw.lines)
+        tags = merge_tags(raw.hashtags) if raw.hashtags is not None else hashtags(text)
+        key = text_key(text)
+        if key:
+            pid = post_id(key)
+        else:  # nothing to compare: identify the empty post by its place instead
+            origin = raw.origin
+            pid = post_id(f"\x00{Path(origin.path).name}:{origin.line}:{raw.message_id}")
+        post = Post(
+            id=pid,
+            source=raw.source,
+            title=next((line.strip() for line in raw.lines if line.strip()), ""),
+            text=text,
+            date=date,
+            date_bounds=bound,
+            hashtags=tags,
+            has_media=raw.has_media,
+            links=raw.links,
+            origins=(raw.origin,),
+            channel=raw.channel,
+            datetime=raw.datetime,
+        )
+        own = _date_key(date, raw.datetime)
+        if own is not None:
+            carried = own
+        elif bound is not None and bound[0] is not None:
+            carried = (*PostDate.from_iso(bound[0]).sort_key(), carried[3])
+        out.append((own or carried, post))
+    return out
+
+
+def merge(files: Iterable[list[tuple[SortKey, Post]]]) -> list[Post]:
+    """Posts of all files in reading order, duplicates collapsed into their first copy.
+
+    Each file keeps its own order (it is chronological); files interleave by date. A post
+    whose text equals an earlier one's is listed once, with every copy's place in `origins`.
+    """
+    ordered: Iterator[tuple[SortKey, Post]] = heapq.merge(*files, key=lambda item: item[0])
+    first: dict[str, int] = {}
+    posts: list[Post] = []
+    for _key, post in ordered:
+        at = first.get(post.id)
+        if at is None:
+            first[post.id] = len(posts)
+            posts.append(post)
+            continue
+        kept = posts[at]
+        posts[at] = replace(
+            kept,
+            origins=kept.origins + post.origins,
+            has_media=kept.has_media or post.has_media,
+            links=kept.links + tuple(link for link in post.links if link not in kept.links),
+        )
+    return posts
+
+
+def load_posts(paths: Sequence[Path], warn: Warn) -> list[Post]:
+    """Every post in the named files and folders. Raises IngestError on a fatal input."""
+    per_file: list[list[tuple[SortKey, Post]]] = []
+    for path in paths:
+        for dump in find_dumps(path, warn):
+            raws = list(iter_raw_posts(dump, warn))
+            if not raws:
+                raise IngestError(dump.path, "holds no posts")
+            per_file.append(file_posts(raws))
+    return merge(per_file)

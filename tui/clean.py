@@ -1,0 +1,134 @@
+"""Pure text rules: line normalisation, body deduplication, hashtags and ids.
+
+Dates live in `tui.dates`. Nothing here knows about files or formats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+# Characters that never make two lines different to a reader: zero-width space, BOM, word joiner.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff\u2060"), None)
+_SPACES = re.compile(r"\s+")
+
+
+def norm_line(line: str) -> str:
+    """The comparison key of a line: NFC, invisible characters dropped, whitespace folded.
+
+    NBSP, thin spaces, tabs, CR and runs of spaces all become one space; ends are trimmed.
+    """
+    folded = unicodedata.normalize("NFC", line).translate(_INVISIBLE)
+    return _SPACES.sub(" ", folded).strip()
+
+
+def clean_line(line: str) -> str:
+    """A line as it is kept: line-ending characters and trailing blanks removed, nothing else."""
+    return line.rstrip("\r\n").rstrip()
+
+
+def split_doubled_body(lines: Sequence[str]) -> int:
+    """Where the repeated copy of a post's body starts, or len(lines) when none is repeated.
+
+    Web-preview copies hold the body twice; the first copy may open with a title that the second
+    lacks. The second copy is the longest tail of non-blank lines that repeats, line for line
+    (compared by `norm_line`), the lines just before it. Only a tail is ever dropped, and only
+    when it equals what stays, so no words are lost; lines that merely repeat inside one copy
+    (a Q&A asking the same thing twice) are kept.
+    """
+    content = [i for i, line in enumerate(lines) if norm_line(line)]
+    keys = [norm_line(lines[i]) for i in content]
+    n = len(keys)
+    for m in range(n // 2, 0, -1):
+        if keys[n - m :] == keys[n - 2 * m : n - m]:
+            return content[n - m]
+    return len(lines)
+
+
+def dedupe_body(lines: Sequence[str]) -> list[str]:
+    """The post's lines with the repeated copy of the body dropped and outer blank lines trimmed."""
+    kept = list(lines[: split_doubled_body(lines)])
+    while kept and not kept[-1].strip():
+        kept.pop()
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return kept
+
+
+def _is_tag_char(ch: str) -> bool:
+    if ch == "_":
+        return True
+    return unicodedata.category(ch)[0] in "LNM"
+
+
+def _is_word_char(ch: str) -> bool:
+    return _is_tag_char(ch) or ch in "#@"
+
+
+def iter_hashtags(text: str) -> Iterable[tuple[int, int]]:
+    """(start, end) of each hashtag in `text`, `#` included, by Telegram's rule.
+
+    A tag is `#` followed by letters of any script, digits, marks and `_`; it must not stand
+    right after a word character (`a#b` is no tag), and a tag of digits alone is a number
+    (`#1`), not a tag.
+    """
+    i = text.find("#")
+    while i != -1:
+        j = i + 1
+        while j < len(text) and _is_tag_char(text[j]):
+            j += 1
+        body = text[i + 1 : j]
+        if body and not body.isdigit() and (i == 0 or not _is_word_char(text[i - 1])):
+            yield i, j
+            i = text.find("#", j)
+        else:
+            i = text.find("#", i + 1)
+
+
+def hashtags(text: str) -> tuple[str, ...]:
+    """The post's tags without `#`, in order of first appearance, one per case-insensitive group."""
+    seen: dict[str, str] = {}
+    for start, end in iter_hashtags(text):
+        tag = unicodedata.normalize("NFC", text[start + 1 : end])
+        seen.setdefault(tag.casefold(), tag)
+    return tuple(seen.values())
+
+
+def merge_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags as given (e.g. from an export's entities), deduplicated case-insensitively."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        tag = unicodedata.normalize("NFC", tag.lstrip("#"))
+        if tag:
+            seen.setdefault(tag.casefold(), tag)
+    return tuple(seen.values())
+
+
+def text_key(text: str) -> str:
+    """The comparison key of a whole post's text, used for cross-post deduplication."""
+    return "\n".join(k for k in (norm_line(line) for line in text.split("\n")) if k)
+
+
+def post_id(key: str) -> str:
+    """A stable id from content: the same text gives the same id in any file, at any place."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Text safe to put on a terminal: control characters (ESC and friends) are shown in caret
+    notation (`^[`), so a post can never move the cursor or change colours."""
+
+    def caret(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        if code < 0x20:
+            return "^" + chr(code + 0x40)
+        if code == 0x7F:
+            return "^?"
+        return f"<U+{code:04X}>"
+
+    return _CONTROL.sub(caret, text)

@@ -1,0 +1,246 @@
+"""Dates written in post text, which line of a post gives its date, and missing years.
+
+Web-preview copies carry no timestamps, so a post's date is read from its opening lines
+(`📍 Samarkand, September 15, 2022`, `(Moscow, April 29, 2023)`, `On January 10, …`). A date
+mentioned in passing further down is never the post's date. A missing year is inferred from
+the dated posts around it and flagged; a day is never invented.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from tui.model import PostDate
+
+_EN_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}  # fmt: skip
+_RU_MONTHS = {
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6, "июл": 7, "август": 8,
+    "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+}  # fmt: skip
+_RU_ENDINGS = {"я", "ь", "а", "е", "й"}
+
+_EN = r"(?P<{n}>" + "|".join(sorted(_EN_MONTHS, key=len, reverse=True)) + r")\.?"
+_RU = r"(?P<{n}>январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[яй]|июн[ья]|июл[ья]|августа?|" \
+    r"сентябр[ья]|октябр[ья]|ноябр[ья]|декабр[ья])"
+_DAY = r"(?P<{n}>[0-3]?\d)(?:\s*[-–—]\s*[0-3]?\d)?"
+_YEAR = r"(?P<{n}>(?:19|20)\d\d)"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # 15.09.2022, 15/09/2022: day first, always
+    ("num", re.compile(
+        r"(?<![\d.])(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)[./](?P<y>(?:19|20)\d\d)(?!\d)")),
+    # 2022-09-15
+    ("iso", re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?!\d)")),
+    # September 15, 2022 / Sept. 15 / February 21-22, 2024
+    ("en_mdy", re.compile(
+        r"\b" + _EN.format(n="m") + r"\s+" + _DAY.format(n="d") + r"(?!\d)(?:st|nd|rd|th)?"
+        + r"(?:,?\s+" + _YEAR.format(n="y") + r")?(?!\d)", re.IGNORECASE)),
+    # 15 September 2022 / 4-8 September
+    ("en_dmy", re.compile(
+        r"(?<!\d)" + _DAY.format(n="d") + r"(?:st|nd|rd|th)?\s+(?:of\s+)?" + _EN.format(n="m")
+        + r"(?:,?\s+" + _YEAR.format(n="y") + r")?(?![\w])", re.IGNORECASE)),
+    # 15 сентября 2022 года
+    ("ru_dmy", re.compile(
+        r"(?<!\d)" + _DAY.format(n="d") + r"\s+" + _RU.format(n="m")
+        + r"(?:\s+" + _YEAR.format(n="y") + r"(?:\s*(?:года|г\.))?)?(?!\w)", re.IGNORECASE)),
+    # September 2022 (month precision; only accepted on a dateline)
+    ("en_my", re.compile(r"\b" + _EN.format(n="m") + r",?\s+" + _YEAR.format(n="y") + r"(?!\d)",
+                         re.IGNORECASE)),
+    ("ru_my", re.compile(r"(?<!\w)" + _RU.format(n="m") + r"\s+" + _YEAR.format(n="y")
+                         + r"(?!\d)", re.IGNORECASE)),
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DateMatch:
+    date: PostDate
+    start: int
+    end: int
+
+
+def _month(word: str) -> int | None:
+    word = word.lower().rstrip(".")
+    if word in _EN_MONTHS:
+        return _EN_MONTHS[word]
+    for stem, number in _RU_MONTHS.items():
+        if word.startswith(stem) and (word == stem or word[len(stem) :] in _RU_ENDINGS):
+            return number
+    return None
+
+
+def _valid(year: int | None, month: int, day: int | None) -> bool:
+    if not 1 <= month <= 12:
+        return False
+    if day is None:
+        return True
+    limit = calendar.monthrange(year if year is not None else 2000, month)[1]
+    return 1 <= day <= limit
+
+
+def find_dates(line: str) -> list[DateMatch]:
+    """Every date written in `line`, in order, overlapping matches resolved to the first found."""
+    found: list[DateMatch] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(line):
+            if any(m.start() < end and start < m.end() for start, end in taken):
+                continue
+            groups = m.groupdict()
+            month = int(groups["m"]) if kind in ("num", "iso") else _month(groups["m"])
+            if month is None:
+                continue
+            year = int(groups["y"]) if groups.get("y") else None
+            day = int(groups["d"]) if groups.get("d") else None
+            if not _valid(year, month, day):
+                continue
+            found.append(DateMatch(PostDate(year, month, day), m.start(), m.end()))
+            taken.append((m.start(), m.end()))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+_DATELINE_MARKS = ("📍", "🗓", "📅", "📆", "🕐")
+_LEADING_SYMBOLS = re.compile(r"^[\W_]*", re.UNICODE)
+_ON_DATE = re.compile(r"^(?:on|from)\s+$", re.IGNORECASE)
+_CITY_DATE = re.compile(r"^\(?[^,()]{1,60},\s*$")
+
+
+def _is_dateline(line: str, match: DateMatch) -> bool:
+    """Is `match` the date a dateline gives, not a date mentioned in passing?"""
+    stripped = line.strip()
+    before = line[: match.start]
+    after = line[match.end :].strip(" .,:;)")
+    if stripped.startswith(_DATELINE_MARKS):
+        return True
+    lead = _LEADING_SYMBOLS.sub("", before)
+    if not lead and not after:
+        return True  # the whole line is the date
+    if _ON_DATE.match(lead):
+        return True  # "On January 10, the Minister …"
+    if "(" in before and _CITY_DATE.match(before[before.rfind("(") :]):
+        return True  # "(Moscow, April 29, 2023)"
+    return bool(_CITY_DATE.match(lead) and not after)  # "Samarkand, September 15, 2022"
+
+
+OPENING_LINES = 3
+
+
+def date_from_opening(lines: Sequence[str]) -> PostDate | None:
+    """The post's date from its opening lines, or None.
+
+    The title (first line) may give a date to the day anywhere in it; the next two lines only
+    as a dateline (`📍 City, date`, `(City, date)`, `On <date>, …`, or a line that is a date).
+    A month without a day (`September 2022`) counts only as a dateline.
+    """
+    opening = [line for line in lines if line.strip()][:OPENING_LINES]
+    for index, line in enumerate(opening):
+        for match in find_dates(line):
+            dateline = _is_dateline(line, match)
+            if match.date.day is None and not dateline:
+                continue
+            if index == 0 or dateline:
+                return match.date
+    return None
+
+
+def infer_years(dates: Sequence[PostDate | None]) -> list[PostDate | None]:
+    """Give yearless dates a year from the dated posts around them, in file order.
+
+    The file is chronological, so the year chosen is the first one that puts the date on or
+    after the previous dated post and, when possible, on or before the next one written with a
+    year. Such dates are flagged `year_inferred`. A yearless date with no dated neighbour stays
+    without a year (the caller treats it as undated).
+    """
+    out: list[PostDate | None] = list(dates)
+    next_known: list[PostDate | None] = [None] * len(out)
+    upcoming: PostDate | None = None
+    for i in range(len(out) - 1, -1, -1):
+        next_known[i] = upcoming
+        d = out[i]
+        if d is not None and d.year is not None:
+            upcoming = d
+    previous: PostDate | None = None
+    for i, d in enumerate(out):
+        if d is None:
+            continue
+        if d.year is not None:
+            previous = d
+            continue
+        assert d.month is not None
+        nxt = next_known[i]
+        year = _choose_year(d, previous, nxt)
+        if year is None:
+            continue
+        resolved = replace(d, year=year, year_inferred=True)
+        out[i] = resolved
+        previous = resolved
+    return out
+
+
+def _fits(year: int, d: PostDate) -> bool:
+    assert d.month is not None
+    return _valid(year, d.month, d.day)
+
+
+def _choose_year(d: PostDate, previous: PostDate | None, nxt: PostDate | None) -> int | None:
+    def key(year: int) -> tuple[int, int, int]:
+        return (year, d.month or 0, d.day or 0)
+
+    if previous is not None and previous.year is not None:
+        start = previous.year
+        candidates = [y for y in range(start, start + 2) if _fits(y, d)]
+        after_prev = [y for y in candidates if key(y) >= previous.sort_key()]
+        if nxt is not None and nxt.year is not None:
+            between = [y for y in after_prev if key(y) <= _upper(nxt)]
+            if between:
+                return between[0]
+        if after_prev:
+            return after_prev[0]
+        return None
+    if nxt is not None and nxt.year is not None:
+        candidates = [y for y in range(nxt.year, nxt.year - 2, -1) if _fits(y, d)]
+        before_next = [y for y in candidates if key(y) <= _upper(nxt)]
+        return before_next[0] if before_next else None
+    return None
+
+
+def _upper(d: PostDate) -> tuple[int, int, int]:
+    """The latest day a date of this precision may stand for, as a sort key."""
+    return (d.year or 0, d.month or 12, d.day or 31)
+
+
+def date_bounds(
+    dates: Sequence[PostDate | None],
+) -> list[tuple[str | None, str | None] | None]:
+    """For each undated post, the dates of the nearest dated posts before and after it."""
+    n = len(dates)
+    before: list[str | None] = [None] * n
+    after: list[str | None] = [None] * n
+    last: str | None = None
+    for i, d in enumerate(dates):
+        before[i] = last
+        if d is not None and d.year is not None:
+            last = d.iso()
+    last = None
+    for i in range(n - 1, -1, -1):
+        after[i] = last
+        d = dates[i]
+        if d is not None and d.year is not None:
+            last = d.iso()
+    out: list[tuple[str | None, str | None] | None] = []
+    for i, d in enumerate(dates):
+        if d is not None and d.year is not None:
+            out.append(None)
+        elif before[i] is None and after[i] is None:
+            out.append(None)
+        else:
+            out.append((before[i], after[i]))
+    return out

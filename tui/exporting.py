@@ -1,0 +1,100 @@
+"""Posts written out for other tools: JSON, JSON lines, CSV and a Markdown digest."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from tui.model import Post, human_iso
+
+FORMATS = ("json", "jsonl", "csv", "md")
+
+
+def post_record(post: Post) -> dict[str, Any]:
+    """The exported fields of a post, in a stable order."""
+    origin = post.origin
+    return {
+        "id": post.id,
+        "source": post.source,
+        "channel": post.channel,
+        "date": post.date_iso(),
+        "date_inferred": post.date_inferred,
+        "date_bounds": list(post.date_bounds) if post.date_bounds else None,
+        "datetime": post.datetime,
+        "title": post.title,
+        "text": post.text,
+        "hashtags": list(post.hashtags),
+        "has_media": post.has_media,
+        "links": [{"text": link.text, "url": link.url} for link in post.links],
+        "occurrences": post.occurrences,
+        "origin": {"path": origin.path, "line": origin.line} if origin else None,
+        "origins": [{"path": o.path, "line": o.line} for o in post.origins],
+    }
+
+
+def date_label(post: Post) -> str:
+    """How a post's date reads to a person: inferred and unknown dates say so."""
+    if post.date is not None:
+        label = post.date.human()
+        return f"≈ {label} (year inferred)" if post.date_inferred else label
+    if post.date_bounds:
+        after, before = post.date_bounds
+        if after and before:
+            return f"undated (between {human_iso(after)} and {human_iso(before)})"
+        if after:
+            return f"undated (after {human_iso(after)})"
+        return f"undated (before {human_iso(before)})"
+    return "undated"
+
+
+def export_posts(posts: Iterable[Post], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([post_record(p) for p in posts], ensure_ascii=False, indent=2) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(post_record(p), ensure_ascii=False) + "\n" for p in posts)
+    if fmt == "csv":
+        return _csv(posts)
+    if fmt == "md":
+        return _markdown(posts)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _csv(posts: Iterable[Post]) -> str:
+    out = io.StringIO()
+    fields = [
+        "id", "source", "channel", "date", "date_inferred", "date_bounds", "datetime",
+        "title", "text", "hashtags", "has_media", "links", "occurrences", "origin",
+    ]  # fmt: skip
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for post in posts:
+        row = post_record(post)
+        row["date_bounds"] = " .. ".join(b or "" for b in post.date_bounds or ())
+        row["hashtags"] = " ".join("#" + t for t in post.hashtags)
+        row["links"] = " ".join(f"{link.text} <{link.url or ''}>" for link in post.links)
+        row["origin"] = f"{post.origin.path}:{post.origin.line}" if post.origin else ""
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _markdown(posts: Iterable[Post]) -> str:
+    parts: list[str] = []
+    for number, post in enumerate(posts, start=1):
+        meta = [f"**Date:** {date_label(post)}", f"**Source:** {post.source or 'unknown'}"]
+        if post.hashtags:
+            meta.append("**Tags:** " + " ".join("#" + t for t in post.hashtags))
+        if post.has_media:
+            meta.append("**Media:** not included in this copy")
+        if post.occurrences > 1:
+            meta.append(f"**Copies in the files:** {post.occurrences}")
+        body = "\n".join(line + "  " if line else "" for line in post.text.split("\n"))
+        links = "".join(
+            f"\n- {link.text}" + (f": <{link.url}>" if link.url else " (address not in this copy)")
+            for link in post.links
+        )
+        title = post.title.replace("\n", " ") or "(no text)"
+        parts.append(f"## {number}. {title}\n\n" + "  \n".join(meta) + f"\n\n{body}\n{links}")
+    return "# Posts\n\n" + "\n\n---\n\n".join(parts) + "\n"

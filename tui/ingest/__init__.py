@@ -1,0 +1,168 @@
+"""Turn the files a user names into raw posts: find the dumps, read them safely, pick a parser.
+
+Pure: imports the model and the text rules only. Every problem with an input is an
+`IngestError` (fatal for that input) or a warning line, each naming the file and, where it
+helps, the line, so nothing is ever dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.model import RawPost
+
+Warn = Callable[[str], None]
+
+#: Bump when parsing changes what posts come out of a file: cached indexes are rebuilt.
+PARSER_VERSION = "1"
+
+SNIFF_BYTES = 64 * 1024
+DUMP_SUFFIXES = {".txt", ".json", ".html", ".htm", ".text", ".md"}
+
+
+class IngestError(Exception):
+    """A problem that stops one input from being read. `str()` is the one line the user sees."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Dump:
+    """One file recognised as a dump, and the parser that reads it."""
+
+    path: Path
+    kind: str
+
+
+def read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(SNIFF_BYTES)
+    except IsADirectoryError:
+        raise IngestError(path, "is a folder") from None
+    except PermissionError:
+        raise IngestError(path, "cannot be read: permission denied") from None
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def sniff(path: Path, head: bytes) -> str | None:
+    """The dump kind by content, never by name: `webcopy`, `desktop_json`, `desktop_text`,
+    `desktop_html`; None when the file is not recognisably a Telegram dump."""
+    from tui.ingest import formats
+
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    for kind, looks_like in formats.SNIFFERS:
+        if looks_like(text):
+            return kind
+    return None
+
+
+def check_text(path: Path, head: bytes) -> None:
+    """Reject empty and binary files with one clear line."""
+    if not head:
+        raise IngestError(path, "empty file: nothing to read")
+    if b"\x00" in head:
+        raise IngestError(path, "binary file, not a text dump of a Telegram channel")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut by the sniffing window
+            bad = head[exc.start : exc.start + 1].hex()
+            raise IngestError(
+                path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it again",
+                line=head.count(b"\n", 0, exc.start) + 1,
+            ) from None
+
+
+def find_dumps(path: Path, warn: Warn) -> list[Dump]:
+    """The dumps a path names: the file itself, or every dump inside a folder (sorted by name).
+
+    A file named directly is read even when it does not look like a known dump (as a web copy,
+    with a warning); inside a folder only recognised dumps are taken.
+    """
+    if not os.path.lexists(path):
+        raise IngestError(path, "no such file or folder")
+    if path.is_dir():
+        dumps: list[Dump] = []
+        for child in sorted(path.rglob("*")):
+            if not child.is_file() or child.suffix.lower() not in DUMP_SUFFIXES:
+                continue
+            if child.name.startswith("."):
+                continue
+            try:
+                head = read_head(child)
+                check_text(child, head)
+            except IngestError as exc:
+                warn(f"{exc} (skipped)")
+                continue
+            kind = sniff(child, head)
+            if kind is not None:
+                dumps.append(Dump(child, kind))
+        if not dumps:
+            raise IngestError(
+                path, "no Telegram dumps in this folder (looked for web copies, result.json, "
+                "messages*.html and copied messages)"
+            )
+        return _group_html(dumps)
+    head = read_head(path)
+    check_text(path, head)
+    kind = sniff(path, head)
+    if kind is None:
+        warn(
+            f"{path}: not recognisably a Telegram dump (no 'Forwarded from' lines, no export "
+            "structure); reading it as a web copy"
+        )
+        kind = "webcopy"
+    return [Dump(path, kind)]
+
+
+def _group_html(dumps: list[Dump]) -> list[Dump]:
+    """Keep messages.html before messages2.html … messages10.html: one channel, in order."""
+
+    def order(d: Dump) -> tuple[str, int, str]:
+        stem = d.path.stem
+        digits = "".join(ch for ch in stem if ch.isdigit())
+        base = stem.rstrip("0123456789")
+        return (str(d.path.parent), int(digits) if digits and base == "messages" else 0, stem)
+
+    html = sorted((d for d in dumps if d.kind == "desktop_html"), key=order)
+    rest = [d for d in dumps if d.kind != "desktop_html"]
+    return rest + html
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a UTF-8 text file, BOM dropped, CRLF folded, lazily.
+
+    A byte sequence that is not UTF-8 raises IngestError naming the line: guessing another
+    encoding would risk showing the user words the channel never wrote.
+    """
+    lineno = 0
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="strict", newline=None) as fh:
+            for lineno, line in enumerate(fh, start=1):  # noqa: B007
+                yield lineno, line.rstrip("\n")
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start : exc.start + 1].hex()
+        raise IngestError(
+            path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it again",
+            line=lineno + 1,
+        ) from None
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def iter_raw_posts(dump: Dump, warn: Warn) -> Iterator[RawPost]:
+    """The raw posts of one dump, in file order."""
+    from tui.ingest import formats
+
+    parser = formats.PARSERS[dump.kind]
+    yield from parser(dump.path, warn)
