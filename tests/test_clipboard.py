@@ -37,7 +37,8 @@ class FakePyperclip:
 
     def determine_clipboard(self) -> tuple[Any, Any]:
         if not self.available:
-            return pyperclip.init_no_clipboard()
+            unavailable: tuple[Any, Any] = pyperclip.init_no_clipboard()
+            return unavailable
         return (self.copy, lambda: self.copied[-1])
 
     def copy(self, text: str) -> None:

@@ -75,7 +75,8 @@ def check_text(path: Path, head: bytes) -> None:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not merely a character cut by the sniffing window
+        cut_by_window = len(head) == SNIFF_BYTES and exc.reason == "unexpected end of data"
+        if not cut_by_window:
             bad = head[exc.start : exc.start + 1].hex()
             raise IngestError(
                 path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it again",
