@@ -1,0 +1,153 @@
+"""How the shared records are written in the database, and read back with their types checked.
+
+The file layout (TinyDB tables, each {doc id: document}):
+
+    meta       {"schema": 1}
+    bookmarks  {"post_id", "created", "snapshot"}                       one per bookmarked post
+    notes      {"id", "post_id", "body", "created", "updated", "snapshot", "quote", "tags"}
+    reading    {"archive", "ids": [sorted post ids]}                    ONE per archive key
+    ui_state   {"archive": key or null for the global one, "values": {...}}
+
+Records are written with every field, so the file stays readable by hand and by other tools.
+Reading is strict about types: a record that is not what we wrote means the file is damaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tui.model import Bookmark, Note, PostSnapshot, Quote
+from tui.storage.errors import DamagedDatabaseError
+
+SCHEMA = 1
+
+META = "meta"
+BOOKMARKS = "bookmarks"
+NOTES = "notes"
+READING = "reading"
+UI_STATE = "ui_state"
+
+
+def _field(doc: Mapping[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = doc.get(name)
+    if not isinstance(value, kind):
+        raise DamagedDatabaseError(f"unexpected structure: {where} has a bad {name!r}")
+    return value
+
+
+def _optional_str(doc: Mapping[str, Any], name: str, where: str) -> str | None:
+    value: str | None = _field(doc, name, (str, type(None)), where)
+    return value
+
+
+def snapshot_to_doc(snapshot: PostSnapshot) -> dict[str, Any]:
+    return {
+        "post_id": snapshot.post_id,
+        "source": snapshot.source,
+        "channel": snapshot.channel,
+        "title": snapshot.title,
+        "date": snapshot.date,
+        "date_inferred": snapshot.date_inferred,
+    }
+
+
+def snapshot_from_doc(doc: object, where: str) -> PostSnapshot:
+    if not isinstance(doc, dict):
+        raise DamagedDatabaseError(f"unexpected structure: {where} has no snapshot")
+    return PostSnapshot(
+        post_id=_field(doc, "post_id", str, where),
+        source=_optional_str(doc, "source", where),
+        title=_field(doc, "title", str, where),
+        date=_optional_str(doc, "date", where),
+        date_inferred=bool(doc.get("date_inferred", False)),
+        channel=_optional_str(doc, "channel", where),
+    )
+
+
+def quote_to_doc(quote: Quote | None) -> dict[str, Any] | None:
+    if quote is None:
+        return None
+    return {"text": quote.text, "start": quote.start, "end": quote.end}
+
+
+def quote_from_doc(doc: object, where: str) -> Quote | None:
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise DamagedDatabaseError(f"unexpected structure: {where} has a bad quote")
+    return Quote(
+        text=_field(doc, "text", str, where),
+        start=_field(doc, "start", int, where),
+        end=_field(doc, "end", int, where),
+    )
+
+
+def bookmark_to_doc(snapshot: PostSnapshot, created: str) -> dict[str, Any]:
+    return {"post_id": snapshot.post_id, "created": created, "snapshot": snapshot_to_doc(snapshot)}
+
+
+def bookmark_from_doc(doc: Mapping[str, Any]) -> Bookmark:
+    where = "a bookmark"
+    return Bookmark(
+        post_id=_field(doc, "post_id", str, where),
+        created=_field(doc, "created", str, where),
+        snapshot=snapshot_from_doc(doc.get("snapshot"), where),
+    )
+
+
+def note_to_doc(note: Note) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "post_id": note.post_id,
+        "body": note.body,
+        "created": note.created,
+        "updated": note.updated,
+        "snapshot": snapshot_to_doc(note.snapshot),
+        "quote": quote_to_doc(note.quote),
+        "tags": list(note.tags),
+    }
+
+
+def note_from_doc(doc: Mapping[str, Any]) -> Note:
+    where = "a note"
+    tags = doc.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise DamagedDatabaseError("unexpected structure: a note has bad 'tags'")
+    return Note(
+        id=_field(doc, "id", str, where),
+        post_id=_field(doc, "post_id", str, where),
+        body=_field(doc, "body", str, where),
+        created=_field(doc, "created", str, where),
+        updated=_field(doc, "updated", str, where),
+        snapshot=snapshot_from_doc(doc.get("snapshot"), where),
+        quote=quote_from_doc(doc.get("quote"), where),
+        tags=tuple(tags),
+    )
+
+
+def reading_from_doc(doc: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
+    where = "a reading record"
+    ids = _field(doc, "ids", list, where)
+    if not all(isinstance(post_id, str) for post_id in ids):
+        raise DamagedDatabaseError("unexpected structure: a reading record has bad 'ids'")
+    return _field(doc, "archive", str, where), frozenset(ids)
+
+
+def ui_from_doc(doc: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    where = "a UI state record"
+    return _optional_str(doc, "archive", where), dict(_field(doc, "values", dict, where))
+
+
+def ordered_docs(tables: Mapping[str, Mapping[str, Any]], name: str) -> list[Mapping[str, Any]]:
+    """A table's documents in doc-id order, which is the order they were committed in."""
+    table = tables.get(name) or {}
+    return [table[key] for key in sorted(table, key=int)]
+
+
+def schema_of(tables: Mapping[str, Mapping[str, Any]]) -> int:
+    for doc in ordered_docs(tables, META):
+        schema = doc.get("schema")
+        if isinstance(schema, int):
+            return schema
+    return SCHEMA
