@@ -71,8 +71,8 @@ def iter_hashtags(text: str) -> Iterable[tuple[int, int]]:
     """(start, end) of each hashtag in `text`, `#` included, by Telegram's rule.
 
     A tag is `#` followed by letters of any script, digits, marks and `_`; it must not stand
-    right after a word character (`a#b` is no tag), and a tag of digits alone is a number
-    (`#1`), not a tag.
+    right after a word character (`a#b` is no tag), a tag of digits alone is a number
+    (`#1`), not a tag, and marks alone are an emoji (`#️⃣` is `#` + VS16 + keycap), not a tag.
     """
     i = text.find("#")
     while i != -1:
@@ -80,7 +80,8 @@ def iter_hashtags(text: str) -> Iterable[tuple[int, int]]:
         while j < len(text) and _is_tag_char(text[j]):
             j += 1
         body = text[i + 1 : j]
-        if body and not body.isdigit() and (i == 0 or not _is_word_char(text[i - 1])):
+        starts_as_word = bool(body) and unicodedata.category(body[0])[0] != "M"
+        if starts_as_word and not body.isdigit() and (i == 0 or not _is_word_char(text[i - 1])):
             yield i, j
             i = text.find("#", j)
         else:

@@ -1,0 +1,28 @@
+"""Shared fixtures for the pure-layer tests: the bundled sample and a way to write small dumps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "russian_mfa_sco.txt"
+
+
+@pytest.fixture
+def sample_path() -> Path:
+    """The bundled web copy of the Russian MFA channel (9 posts, each body doubled)."""
+    return SAMPLE
+
+
+def write_dump(
+    tmp_path: Path, text: str, name: str = "dump.txt", *, crlf: bool = False, bom: bool = False
+) -> Path:
+    """Write `text` (with `\\n` line ends) to tmp_path/name as UTF-8 and return the path."""
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    data = ("\ufeff" if bom else "") + text
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8"))
+    return path
