@@ -66,6 +66,11 @@ def file_posts(raws: Sequence[RawPost]) -> list[tuple[SortKey, Post]]:
             carried = own
         elif bound is not None and bound[0] is not None:
             carried = (*PostDate.from_iso(bound[0]).sort_key(), carried[3])
+        elif bound is not None and bound[1] is not None:
+            # Undated posts that open a file belong just before its first dated post, not
+            # before everything in every other file.
+            out.append(((*PostDate.from_iso(bound[1]).sort_key(), ""), post))
+            continue
         out.append((own or carried, post))
     return out
 
