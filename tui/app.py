@@ -1,0 +1,578 @@
+"""ReaderApp: composition, bindings and message handlers.
+
+The only module that talks to both the storage layer and the widgets: widgets announce what
+the user did, the app decides and persists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Input, LoadingIndicator, Static
+
+from tui.assemble import load_posts
+from tui.clipboard import Clipboard, resolve_mode
+from tui.commands import ReaderCommands
+from tui.ingest import IngestError
+from tui.library import Filter, Library, query_words
+from tui.model import Post, Quote
+from tui.paths import db_path
+from tui.quote import citation, passage, whole_post
+from tui.storage import StorageError, Store
+from tui.widgets.dialogs import NoteAction, NoteDraft, NoteEditor, NotesScreen, TagPicker
+from tui.widgets.help import HelpScreen
+from tui.widgets.post_list import PostList
+from tui.widgets.reading_pane import ReadingPane
+from tui.widgets.sidebar import DateTree, Sidebar
+
+READ_AFTER_SECONDS = 2.0
+NARROW = 100
+
+
+class ReaderApp(App[int]):
+    """A keyboard-first reader for Telegram channel archives."""
+
+    TITLE = "tgreader"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ReaderCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("slash", "focus_search", "Search", id="app.search"),
+        Binding("right_square_bracket,n", "next_post", "Next", id="app.next"),
+        Binding("left_square_bracket,p", "previous_post", "Prev", show=False, id="app.prev"),
+        Binding("b", "toggle_bookmark", "Bookmark", id="app.bookmark"),
+        Binding("a", "add_note", "Note", id="app.note"),
+        Binding("e", "show_notes", "Notes", show=False, id="app.notes"),
+        Binding("y", "copy_passage", "Copy", id="app.copy"),
+        Binding("Y", "copy_citation", "Cite", show=False, id="app.cite"),
+        Binding("c", "copy_post", "Copy post", show=False, id="app.copy_post"),
+        Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag"),
+        Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False, id="app.sidebar"),
+    ]
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        *,
+        store: Store | None = None,
+        clipboard: Clipboard | None = None,
+    ) -> None:
+        super().__init__()
+        self.paths = list(paths)
+        self.library: Library | None = None
+        self.flt = Filter()
+        self.store = store
+        self.copier = clipboard or Clipboard(osc52=self.copy_to_clipboard)
+        self.read_ids: set[str] = set()
+        self.bookmarked: set[str] = set()
+        self.note_counts: dict[str, int] = {}
+        self.load_warnings: list[str] = []
+        self._read_timer: Timer | None = None
+        self._restoring = False
+
+    # -- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="list-column"):
+                yield Input(placeholder="Search posts (Enter to read, Esc to close)",
+                            id="search")
+                yield LoadingIndicator(id="loading")
+                yield Static(Text("Opening…"), id="progress")
+                yield PostList(self._post, self._flags, id="posts")
+            yield ReadingPane(id="reader")
+        yield Static(id="status")
+        yield Footer()
+
+    def _post(self, index: int) -> Post:
+        assert self.library is not None
+        return self.library[index]
+
+    def _flags(self, post: Post) -> tuple[bool, bool, bool]:
+        return (post.id in self.read_ids, post.id in self.bookmarked,
+                self.note_counts.get(post.id, 0) > 0)
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        self.query_one("#posts", PostList).display = False
+        self._open_store()
+        if self.store is not None:
+            theme = self.store.ui_state().get("theme")
+            if isinstance(theme, str) and theme in self.available_themes:
+                self.theme = theme
+            if self.store.ui_state().get("sidebar") is False:
+                self.query_one(Sidebar).display = False
+        self.watch(self, "theme", self._theme_changed, init=False)
+        self._apply_width(self.size.width)
+        self.set_interval(5.0, self._flush_in_background)
+        self.load_library()
+
+    def _open_store(self) -> None:
+        if self.store is not None:
+            return
+        try:
+            self.store = Store.open(db_path())
+        except StorageError as exc:
+            self.notify(f"{exc} — bookmarks and notes will not be saved this session.",
+                        severity="error", timeout=15, markup=False)
+            return
+        if self.store.open_warning:
+            self.notify(self.store.open_warning, severity="warning", timeout=15, markup=False)
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.screen.set_class(width < NARROW, "narrow")
+
+    # -- loading -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="load")
+    def load_library(self) -> None:
+        """Parse the inputs off the UI thread, so the screen stays live while large files load."""
+        warnings: list[str] = []
+        try:
+            posts = load_posts(self.paths, warnings.append)
+        except IngestError as exc:
+            self.call_from_thread(self._load_failed, str(exc))
+            return
+        library = Library(posts, [str(p.resolve()) for p in self.paths])
+        self.call_from_thread(self._loaded, library, warnings)
+
+    def _load_failed(self, message: str) -> None:
+        self.query_one("#loading").display = False
+        self.query_one("#progress", Static).update(Text(message))
+        self.notify(message, severity="error", timeout=30, markup=False)
+
+    def _loaded(self, library: Library, warnings: list[str]) -> None:
+        self.library = library
+        self.load_warnings = warnings
+        for warning in warnings:
+            self.notify(warning, severity="warning", timeout=10, markup=False)
+        if self.store is not None:
+            self.read_ids = self.store.read_ids(library.archive_key)
+            self.bookmarked = self.store.bookmarked_ids()
+            self.note_counts = self.store.note_counts()
+            self.store.refresh_snapshots(
+                library[i].snapshot() for i in range(len(library))
+                if library[i].id in self.bookmarked or library[i].id in self.note_counts
+            )
+        self.query_one("#loading").display = False
+        self.query_one("#progress").display = False
+        posts = self.query_one("#posts", PostList)
+        posts.display = True
+        self._fill_sidebar()
+        state = self.store.ui_state(library.archive_key) if self.store else {}
+        self._restoring = True
+        self.flt = Filter(
+            tag=state.get("tag") if library.tag_key(state.get("tag") or "") else None,
+            period=state.get("period"),
+            query=state.get("query") or "",
+            collection=state.get("collection"),
+        )
+        if self.flt.query:
+            search = self.query_one("#search", Input)
+            search.value = self.flt.query
+            search.display = True
+        last = library.index_of(state.get("last_post") or "")
+        self._refresh_list(keep=last)
+        self._restoring = False
+        posts.focus()
+
+    def _fill_sidebar(self) -> None:
+        if self.library is None:
+            return
+        notes = sum(1 for pid in self.note_counts if self.note_counts[pid])
+        self.query_one(Sidebar).fill(self.library, len(self.bookmarked), notes)
+
+    # -- the list and the pane ---------------------------------------------------------------
+    def _refresh_list(self, keep: int | None = None) -> None:
+        if self.library is None:
+            return
+        posts = self.query_one("#posts", PostList)
+        if keep is None:
+            keep = posts.current
+        rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts))
+        posts.set_rows(rows, keep=keep)
+        if not rows:
+            self.query_one(ReadingPane).show(None)
+        self._update_status()
+        self._save_filter()
+
+    def _update_status(self) -> None:
+        if self.library is None:
+            return
+        shown = len(self.query_one("#posts", PostList).rows)
+        parts = [f"{len(self.library)} posts"]
+        described = self.library.describe(self.flt)
+        if described:
+            parts.append(described)
+        parts.append(f"{shown} shown")
+        status = " · ".join(parts)
+        if not self.flt.empty:
+            status += "   (Esc clears the last filter)"
+        self.query_one("#status", Static).update(Text(status))
+
+    def _save_filter(self) -> None:
+        if self.store is None or self.library is None or self._restoring:
+            return
+        flt = self.flt
+        self._save_state(tag=flt.tag, period=flt.period, query=flt.query,
+                         collection=flt.collection)
+
+    def _save_state(self, **values: Any) -> None:
+        if self.store is None or self.library is None:
+            return
+        try:
+            self.store.set_ui_state(self.library.archive_key, **values)
+        except StorageError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+
+    @on(PostList.Highlighted)
+    def _highlighted(self, event: PostList.Highlighted) -> None:
+        self._show(event.index)
+
+    @on(PostList.Selected)
+    def _selected(self, event: PostList.Selected) -> None:
+        self._mark_read(event.index)
+        self.query_one(ReadingPane).focus()
+
+    def _show(self, index: int, keep_place: bool = False) -> None:
+        if self.library is None:
+            return
+        post = self.library[index]
+        notes = self.store.notes(post.id) if self.store and post.id in self.note_counts else []
+        self.query_one(ReadingPane).show(
+            post,
+            notes=notes,
+            words=query_words(self.flt.query),
+            bookmarked=post.id in self.bookmarked,
+            keep_place=keep_place,
+        )
+        if not self._restoring:
+            self._save_state(last_post=post.id)
+        if self._read_timer is not None:
+            self._read_timer.stop()
+        self._read_timer = self.set_timer(READ_AFTER_SECONDS, lambda: self._mark_read(index))
+
+    def _mark_read(self, index: int) -> None:
+        if self.library is None:
+            return
+        post = self.library[index]
+        if post.id in self.read_ids:
+            return
+        self.read_ids.add(post.id)
+        if self.store is not None:
+            self.store.mark_read(self.library.archive_key, post.id)
+        self.query_one("#posts", PostList).refresh_row(index)
+
+    def current_post(self) -> Post | None:
+        return self.query_one(ReadingPane).post
+
+    # -- filters -----------------------------------------------------------------------------
+    def apply_tag(self, key: str) -> None:
+        self.flt = _replace(self.flt, tag=key)
+        self._refresh_list()
+
+    def apply_period(self, period: str) -> None:
+        self.flt = _replace(self.flt, period=period)
+        self._refresh_list()
+
+    def apply_collection(self, collection: str) -> None:
+        self.flt = _replace(self.flt, collection=collection)
+        self._refresh_list()
+
+    def clear_filters(self) -> None:
+        self.flt = Filter()
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.display = False
+        self._refresh_list()
+
+    def go_to_post(self, index: int) -> None:
+        """Show a post chosen by title; widen the filter if it hides that post."""
+        if self.library is None:
+            return
+        posts = self.query_one("#posts", PostList)
+        if index not in posts.rows:
+            self.clear_filters()
+        posts.set_rows(posts.rows, keep=index)
+        posts.focus()
+
+    def action_filter_tag(self, key: str) -> None:
+        """A hashtag clicked inside a post's text."""
+        if self.library and self.library.tag_key(key):
+            self.apply_tag(key)
+
+    @on(Sidebar.PeriodChosen)
+    def _period_chosen(self, event: Sidebar.PeriodChosen) -> None:
+        self.apply_period(event.period)
+
+    @on(Sidebar.TagChosen)
+    def _tag_chosen(self, event: Sidebar.TagChosen) -> None:
+        self.apply_tag(event.key)
+
+    @on(Sidebar.CollectionChosen)
+    def _collection_chosen(self, event: Sidebar.CollectionChosen) -> None:
+        self.apply_collection(event.collection)
+
+    def action_clear_innermost(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            search.display = False
+            self.query_one("#posts", PostList).focus()
+            if self.flt.query:
+                search.value = ""
+            return
+        if self.query_one(ReadingPane).clear_selection():
+            return
+        if self.flt.empty:
+            return
+        self.flt = self.flt.cleared_innermost()
+        if not self.flt.query:
+            search.value = ""
+            search.display = False
+        self._refresh_list()
+
+    def action_pick_tag(self) -> None:
+        post = self.current_post()
+        if post is None or not post.hashtags:
+            self.notify("This post has no hashtags.", markup=False)
+            return
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self.apply_tag(key)
+
+        self.push_screen(TagPicker(list(post.hashtags)), chosen)
+
+    # -- search ------------------------------------------------------------------------------
+    def action_focus_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.flt = _replace(self.flt, query=event.value)
+        self._refresh_list()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        posts = self.query_one("#posts", PostList)
+        if not event.value.strip():
+            self.query_one("#search", Input).display = False
+        posts.focus()
+
+    # -- navigation --------------------------------------------------------------------------
+    def action_next_post(self) -> None:
+        self.query_one("#posts", PostList).action_cursor(1)
+
+    def action_previous_post(self) -> None:
+        self.query_one("#posts", PostList).action_cursor(-1)
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            self.query_one(DateTree).focus()
+        elif sidebar.has_focus_within:
+            self.query_one("#posts", PostList).focus()
+        if self.store is not None:
+            self.store.set_ui_state(None, sidebar=bool(sidebar.display))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        return [
+            ("Anywhere", [b for b in self.BINDINGS if isinstance(b, Binding)] + [
+                Binding("tab", "", "Next pane"), Binding("shift+tab", "", "Previous pane"),
+                Binding("ctrl+p", "", "Command palette (posts, filters, theme)"),
+            ]),
+            ("Post list", list(PostList.BINDINGS)),  # type: ignore[arg-type]
+            ("Reading pane (choosing a passage to copy or quote)",
+             list(ReadingPane.BINDINGS)),  # type: ignore[arg-type]
+            ("Note editor", list(NoteEditor.BINDINGS)),  # type: ignore[arg-type]
+        ]
+
+    def _theme_changed(self, theme: str) -> None:
+        if self.store is not None:
+            try:
+                self.store.set_ui_state(None, theme=theme)
+            except StorageError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+
+    # -- bookmarks and notes -----------------------------------------------------------------
+    def action_toggle_bookmark(self) -> None:
+        post = self.current_post()
+        if post is None or self.store is None or self.library is None:
+            return
+        try:
+            on_now = self.store.toggle_bookmark(post.snapshot())
+        except StorageError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        (self.bookmarked.add if on_now else self.bookmarked.discard)(post.id)
+        self.notify("Bookmarked." if on_now else "Bookmark removed.", markup=False)
+        self._after_records_changed(post)
+
+    def _after_records_changed(self, post: Post) -> None:
+        if self.library is None:
+            return
+        index = self.library.index_of(post.id)
+        self._fill_sidebar_counts()
+        if self.flt.collection:
+            self._refresh_list()
+        elif index is not None:
+            self.query_one("#posts", PostList).refresh_row(index)
+        if index is not None:
+            self._show(index, keep_place=True)
+
+    def _fill_sidebar_counts(self) -> None:
+        notes = sum(1 for count in self.note_counts.values() if count)
+        self.query_one(Sidebar).fill_collections(len(self.bookmarked), notes)
+
+    def action_add_note(self) -> None:
+        post = self.current_post()
+        if post is None:
+            return
+        pane = self.query_one(ReadingPane)
+        quote = None
+        if pane.selection.active:
+            start, end = pane.selection.range()
+            quote = Quote(passage(post, start, end), start, end)
+        self._edit_note(post, NoteEditor(post.title, quote=quote))
+
+    def _edit_note(self, post: Post, editor: NoteEditor) -> None:
+        def done(draft: NoteDraft | None) -> None:
+            if draft is None or self.store is None:
+                return
+            try:
+                if draft.note_id:
+                    self.store.update_note(draft.note_id, draft.body)
+                else:
+                    self.store.add_note(post.snapshot(), draft.body, draft.quote)
+            except StorageError as exc:
+                # Keep every word: reopen the editor with the text and say what went wrong.
+                self._edit_note(post, NoteEditor(post.title, quote=draft.quote, body=draft.body,
+                                                 note_id=draft.note_id, error=str(exc)))
+                return
+            self.note_counts = self.store.note_counts()
+            self.query_one(ReadingPane).clear_selection()
+            self.notify("Note saved.", markup=False)
+            self._after_records_changed(post)
+
+        self.push_screen(editor, done)
+
+    def action_show_notes(self) -> None:
+        post = self.current_post()
+        if post is None or self.store is None:
+            return
+        notes = self.store.notes(post.id)
+        if not notes:
+            self.notify("No notes on this post yet: press a to add one.", markup=False)
+            return
+
+        def chosen(action: NoteAction | None) -> None:
+            if action is None or self.store is None:
+                return
+            if action.action == "edit":
+                note = action.note
+                self._edit_note(post, NoteEditor(post.title, quote=note.quote, body=note.body,
+                                                 note_id=note.id))
+                return
+            try:
+                self.store.delete_note(action.note.id)
+            except StorageError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.note_counts = self.store.note_counts()
+            self.notify("Note deleted.", markup=False)
+            self._after_records_changed(post)
+
+        self.push_screen(NotesScreen(notes), chosen)
+
+    # -- copying -----------------------------------------------------------------------------
+    def _passage(self) -> tuple[Post, str, int] | None:
+        pane = self.query_one(ReadingPane)
+        post = pane.post
+        if post is None:
+            return None
+        start, end = pane.selection.range()
+        return post, passage(post, start, end), end - start
+
+    def _report(self, ok: bool, message: str) -> None:
+        self.notify(message, severity="information" if ok else "error", markup=False)
+
+    def action_copy_passage(self) -> None:
+        chosen = self._passage()
+        if chosen is None:
+            return
+        _post, text, count = chosen
+        what = "1 paragraph" if count == 1 else f"{count} paragraphs"
+        result = self.copier.copy(text, what)
+        self._report(result.ok, result.message)
+
+    def action_copy_citation(self) -> None:
+        chosen = self._passage()
+        if chosen is None:
+            return
+        post, text, _count = chosen
+        result = self.copier.copy(citation(post, text), "citation")
+        self._report(result.ok, result.message)
+
+    def action_copy_post(self) -> None:
+        post = self.current_post()
+        if post is None:
+            return
+        result = self.copier.copy(whole_post(post), "whole post")
+        self._report(result.ok, result.message)
+
+    # -- persistence -------------------------------------------------------------------------
+    @work(thread=True, group="flush")
+    def _flush_in_background(self) -> None:
+        if self.store is not None:
+            try:
+                self.store.flush()
+            except StorageError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            try:
+                self.store.close()
+            except StorageError:
+                pass
+
+
+def _replace(flt: Filter, **changes: Any) -> Filter:
+    from dataclasses import replace
+
+    return replace(flt, **changes)
+
+
+def make_app(
+    paths: Sequence[Path],
+    *,
+    clipboard: str | None = None,
+    store: Store | None = None,
+    env: dict[str, str] | None = None,
+) -> ReaderApp:
+    """The one factory for the CLI and the tests."""
+    app = ReaderApp(paths, store=store)
+    mode = resolve_mode(clipboard, env if env is not None else dict(os.environ))
+    app.copier = Clipboard(mode, osc52=app.copy_to_clipboard, env=env)
+    return app

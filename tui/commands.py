@@ -1,0 +1,107 @@
+"""Command palette entries: posts by title and tag, "Filter: #tag", "Go to: 2023", and more.
+
+Titles are post text, so they are shown as literal Content (the stock highlighter would parse
+them as markup), and candidates are pre-filtered and capped so 100,000 posts stay quick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from tui.clean import visible
+from tui.library import fold
+
+if TYPE_CHECKING:
+    from tui.app import ReaderApp
+
+MAX_CANDIDATES = 3000
+MAX_HITS = 40
+
+
+def literal_highlight(query: str, candidate: str, offsets: tuple[int, ...]) -> Content:
+    content = Content(candidate)
+    for offset in offsets:
+        if offset < len(candidate) and not candidate[offset].isspace():
+            content = content.stylize("bold underline", offset, offset + 1)
+    return content
+
+
+class ReaderCommands(Provider):
+    """Everything the reader can do or go to, by name."""
+
+    @property
+    def reader(self) -> ReaderApp:
+        return self.app  # type: ignore[return-value]
+
+    def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        app = self.reader
+        library = app.library
+        if library is None:
+            return
+        for tag in library.tags():
+            yield (f"Filter: #{tag.label}", partial(app.apply_tag, tag.key),
+                   f"{tag.count} posts tagged #{tag.label}")
+        for node in library.date_tree():
+            yield (f"Go to: {node.label}", partial(app.apply_period, node.period),
+                   f"{node.count} posts")
+            for month in node.children.values():
+                yield (f"Go to: {month.label} {node.label}", partial(app.apply_period,
+                       month.period), f"{month.count} posts")
+        yield ("Bookmarks: show", partial(app.apply_collection, "bookmarks"), "")
+        yield ("Notes: show", partial(app.apply_collection, "notes"), "")
+        yield ("Filter: clear all", app.clear_filters, "Show every post")
+        yield ("Search: posts", app.action_focus_search, "Full-text search (/)")
+        yield ("View: toggle sidebar", app.action_toggle_sidebar, "Ctrl+B")
+        yield ("Help: keys", app.action_help, "? or F1")
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands():
+            if text.startswith(("Filter: #", "Go to: ")) and text.count(" ") > 2:
+                continue
+            yield DiscoveryHit(Content(visible(text)), command, text=text, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text.replace("[", "\\[")), command,
+                          text=text, help=help_text)
+        app = self.reader
+        library = app.library
+        if library is None:
+            return
+        wanted = fold(query).replace(" ", "")
+        if not wanted:
+            return
+        hits = 0
+        examined = 0
+        for index in range(len(library)):
+            post = library[index]
+            title = visible(post.title)
+            tags = " ".join("#" + t for t in post.hashtags)
+            haystack = fold(title + " " + tags)
+            if not all(ch in haystack for ch in set(wanted)):
+                continue
+            examined += 1
+            if examined > MAX_CANDIDATES:
+                break
+            candidate = f"{title[:90]}  {tags}".strip()
+            score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+            if score <= 0:
+                continue
+            hits += 1
+            yield Hit(
+                score * 0.9,
+                literal_highlight(query, candidate, tuple(offsets)),
+                partial(app.go_to_post, index),
+                text=candidate,
+                help=f"Post · {post.date_iso() or 'undated'}",
+            )
+            if hits >= MAX_HITS:
+                break

@@ -1,0 +1,70 @@
+"""The help screen: every key, read from the bindings themselves so it never goes stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEY_NAMES = {
+    "up": "↑", "down": "↓", "left": "←", "right": "→", "pageup": "PgUp", "pagedown": "PgDn",
+    "home": "Home", "end": "End", "enter": "Enter", "escape": "Esc", "tab": "Tab",
+    "shift+tab": "Shift+Tab", "question_mark": "?", "slash": "/", "left_square_bracket": "[",
+    "right_square_bracket": "]", "number_sign": "#", "greater_than_sign": ">",
+    "less_than_sign": "<", "shift+up": "Shift+↑", "shift+down": "Shift+↓",
+}  # fmt: skip
+
+
+def key_label(keys: str) -> str:
+    out = []
+    for key in keys.split(","):
+        key = key.strip()
+        name = KEY_NAMES.get(key)
+        if name is None:
+            name = key.replace("ctrl+", "Ctrl+").replace("shift+", "Shift+")
+            name = name.upper() if len(name) == 2 and name[0] == "f" else name
+        out.append(name)
+    return " ".join(out)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keys by where they work."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 84; max-width: 100%; height: 90%; border: thick $primary;
+        background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "app.pop_screen", "Close help", id="help.close")
+    ]
+
+    def __init__(self, sections: Iterable[tuple[str, Iterable[Binding]]]) -> None:
+        super().__init__()
+        self.sections = [(title, list(bindings)) for title, bindings in sections]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("tgreader — keys (Esc closes)", style="bold"))
+            for title, bindings in self.sections:
+                table = Table.grid(padding=(0, 2))
+                table.add_column(width=18, style="bold")
+                table.add_column()
+                for binding in bindings:
+                    if binding.description:
+                        table.add_row(Text(key_label(binding.key)), Text(binding.description))
+                yield Static(Text(f"\n{title}", style="bold underline"))
+                yield Static(table)
+            yield Static(Text(
+                "\nThe mouse works too: click a post, a date, a tag (also inside a post's text). "
+                "Ctrl+P opens the command palette: posts by title or tag, 'Filter: #tag', "
+                "'Go to: 2023', and 'Change theme'."
+            ))

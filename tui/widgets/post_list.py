@@ -1,0 +1,218 @@
+"""The list of posts for the current filter, drawn one visible line at a time.
+
+A ScrollView that renders only the rows on screen (as Toolong does for huge logs), so a list
+of 100,000 posts costs the same to show as a list of ten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.clean import visible
+from tui.model import Post
+
+RowFlags = Callable[[Post], tuple[bool, bool, bool]]  # (read, bookmarked, noted)
+
+
+def short_date(post: Post) -> str:
+    """A fixed-width date column: `15 Sep 2022`, `≈10 Jan 2024`, `undated`."""
+    if post.date is None:
+        return "undated"
+    label = post.date.human()
+    return "≈" + label if post.date_inferred else label
+
+
+class PostList(ScrollView, can_focus=True):
+    """Posts as rows: date, badges (media ▣, bookmark ★, note ✎), title. Read rows are dim."""
+
+    DEFAULT_CSS = """
+    PostList {
+        background: $surface;
+        scrollbar-gutter: stable;
+    }
+    PostList > .post-list--cursor { background: $block-cursor-blurred-background; }
+    PostList:focus > .post-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    PostList > .post-list--date { color: $text-muted; }
+    PostList > .post-list--read { color: $text-disabled; }
+    PostList > .post-list--badge { color: $warning; }
+    PostList > .post-list--empty { color: $text-muted; text-style: italic; }
+    """
+
+    COMPONENT_CLASSES = {
+        "post-list--cursor", "post-list--date", "post-list--read", "post-list--badge",
+        "post-list--empty",
+    }  # fmt: skip
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="list.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="list.down"),
+        Binding("home,g", "jump(0)", "First", show=False, id="list.first"),
+        Binding("end,G", "jump(-1)", "Last", show=False, id="list.last"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
+        Binding("enter", "select", "Open", show=False, id="list.open"),
+    ]
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to the post at `index` (an index into the library)."""
+
+        post_list: PostList
+        index: int
+
+    @dataclass
+    class Selected(Message):
+        """The user opened the post at `index` (Enter or click)."""
+
+        post_list: PostList
+        index: int
+
+    def __init__(
+        self,
+        posts: Callable[[int], Post],
+        flags: RowFlags,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._post = posts
+        self._flags = flags
+        self.rows: list[int] = []
+        self.cursor = 0
+        self.empty_message = "No posts match this filter. Esc clears it."
+
+    # -- data --------------------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[int], keep: int | None = None) -> None:
+        """Show these library indices; keep the cursor on `keep` if it is among them."""
+        self.rows = list(rows)
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        position = 0
+        if keep is not None:
+            try:
+                position = self.rows.index(keep)
+            except ValueError:
+                position = 0
+        self.cursor = position
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.rows:
+            self.post_message(self.Highlighted(self, self.rows[self.cursor]))
+
+    @property
+    def current(self) -> int | None:
+        """The library index under the cursor, or None when the list is empty."""
+        return self.rows[self.cursor] if self.rows else None
+
+    def refresh_row(self, index: int) -> None:
+        """Repaint the row of one library index (after a bookmark or read mark changed)."""
+        try:
+            y = self.rows.index(index)
+        except ValueError:
+            return
+        self.refresh_lines(y - int(self.scroll_offset.y))
+
+    # -- movement ----------------------------------------------------------------------------
+    def move_to(self, position: int) -> None:
+        if not self.rows:
+            return
+        position = max(0, min(len(self.rows) - 1, position))
+        if position == self.cursor:
+            return
+        old = self.cursor
+        self.cursor = position
+        self._scroll_to_cursor()
+        scroll_y = int(self.scroll_offset.y)
+        self.refresh_lines(old - scroll_y)
+        self.refresh_lines(position - scroll_y)
+        self.post_message(self.Highlighted(self, self.rows[self.cursor]))
+
+    def _scroll_to_cursor(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+            self.refresh()
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+            self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_jump(self, position: int) -> None:
+        self.move_to(len(self.rows) - 1 if position < 0 else position)
+
+    def action_page(self, direction: int) -> None:
+        height = max(1, self.scrollable_content_region.height - 1)
+        self.move_to(self.cursor + direction * height)
+
+    def action_select(self) -> None:
+        if self.rows:
+            self.post_message(self.Selected(self, self.rows[self.cursor]))
+
+    def on_click(self, event: events.Click) -> None:
+        position = event.y + int(self.scroll_offset.y)
+        if 0 <= position < len(self.rows):
+            self.move_to(position)
+            self.post_message(self.Selected(self, self.rows[position]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.rows))
+        self._scroll_to_cursor()
+
+    # -- drawing -----------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        position = y + int(self.scroll_offset.y)
+        base = self.rich_style
+        if not self.rows:
+            if y == 0:
+                style = self.get_component_rich_style("post-list--empty")
+                return Strip([Segment(self.empty_message[:width], style)]).extend_cell_length(
+                    width, base
+                )
+            return Strip.blank(width, base)
+        if position >= len(self.rows):
+            return Strip.blank(width, base)
+        post = self._post(self.rows[position])
+        read, bookmarked, noted = self._flags(post)
+        text = self.row_text(post, read, bookmarked, noted)
+        if position == self.cursor:
+            text.stylize(self.get_component_rich_style("post-list--cursor"))
+        strip = Strip(text.render(self.app.console), text.cell_len)
+        return strip.crop_extend(0, width, base + (Style() if position != self.cursor
+                                 else self.get_component_rich_style("post-list--cursor")))
+
+    def row_text(self, post: Post, read: bool, bookmarked: bool, noted: bool) -> Text:
+        """One row as literal text: the title is data, never markup."""
+        date_style = self.get_component_rich_style("post-list--date")
+        badge_style = self.get_component_rich_style("post-list--badge")
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(f"{short_date(post):<13}", date_style)
+        badges = ("▣" if post.has_media else " ") + ("★" if bookmarked else " ") + (
+            "✎" if noted else " "
+        )
+        text.append(badges + " ", badge_style)
+        title = visible(post.title) or "(no text)"
+        if read:
+            text.append(title, self.get_component_rich_style("post-list--read"))
+        else:
+            text.append(title)
+        return text

@@ -1,0 +1,134 @@
+"""The sidebar: a date tree with counts, posts per month, collections, and hashtags.
+
+It announces choices with messages; the app decides what the list shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Label, OptionList, Sparkline, Tree
+from textual.widgets.option_list import Option
+
+from tui.clean import visible
+from tui.library import DateNode, Library, TagCount
+from tui.model import human_iso
+
+
+class DateTree(Tree[str]):
+    """Years -> months -> days; each node's data is its period key."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def fill(self, nodes: list[DateNode]) -> None:
+        self.clear()
+        self.root.expand()
+        for year in nodes:
+            year_node = self.root.add(self._label(year), data=year.period, expand=False)
+            for month in year.children.values():
+                if month.children:
+                    month_node = year_node.add(self._label(month), data=month.period)
+                    for day in month.children.values():
+                        month_node.add_leaf(self._label(day), data=day.period)
+                else:
+                    year_node.add_leaf(self._label(month), data=month.period)
+        if len(nodes) == 1 and nodes[0].children:
+            self.root.children[0].expand()
+
+    @staticmethod
+    def _label(node: DateNode) -> Text:
+        text = Text(visible(node.label))
+        text.append(f" ({node.count})", style="dim")
+        return text
+
+
+class Sidebar(Vertical):
+    """Dates, a sparkline of posts per month, bookmarks/notes, and tags by count."""
+
+    DEFAULT_CSS = """
+    Sidebar { width: 30; dock: left; background: $panel; }
+    Sidebar > .sidebar--title { color: $text-muted; text-style: bold; padding: 0 1; }
+    Sidebar > DateTree { height: 2fr; min-height: 4; background: $panel; }
+    Sidebar > Sparkline { height: 2; margin: 0 1; }
+    Sidebar > #collections { height: auto; max-height: 4; background: $panel; border: none; }
+    Sidebar > #tags { height: 3fr; min-height: 3; background: $panel; border: none; }
+    """
+
+    @dataclass
+    class PeriodChosen(Message):
+        period: str
+
+    @dataclass
+    class TagChosen(Message):
+        key: str
+
+    @dataclass
+    class CollectionChosen(Message):
+        collection: str
+
+    def compose(self) -> ComposeResult:
+        yield Label("Dates", classes="sidebar--title")
+        tree: DateTree = DateTree("All posts", id="dates")
+        tree.show_root = False
+        tree.guide_depth = 2
+        yield tree
+        yield Label("Posts per month", id="spark-label", classes="sidebar--title")
+        yield Sparkline([], id="spark")
+        yield Label("Collections", classes="sidebar--title")
+        yield OptionList(id="collections")
+        yield Label("Hashtags", classes="sidebar--title")
+        yield OptionList(id="tags")
+
+    def fill(self, library: Library, bookmarks: int, notes: int) -> None:
+        self.query_one(DateTree).fill(library.date_tree())
+        months = library.month_counts()
+        spark = self.query_one(Sparkline)
+        spark.data = [count for _, count in months] or [0]
+        label = self.query_one("#spark-label", Label)
+        if months:
+            first, last = (human_iso(months[0][0]), human_iso(months[-1][0]))
+            label.update(Text(f"Per month: {first} – {last}"))
+        self.fill_tags(library.tags())
+        self.fill_collections(bookmarks, notes)
+
+    def fill_tags(self, tags: list[TagCount]) -> None:
+        options = self.query_one("#tags", OptionList)
+        options.clear_options()
+        options.add_options(
+            [Option(Text(f"#{visible(t.label)}").append(f" {t.count}", "dim"), id=t.key)
+             for t in tags]
+        )
+
+    def fill_collections(self, bookmarks: int, notes: int) -> None:
+        options = self.query_one("#collections", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options([
+            Option(Text("★ Bookmarks").append(f" {bookmarks}", "dim"), id="bookmarks"),
+            Option(Text("✎ Notes").append(f" {notes}", "dim"), id="notes"),
+        ])
+        if highlighted is not None:
+            options.highlighted = highlighted
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+        event.stop()
+        if event.node.data:
+            self.post_message(self.PeriodChosen(event.node.data))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id
+        if option_id is None:
+            return
+        if event.option_list.id == "tags":
+            self.post_message(self.TagChosen(option_id))
+        else:
+            self.post_message(self.CollectionChosen(option_id))
