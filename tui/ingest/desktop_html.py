@@ -1,0 +1,322 @@
+"""Telegram Desktop's HTML export: `messages.html`, `messages2.html`, … of one chat.
+
+Read with the standard library's `html.parser`, fed in chunks, so a large page never sits in
+memory as a tree. Telegram writes each text between a line break after `<div class="text">`
+and an indented line before `</div>`, and every line break of the post as `<br>`; only the
+`<br>`s are the post's own, so the text comes back exactly as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from tui.model import Link, Origin, PostDate, RawPost
+
+Warn = Callable[[str], None]
+
+CHUNK = 1 << 20
+VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "source", "area", "col", "base"}
+TITLE = re.compile(
+    r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}) (?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+    r"(?: UTC(?P<oh>[+-]\d{1,2})(?::?(?P<om>\d{2}))?)?$"
+)
+HASHTAG_CLICK = re.compile(r"ShowHashtag\(")
+MESSAGE_ID = re.compile(r"^message(?P<id>-?\d+)$")
+_NL = "\x00"  # a line break of the page's layout (NUL never occurs in a text file's content)
+
+
+def looks_like(head: str) -> bool:
+    """A page of a chat: Telegram's page header and message history blocks."""
+    lowered = head.lower()
+    return (
+        "<html" in lowered
+        and 'class="page_header"' in head
+        and 'class="history"' in head
+    )
+
+
+def parse_title(title: str) -> tuple[PostDate, str] | None:
+    """`15.09.2022 07:58:12 UTC+03:00` (day first, always) -> date and ISO 8601 time."""
+    m = TITLE.match(title.strip())
+    if m is None:
+        return None
+    day, month, year = int(m["d"]), int(m["m"]), int(m["y"])
+    hour, minute, second = int(m["H"]), int(m["M"]), int(m["S"] or 0)
+    import calendar
+
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    iso = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    if m["oh"] is not None:
+        hours = int(m["oh"])
+        sign = "-" if m["oh"].startswith("-") else "+"
+        iso += f"{sign}{abs(hours):02d}:{int(m['om'] or 0):02d}"
+    return PostDate(year, month, day), iso
+
+
+@dataclass
+class _Message:
+    number: int | None
+    line: int
+    joined: bool
+    date_title: str | None = None
+    sender: list[str] = field(default_factory=list)
+    forwarded: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    media: bool = False
+    poll: bool = False
+    question: list[str] = field(default_factory=list)
+    answers: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class _Element:
+    tag: str
+    role: str | None
+    href: str | None = None
+    onclick: str | None = None
+    words: list[str] = field(default_factory=list)
+
+
+class _Page(HTMLParser):
+    """Collects finished messages in `done`; the caller drains it after each chunk."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(convert_charrefs=True)
+        self.path = path
+        self.stack: list[_Element] = []
+        self.message: _Message | None = None
+        self.in_service = False
+        self.channel_words: list[str] = []
+        self.done: list[_Message] = []
+
+    # -- where we are -------------------------------------------------------------------
+    def _roles(self) -> list[str]:
+        return [el.role for el in self.stack if el.role]
+
+    def _inside(self, role: str) -> bool:
+        return any(el.role == role for el in self.stack)
+
+    # -- parser callbacks -----------------------------------------------------------------
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {k: v or "" for k, v in attrs}
+        classes = set(attr.get("class", "").split())
+        if tag in VOID:
+            if tag == "br" and self.message is not None:
+                self._data("\n", br=True)
+            return
+        role: str | None = None
+        if tag == "div" and "message" in classes:
+            role = self._open_message(attr, classes)
+        elif self.message is None:
+            if "page_header" in classes:
+                role = "page_header"
+            elif "text" in classes and self._inside("page_header"):
+                role = "channel"
+        elif self._inside("skip"):
+            role = None
+        elif "date" in classes and "details" in classes and self._inside("forwarded"):
+            role = "skip"  # the forwarded original's own time, inside its name
+        elif "date" in classes and "details" in classes and attr.get("title"):
+            if self.message.date_title is None:
+                self.message.date_title = attr["title"]
+            role = "skip"
+        elif "forwarded" in classes:
+            role = "forwarded"
+        elif "from_name" in classes:
+            role = "forwarded_name" if self._inside("forwarded") else "sender"
+        elif classes & {"reply_to", "signature", "userpic_wrap"}:
+            role = "skip"
+        elif "media_wrap" in classes:
+            role = "media"
+            self.message.media = True
+        elif "media_poll" in classes:
+            self.message.poll = True
+        elif "question" in classes and self.message.poll:
+            role = "question"
+        elif "answer" in classes and self.message.poll:
+            role = "answer"
+            self.message.answers.append([])
+        elif "details" in classes and self._inside("media"):
+            role = "skip"
+        elif "text" in classes and not self._inside("media"):
+            role = "text"
+        elif tag == "a" and self._inside("text"):
+            role = "anchor"
+        self.stack.append(_Element(tag, role, attr.get("href"), attr.get("onclick")))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not any(el.tag == tag for el in self.stack):
+            return  # a stray closing tag: ignore it rather than unwind unrelated elements
+        while self.stack:
+            element = self.stack.pop()
+            self._close(element)
+            if element.tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        self._data(data)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _open_message(self, attr: dict[str, str], classes: set[str]) -> str:
+        if self.message is not None:
+            self._finish()
+        if "service" in classes or "default" not in classes:
+            self.in_service = True
+            return "service"
+        found = MESSAGE_ID.match(attr.get("id", ""))
+        self.message = _Message(
+            number=int(found["id"]) if found else None,
+            line=self.getpos()[0],
+            joined="joined" in classes,
+        )
+        return "message"
+
+    def _finish(self) -> None:
+        if self.message is not None:
+            self.done.append(self.message)
+        self.message = None
+
+    def _close(self, element: _Element) -> None:
+        if element.role in ("message",):
+            self._finish()
+        elif element.role == "service":
+            self.in_service = False
+        elif element.role == "anchor" and self.message is not None:
+            words = "".join(element.words)
+            if element.onclick and HASHTAG_CLICK.search(element.onclick):
+                self.message.tags.append(words.lstrip("#"))
+            elif element.href and re.match(r"^(?:https?|tg)://", element.href):
+                if not words.startswith("@"):
+                    self.message.links.append(Link(words.replace(_NL, ""), element.href))
+
+    def _data(self, data: str, br: bool = False) -> None:
+        if self.in_service:
+            return
+        if self.message is None:
+            if self._inside("channel"):
+                self.channel_words.append(data)
+            return
+        target: list[str] | None = None
+        for element in reversed(self.stack):
+            role = element.role
+            if role == "skip":
+                return
+            if role == "anchor":
+                element.words.append(data)
+                continue
+            if role == "text":
+                target = self.message.text
+            elif role == "sender":
+                target = self.message.sender
+            elif role == "forwarded_name":
+                target = self.message.forwarded
+            elif role == "question":
+                target = self.message.question
+            elif role == "answer":
+                target = self.message.answers[-1]
+            else:
+                continue
+            break
+        if target is None:
+            return
+        target.append(data if br else data.replace("\n", _NL))
+
+
+def _layout_free(words: list[str]) -> str:
+    """The text without the page's layout: the break after the opening tag, the indented
+    break before the closing one, and any indented break between."""
+    raw = "".join(words)
+    raw = re.sub(f"^{_NL}", "", raw)
+    raw = re.sub(f"{_NL}[ \t]*$", "", raw)
+    return re.sub(f"{_NL}[ \t]*", "", raw)
+
+
+def _name(words: list[str]) -> str | None:
+    name = " ".join("".join(words).replace(_NL, " ").split())
+    return name or None
+
+
+def parse(path: Path, warn: Warn) -> Iterator[RawPost]:
+    """Posts of one page in page order; service messages (channel created, pinned) skipped."""
+    from tui.ingest import IngestError
+
+    page = _Page(path)
+    previous_sender: str | None = None
+    channel: str | None = None
+    try:
+        with path.open("r", encoding="utf-8-sig", errors="strict", newline=None) as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                if chunk:
+                    page.feed(chunk)
+                else:
+                    page.close()
+                    page._finish()
+                if channel is None and page.channel_words:
+                    channel = _name(page.channel_words)
+                for message in page.done:
+                    # a joined message continues the sender above it; at the top of a page
+                    # (messages2.html) that sender is on the previous page: the channel
+                    sender = _name(message.sender) or (
+                        previous_sender if message.joined else None
+                    ) or channel
+                    previous_sender = sender
+                    yield _post(path, message, channel, sender)
+                page.done.clear()
+                if not chunk:
+                    break
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            path, f"not UTF-8 (byte 0x{exc.object[exc.start:exc.start + 1].hex()}); save the "
+            "file as UTF-8 and open it again",
+        ) from None
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _post(path: Path, message: _Message, channel: str | None, sender: str | None) -> RawPost:
+    from tui.ingest import IngestError
+
+    label = f"message {message.number}" if message.number is not None else "a message"
+    if message.date_title is None:
+        raise IngestError(path, f"{label} has no date (no .date.details title)",
+                          line=message.line)
+    stamp = parse_title(message.date_title)
+    if stamp is None:
+        raise IngestError(path, f"{label} has an unreadable date {message.date_title!r}",
+                          line=message.line)
+    date, iso = stamp
+    text = _layout_free(message.text)
+    if message.poll:
+        question = _name(message.question) or ""
+        answers = [f"- {(_name(a) or '').removeprefix('- ')}" for a in message.answers]
+        text = "\n".join(filter(None, [text, question, *answers]))
+    source = _name(message.forwarded) or sender
+    return RawPost(
+        origin=Origin(str(path), message.line),
+        lines=tuple(text.split("\n")) if text else (),
+        source=source,
+        channel=channel,
+        has_media=message.media and not message.poll,
+        links=tuple(message.links),
+        date=date,
+        datetime=iso,
+        hashtags=tuple(message.tags),
+        message_id=message.number,
+    )
