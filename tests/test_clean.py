@@ -1,4 +1,4 @@
-"""Line normalisation, body deduplication and hashtags: the text rules a reader sees the result of."""
+"""Line folding, body deduplication, hashtags and ids: text rules whose results a reader sees."""
 
 from __future__ import annotations
 

@@ -67,9 +67,11 @@ def sniff(path: Path, head: bytes) -> str | None:
 
 
 def check_text(path: Path, head: bytes) -> None:
-    """Reject empty and binary files with one clear line."""
+    """Reject empty, blank, binary, UTF-16 and non-UTF-8 files with one clear line."""
     if not head:
         raise IngestError(path, "empty file: nothing to read")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(path, "UTF-16 text; save the file as UTF-8 and open it again")
     if b"\x00" in head:
         raise IngestError(path, "binary file, not a text dump of a Telegram channel")
     try:
@@ -82,13 +84,17 @@ def check_text(path: Path, head: bytes) -> None:
                 path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it again",
                 line=head.count(b"\n", 0, exc.start) + 1,
             ) from None
+    blank = not head.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+    if blank and len(head) < SNIFF_BYTES:
+        raise IngestError(path, "empty file: only blank lines, nothing to read")
 
 
 def find_dumps(path: Path, warn: Warn) -> list[Dump]:
     """The dumps a path names: the file itself, or every dump inside a folder (sorted by name).
 
     A file named directly is read even when it does not look like a known dump (as a web copy,
-    with a warning); inside a folder only recognised dumps are taken.
+    whose parser warns about text outside posts); inside a folder only recognised dumps are
+    taken.
     """
     if not os.path.lexists(path):
         raise IngestError(path, "no such file or folder")
@@ -116,13 +122,10 @@ def find_dumps(path: Path, warn: Warn) -> list[Dump]:
         return _group_html(dumps)
     head = read_head(path)
     check_text(path, head)
-    kind = sniff(path, head)
-    if kind is None:
-        warn(
-            f"{path}: not recognisably a Telegram dump (no 'Forwarded from' lines, no export "
-            "structure); reading it as a web copy"
-        )
-        kind = "webcopy"
+    # A file named directly but not recognised is read as a web copy; the web-copy parser
+    # reports, with the line, any text it finds outside a 'Forwarded from' post, so warning
+    # here too would say the same thing twice.
+    kind = sniff(path, head) or "webcopy"
     return [Dump(path, kind)]
 
 

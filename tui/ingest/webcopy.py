@@ -84,7 +84,7 @@ def parse(path: Path, warn: Callable[[str], None]) -> Iterator[RawPost]:
         if not seen_header:
             content = [n for n, text in block if norm_line(text)]
             warn(
-                f"{path}:{content[0]}: no 'Forwarded from' line; the {len(content)} line(s) "
-                "are kept as one post with unknown source"
+                f"{path}:{content[0]}: not recognisably a Telegram dump (no 'Forwarded from' "
+                f"line); its {len(content)} line(s) are kept as one post with unknown source"
             )
         yield build_post(path, start, source, block)
