@@ -5,12 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from tui.model import Post, human_iso
 
 FORMATS = ("json", "jsonl", "csv", "md")
+
+# Post lines that Markdown would read as a heading, a rule or a setext underline: in the digest
+# they would open a section of their own or swallow the line above into a heading.
+_BLOCK_MARKUP = re.compile(r"^ {0,3}(?:#{1,6}(?:\s|$)|([-*_])(?:\s*\1){2,}\s*$|(?:=+|-+)\s*$)")
+
+
+def _md_line(line: str) -> str:
+    """A post line as Markdown shows it verbatim: block markup at its start escaped."""
+    if _BLOCK_MARKUP.match(line):
+        stripped = line.lstrip(" ")
+        return line[: len(line) - len(stripped)] + "\\" + stripped
+    return line
 
 
 def post_record(post: Post) -> dict[str, Any]:
@@ -90,7 +103,7 @@ def _markdown(posts: Iterable[Post]) -> str:
             meta.append("**Media:** not included in this copy")
         if post.occurrences > 1:
             meta.append(f"**Copies in the files:** {post.occurrences}")
-        body = "\n".join(line + "  " if line else "" for line in post.text.split("\n"))
+        body = "\n".join(_md_line(line) + "  " if line else "" for line in post.text.split("\n"))
         links = "".join(
             f"\n- {link.text}" + (f": <{link.url}>" if link.url else " (address not in this copy)")
             for link in post.links

@@ -1,0 +1,119 @@
+"""`tgreader export` end to end: every format parses, reading order, exit codes, stderr lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_dump
+
+from tui.assemble import load_posts
+from tui.exporting import export_posts
+
+REQUIRED = {"id", "source", "date", "date_inferred", "date_bounds", "title", "text",
+            "hashtags", "has_media", "links", "occurrences", "origin"}  # fmt: skip
+
+
+def tgreader(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sample_json() -> list[dict]:
+    done = tgreader("export", "data/russian_mfa_sco.txt", "--format", "json")
+    assert done.returncode == 0 and done.stderr == ""
+    return json.loads(done.stdout)
+
+
+def test_json_has_the_documented_fields(sample_json: list[dict]) -> None:
+    assert len(sample_json) == 9
+    for record in sample_json:
+        assert REQUIRED <= record.keys()
+        assert isinstance(record["id"], str) and isinstance(record["occurrences"], int)
+        assert record["origin"]["path"].endswith("russian_mfa_sco.txt")
+        assert all(set(link) >= {"text", "url"} for link in record["links"])
+    first = sample_json[0]
+    assert first["title"] == first["text"].split("\n")[0]
+    assert first["hashtags"] == ["SCO", "Lavrov"] and first["has_media"] is True
+    assert sample_json[1]["links"] == [{"text": "Read in full", "url": None}]
+    assert sample_json[1]["date"] is None
+    assert sample_json[1]["date_bounds"] == ["2022-09-15", "2023-04-14"]
+    assert (sample_json[6]["date"], sample_json[6]["date_inferred"]) == ("2024-01-10", True)
+    assert [r["origin"]["line"] for r in sample_json] == [1, 15, 43, 67, 85, 105, 115, 131, 147]
+
+
+def test_default_is_the_bundled_sample_as_json(sample_json: list[dict]) -> None:
+    done = tgreader("export")
+    assert done.returncode == 0
+    assert [r["id"] for r in json.loads(done.stdout)] == [r["id"] for r in sample_json]
+
+
+def test_jsonl_and_csv_carry_the_same_posts(sample_json: list[dict]) -> None:
+    jsonl = tgreader("export", "data/russian_mfa_sco.txt", "-f", "jsonl")
+    assert [json.loads(line) for line in jsonl.stdout.splitlines()] == sample_json
+    done = tgreader("export", "data/russian_mfa_sco.txt", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [r["id"] for r in rows] == [r["id"] for r in sample_json]
+    assert [r["text"] for r in rows] == [r["text"] for r in sample_json]
+    assert rows[0]["hashtags"] == "#SCO #Lavrov"
+
+
+def test_markdown_is_one_section_per_post_with_date_source_and_tags(
+    sample_json: list[dict],
+) -> None:
+    done = tgreader("export", "data/russian_mfa_sco.txt", "--format", "md")
+    assert done.returncode == 0
+    sections = re.split(r"^## ", done.stdout, flags=re.MULTILINE)[1:]
+    assert len(sections) == 9
+    assert "**Date:** 15 Sep 2022" in sections[0]
+    assert "**Source:** Russian MFA 🇷🇺" in sections[0]
+    assert "**Tags:** #SCO #Lavrov" in sections[0]
+    assert "undated (between 15 Sep 2022 and 14 Apr 2023)" in sections[1]
+    assert "year inferred" in sections[6]
+
+
+def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    for args, code in (
+        ([str(tmp_path / "missing.txt")], 2),
+        ([str(tmp_path / "empty.txt")], 2),
+        ([str(tmp_path)], 2),  # a folder whose only file is empty
+        (["data/russian_mfa_sco.txt", "--format", "xml"], 2),  # argparse usage error
+    ):
+        done = tgreader("export", *args)
+        assert done.returncode == code, done.stderr
+        assert "Traceback" not in done.stderr and done.stdout == ""
+        if args[-1] != "xml":
+            assert len(done.stderr.splitlines()) == 1 + (args == [str(tmp_path)]), done.stderr
+
+
+def test_reading_order_across_two_files(tmp_path: Path) -> None:
+    def post(title: str, date: str) -> str:
+        return f"Forwarded from X\n{title}\n📍 Moscow, {date}\n"
+
+    later = write_dump(tmp_path, post("A", "1 March 2022") + post("C", "1 May 2022"), "a.txt")
+    earlier = write_dump(tmp_path, post("B", "1 April 2022") + post("D", "1 June 2022"), "b.txt")
+    done = tgreader("export", str(later), str(earlier), "-f", "jsonl")
+    assert [json.loads(line)["title"] for line in done.stdout.splitlines()] == list("ABCD")
+
+
+def test_markdown_post_text_cannot_open_a_section(tmp_path: Path) -> None:
+    text = (
+        "Forwarded from X\nFirst\n## Not a heading\n---\nunderlined?\n===\n# also not\n"
+        "Forwarded from X\nSecond\n"
+    )
+    posts = load_posts([write_dump(tmp_path, text)], lambda _: None)
+    md = export_posts(posts, "md")
+    headings = [line for line in md.splitlines() if re.match(r"#{1,6}(\s|$)", line)]
+    assert headings == ["# Posts", "## 1. First", "## 2. Second"]
+    rules = [line for line in md.splitlines() if re.fullmatch(r"\s*([-=*_])(\s*\1){2,}\s*", line)]
+    assert rules == ["---"]  # only the one separator between the two sections
