@@ -171,10 +171,14 @@ def parse(path: Path, warn: Warn) -> Iterator[RawPost]:
         if walker.pos != len(walker.text):
             raise _ExportError(walker.pos, "extra data after the export's closing brace")
     except _ExportError as exc:
-        line = walker.line_at(min(exc.pos, len(walker.text)))
-        start = walker.text.rfind("\n", 0, exc.pos) + 1
-        column = exc.pos - start + 1
-        raise IngestError(path, f"column {column}: {exc.message}", line=line) from None
+        text = walker.text
+        if not text[exc.pos :].strip():
+            raise IngestError(path, "the file ends in the middle of the export (cut short?)",
+                              line=text.rstrip().count("\n") + 1) from None
+        line = walker.line_at(min(exc.pos, len(text)))
+        column = exc.pos - text.rfind("\n", 0, exc.pos)
+        raise IngestError(path, f"not valid JSON at column {column}: {exc.message}",
+                          line=line) from None
 
 
 def _chat(walker: _Walker, path: Path, warn: Warn, top: bool = False) -> Iterator[RawPost]:
