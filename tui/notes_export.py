@@ -97,6 +97,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _paragraphs(start: int, end: int) -> str:
     if end - start <= 1:
         return f"paragraph {start + 1}"
@@ -122,8 +126,8 @@ def _markdown(entries: Iterable[_PostEntry], open_ids: set[str] | None, exported
     note_count = sum(len(entry.notes) for entry in entries)
     lines = ["# tgreader notes", ""]
     lines.append(
-        f"Exported {exported} · {len(entries)} posts · {bookmark_count} bookmarks · "
-        f"{note_count} notes"
+        f"Exported {exported} · {_count(len(entries), 'post')} · "
+        f"{_count(bookmark_count, 'bookmark')} · {_count(note_count, 'note')}"
     )
     lines.append("")
     if not entries:
@@ -140,7 +144,7 @@ def _markdown(entries: Iterable[_PostEntry], open_ids: set[str] | None, exported
             lines.append(f"- Source: {_one_line(snapshot.source)}")
         lines.append(f"- Post: `{snapshot.post_id}`")
         if entry.bookmark is not None:
-            lines.append(f"- Bookmarked {_when(entry.bookmark.created)}")
+            lines.append(f"- Bookmarked: {_when(entry.bookmark.created)}")
         if _in_open_files(snapshot.post_id, open_ids) is False:
             lines.append("- Not in the open files")
         lines.append("")
