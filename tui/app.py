@@ -47,20 +47,33 @@ class ReaderApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
-        Binding("slash", "focus_search", "Search", id="app.search"),
-        Binding("right_square_bracket,n", "next_post", "Next", id="app.next"),
-        Binding("left_square_bracket,p", "previous_post", "Prev", show=False, id="app.prev"),
-        Binding("b", "toggle_bookmark", "Bookmark", id="app.bookmark"),
-        Binding("a", "add_note", "Note", id="app.note"),
-        Binding("e", "show_notes", "Notes", show=False, id="app.notes"),
-        Binding("y", "copy_passage", "Copy", id="app.copy"),
-        Binding("Y", "copy_citation", "Cite", show=False, id="app.cite"),
-        Binding("c", "copy_post", "Copy post", show=False, id="app.copy_post"),
-        Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag"),
-        Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False, id="app.sidebar"),
+        Binding("q", "quit", "Quit", id="app.quit",
+                tooltip="Quit (your place and filter are kept)"),
+        Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="This help screen"),
+        Binding("slash", "focus_search", "Search", id="app.search",
+                tooltip="Search all text (case- and accent-insensitive)"),
+        Binding("right_square_bracket,n", "next_post", "Next", id="app.next",
+                tooltip="Next post, from anywhere"),
+        Binding("left_square_bracket,p", "previous_post", "Prev", show=False, id="app.prev",
+                tooltip="Previous post, from anywhere"),
+        Binding("b", "toggle_bookmark", "Bookmark", id="app.bookmark",
+                tooltip="Bookmark the post (again to remove)"),
+        Binding("a", "add_note", "Note", id="app.note",
+                tooltip="Add a note; quotes the selected passage (select with v)"),
+        Binding("e", "show_notes", "Notes", show=False, id="app.notes",
+                tooltip="The post's notes: edit or delete"),
+        Binding("y", "copy_passage", "Copy", id="app.copy",
+                tooltip="Copy the highlighted paragraph(s) as plain text"),
+        Binding("Y", "copy_citation", "Cite", show=False, id="app.cite",
+                tooltip="Copy as a citation (source, date, link)"),
+        Binding("c", "copy_post", "Copy post", show=False, id="app.copy_post",
+                tooltip="Copy the whole post"),
+        Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag",
+                tooltip="Filter by one of this post's hashtags"),
+        Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear",
+                tooltip="Clear the innermost filter (search, collection, tag, date)"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False, id="app.sidebar",
+                tooltip="Show or hide the sidebar"),
     ]
 
     def __init__(
@@ -117,6 +130,8 @@ class ReaderApp(App[int]):
                 self.query_one(Sidebar).display = False
         self.watch(self, "theme", self._theme_changed, init=False)
         self._apply_width(self.size.width)
+        if self.size.width < NARROW:  # on a small terminal the posts need the room
+            self.query_one(Sidebar).display = False
         self.set_interval(5.0, self._flush_in_background)
         self.load_library()
 

@@ -59,8 +59,9 @@ class HelpScreen(ModalScreen[None]):
                 table.add_column(width=18, style="bold")
                 table.add_column()
                 for binding in bindings:
-                    if binding.description:
-                        table.add_row(Text(key_label(binding.key)), Text(binding.description))
+                    words = binding.tooltip or binding.description
+                    if words:
+                        table.add_row(Text(key_label(binding.key)), Text(words))
                 yield Static(Text(f"\n{title}", style="bold underline"))
                 yield Static(table)
             yield Static(Text(

@@ -55,7 +55,10 @@ class Sidebar(Vertical):
 
     DEFAULT_CSS = """
     Sidebar { width: 30; dock: left; background: $panel; }
-    Sidebar > .sidebar--title { color: $text-muted; text-style: bold; padding: 0 1; }
+    Sidebar > .sidebar--title {
+        color: $text-muted; text-style: bold; padding: 0 1; width: 100%; text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     Sidebar > DateTree { height: 2fr; min-height: 4; background: $panel; }
     Sidebar > Sparkline { height: 2; margin: 0 1; }
     Sidebar > #collections { height: auto; max-height: 4; background: $panel; border: none; }
