@@ -200,3 +200,18 @@ def test_cli_reports_a_broken_export_in_one_line() -> None:
     assert result.stderr.splitlines() == [
         f"tgreader: {BROKEN / 'missing_date.json'}:12: message 57 has no 'date'"
     ]
+
+
+def test_unusable_unixtime_is_a_warning_not_a_guess(tmp_path: Path) -> None:
+    path = write_dump(
+        tmp_path,
+        '{"name": "C", "type": "public_channel", "messages": [\n{"id": 3, "type": "message", '
+        '"date": "2022-01-01T10:00:00", "date_unixtime": "soon", "text": "hi"}]}',
+        "result.json",
+    )
+    warnings: list[str] = []
+    posts = list(parse(path, warnings.append))
+    assert posts[0].datetime == "2022-01-01T10:00:00"
+    assert len(warnings) == 1 and "result.json:2: message 3 has an unusable date_unixtime" in (
+        warnings[0]
+    )

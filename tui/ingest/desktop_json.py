@@ -28,6 +28,11 @@ _EXPORT_MARKS = re.compile(
     r'"messages"\s*:\s*\[|"chats"\s*:\s*\{|"personal_information"\s*:\s*\{'
 )
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+#: Keys of a message that carry something the export shows beside the text (or instead of it).
+_MEDIA_KEYS = (
+    "photo", "file", "media_type", "sticker_emoji", "location_information", "place_name",
+    "contact_information", "contact_vcard", "game_title", "invoice_information",
+)
 #: Entity types whose text is an address to keep as a link.
 _URL_ENTITIES = {"link", "url"}
 
@@ -226,6 +231,10 @@ def _messages(walker: _Walker, path: Path, warn: Warn, chat: str | None) -> Iter
             post = _post(message, path, line, chat)
         except ValueError as exc:
             raise IngestError(path, f"{label} {exc}", line=line) from None
+        unix = message.get("date_unixtime")
+        if unix is not None and post.datetime is not None and len(post.datetime) == 19:
+            warn(f"{path}:{line}: {label} has an unusable date_unixtime {unix!r}; its time is "
+                 "kept without a UTC offset")
         yield post
 
 
@@ -238,7 +247,7 @@ def _post(message: dict[str, Any], path: Path, line: int, chat: str | None) -> R
         local = datetime.fromisoformat(stamp)
     except ValueError:
         raise ValueError(f"has an unreadable date {stamp!r}") from None
-    iso = local.replace(tzinfo=None).isoformat()
+    iso = local.isoformat(timespec="seconds")
     unix = message.get("date_unixtime")
     if unix is not None and local.tzinfo is None:
         iso += _offset(local, unix)
@@ -264,7 +273,7 @@ def _post(message: dict[str, Any], path: Path, line: int, chat: str | None) -> R
     forwarded = message.get("forwarded_from")
     sender = message.get("from")
     source = next((s for s in (forwarded, sender, chat) if isinstance(s, str) and s), None)
-    has_media = any(key in message for key in ("photo", "file", "media_type", "sticker_emoji"))
+    has_media = any(key in message for key in _MEDIA_KEYS)
     message_id = message.get("id")
     return RawPost(
         origin=Origin(str(path), line),
