@@ -28,7 +28,15 @@ from tui.model import Post, Quote
 from tui.paths import db_path
 from tui.quote import citation, passage, whole_post
 from tui.storage import StorageError, Store
-from tui.widgets.dialogs import NoteAction, NoteDraft, NoteEditor, NotesScreen, TagPicker
+from tui.widgets.dialogs import (
+    NoteAction,
+    NoteDraft,
+    NoteEditor,
+    NotesScreen,
+    RecordRow,
+    RecordsScreen,
+    TagPicker,
+)
 from tui.widgets.help import HelpScreen
 from tui.widgets.post_list import PostList
 from tui.widgets.reading_pane import ReadingPane
@@ -72,6 +80,8 @@ class ReaderApp(App[int]):
                 tooltip="Filter by one of this post's hashtags"),
         Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear",
                 tooltip="Clear the innermost filter (search, collection, tag, date)"),
+        Binding("B", "show_records", "All marks", show=False, id="app.records",
+                tooltip="Every bookmark and note, also for files not open now"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False, id="app.sidebar",
                 tooltip="Show or hide the sidebar"),
     ]
@@ -519,6 +529,41 @@ class ReaderApp(App[int]):
             self._after_records_changed(post)
 
         self.push_screen(NotesScreen(notes), chosen)
+
+    def record_rows(self) -> list[RecordRow]:
+        """Every post with a bookmark or note; those not in the open files are marked so."""
+        if self.store is None:
+            return []
+        snapshots = {b.post_id: b.snapshot for b in self.store.bookmarks()}
+        for note in self.store.notes():
+            snapshots.setdefault(note.post_id, note.snapshot)
+        counts = self.store.note_counts()
+        bookmarked = self.store.bookmarked_ids()
+        rows = []
+        for post_id, snap in snapshots.items():
+            date = snap.date or "undated"
+            if snap.date and snap.date_inferred:
+                date = "≈" + date
+            is_open = self.library is not None and self.library.index_of(post_id) is not None
+            rows.append(RecordRow(post_id, snap.title, date, snap.source or snap.channel or
+                                  "unknown source", post_id in bookmarked,
+                                  counts.get(post_id, 0), is_open))
+        return rows
+
+    def action_show_records(self) -> None:
+        rows = self.record_rows()
+        if not rows:
+            self.notify("No bookmarks or notes yet: b bookmarks a post, a adds a note.",
+                        markup=False)
+            return
+
+        def chosen(post_id: str | None) -> None:
+            if post_id and self.library is not None:
+                index = self.library.index_of(post_id)
+                if index is not None:
+                    self.go_to_post(index)
+
+        self.push_screen(RecordsScreen(rows), chosen)
 
     # -- copying -----------------------------------------------------------------------------
     def _passage(self) -> tuple[Post, str, int] | None:

@@ -54,6 +54,7 @@ class ReaderCommands(Provider):
                        month.period), f"{month.count} posts")
         yield ("Bookmarks: show", partial(app.apply_collection, "bookmarks"), "")
         yield ("Notes: show", partial(app.apply_collection, "notes"), "")
+        yield ("Bookmarks: all, with posts not open", app.action_show_records, "B")
         yield ("Filter: clear all", app.clear_filters, "Show every post")
         yield ("Search: posts", app.action_focus_search, "Full-text search (/)")
         yield ("View: toggle sidebar", app.action_toggle_sidebar, "Ctrl+B")

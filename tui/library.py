@@ -178,7 +178,7 @@ class Library:
                 key = f"{bounds[0] or ''}..{bounds[1] or ''}"
                 child = undated.children.get(key)
                 if child is None:
-                    label = f"{human_iso(bounds[0])} – {human_iso(bounds[1])}"
+                    label = _bounds_label(bounds[0], bounds[1])
                     child = undated.children[key] = DateNode(UNDATED + ":" + key, label)
                 child.count += 1
                 continue
@@ -271,13 +271,23 @@ class Library:
         return " · ".join(parts)
 
 
+def _bounds_label(after: str | None, before: str | None) -> str:
+    if after and before:
+        return f"{human_iso(after)} – {human_iso(before)}"
+    if after:
+        return f"after {human_iso(after)}"
+    if before:
+        return f"before {human_iso(before)}"
+    return "no dated posts near"
+
+
 def _period_text(period: str) -> str:
     if period.startswith(UNDATED):
         rest = period[len(UNDATED) + 1 :]
         if not rest:
             return "undated"
         after, _, before = rest.partition("..")
-        return f"undated {human_iso(after or None)} – {human_iso(before or None)}"
+        return "undated " + _bounds_label(after or None, before or None)
     return human_iso(period)
 
 

@@ -222,3 +222,61 @@ class TagPicker(ModalScreen[str | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One post with bookmarks or notes, whether or not its file is open."""
+
+    post_id: str
+    title: str
+    date: str
+    source: str
+    bookmarked: bool
+    notes: int
+    is_open: bool
+
+
+class RecordsScreen(ModalScreen[str | None]):
+    """Every bookmarked or annotated post, including those whose file is not open now."""
+
+    DEFAULT_CSS = """
+    RecordsScreen { align: center middle; }
+    RecordsScreen > Vertical {
+        width: 100; max-width: 100%; height: 80%; border: thick $primary; background: $surface;
+    }
+    RecordsScreen OptionList { height: 1fr; }
+    """
+    BINDINGS = [Binding("escape,q", "close", "Close", id="records.close")]
+
+    def __init__(self, rows: list[RecordRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        missing = sum(1 for row in self.rows if not row.is_open)
+        with Vertical():
+            head = f"Bookmarks and notes: {len(self.rows)} posts"
+            if missing:
+                head += f", {missing} not in the open files"
+            yield Label(Text(head + " — Enter goes to the post", style="bold"))
+            options = []
+            for row in self.rows:
+                prompt = Text()
+                prompt.append("★" if row.bookmarked else " ", "bold")
+                prompt.append(f"✎{row.notes}" if row.notes else "  ", "bold")
+                prompt.append(f" {row.date:<14} ")
+                prompt.append(visible(row.title)[:80])
+                line = f"\n   {visible(row.source)}"
+                if not row.is_open:
+                    line += " · not in the open files"
+                prompt.append(line, "dim")
+                options.append(Option(prompt, id=row.post_id, disabled=not row.is_open))
+            yield OptionList(*options)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
