@@ -134,3 +134,19 @@ def test_cli_reports_a_broken_page_in_one_line() -> None:
         f"tgreader: {BROKEN / 'messages.html'}:10: message 12 has no date "
         "(no .date.details title)"
     ]
+
+
+def test_bot_note_is_not_part_of_the_name_and_crlf_pages_read_alike(tmp_path: Path) -> None:
+    page = write_dump(
+        tmp_path,
+        '<html><body><div class="page_header"><div class="text bold">\nChan\n</div></div>\n'
+        '<div class="history">\n<div class="message default clearfix" id="message5">\n'
+        '<div class="body"><div class="pull_right date details" '
+        'title="01.02.2023 10:00:00 UTC+01:00">10:00</div>\n<div class="from_name">\n'
+        'Alice <span class="details">via @helperbot</span>\n</div>\n<div class="text">\n'
+        "one<br/>two &amp;nbsp;&nbsp;x\n</div></div></div></div></body></html>\n",
+        "messages.html", crlf=True,
+    )
+    (post,) = read(page)
+    assert post.source == "Alice" and post.channel == "Chan"
+    assert post.lines == ("one", "two &nbsp;\xa0x")

@@ -123,8 +123,12 @@ class _Page(HTMLParser):
                 role = "channel"
         elif self._inside("skip"):
             role = None
+        elif "details" in classes and (
+            self._inside("forwarded_name") or self._inside("sender")
+        ):
+            role = "skip"  # the forwarded original's time, "via @bot": not part of a name
         elif "date" in classes and "details" in classes and self._inside("forwarded"):
-            role = "skip"  # the forwarded original's own time, inside its name
+            role = "skip"
         elif "date" in classes and "details" in classes and attr.get("title"):
             if self.message.date_title is None:
                 self.message.date_title = attr["title"]
