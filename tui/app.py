@@ -103,6 +103,7 @@ class ReaderApp(App[int]):
         self.bookmarked: set[str] = set()
         self.note_counts: dict[str, int] = {}
         self.load_warnings: list[str] = []
+        self.fatal_message: str | None = None
         self._read_timer: Timer | None = None
         self._restoring = False
 
@@ -177,9 +178,9 @@ class ReaderApp(App[int]):
         self.call_from_thread(self._loaded, library, warnings)
 
     def _load_failed(self, message: str) -> None:
-        self.query_one("#loading").display = False
-        self.query_one("#progress", Static).update(Text(message))
-        self.notify(message, severity="error", timeout=30, markup=False)
+        """A fatal input problem: leave the screen and let the CLI print the one line."""
+        self.fatal_message = message
+        self.exit(return_code=2)
 
     def _loaded(self, library: Library, warnings: list[str]) -> None:
         self.library = library

@@ -127,8 +127,16 @@ def run_reader(argv: Sequence[str]) -> int:
             raise IngestError(path, "no such file or folder")
     from tui.app import make_app
 
-    app = make_app(paths, clipboard=args.clipboard)
+    try:
+        app = make_app(paths, clipboard=args.clipboard)
+    except ValueError as exc:  # a bad TGREADER_CLIPBOARD value
+        _say(str(exc))
+        return EXIT_BAD_INPUT
     app.run()
+    for warning in app.load_warnings:
+        _warn(warning)
+    if app.fatal_message:
+        _say(app.fatal_message)
     return app.return_code or 0
 
 
