@@ -191,7 +191,15 @@ def test_reading_state_is_one_record_per_archive(store: Store, db: Path) -> None
     reading = on_disk(db)["reading"]
     assert sorted(str(doc["archive"]) for doc in reading.values()) == ["big", "small"]
     (big,) = (doc for doc in reading.values() if doc["archive"] == "big")
-    assert big["ids"] == [f"post-{i:04d}" for i in range(1000)]
+    assert big["ids"] == " ".join(f"post-{i:04d}" for i in range(1000))  # compact, sorted
+
+
+def test_mark_read_refuses_ids_that_would_not_survive_the_file(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.mark_read("a", "two words")
+    with pytest.raises(ValueError):
+        store.mark_read("a", "")
+    assert store.read_ids("a") == set()
 
 
 def test_ui_state_is_per_archive_plus_global_and_merges(store: Store, db: Path) -> None:
@@ -280,3 +288,22 @@ def test_atomic_storage_works_as_a_plain_tinydb_storage(db: Path) -> None:
         tiny.insert({"body": "hello"})
     with TinyDB(db, storage=AtomicJSONStorage) as tiny:
         assert [doc["body"] for doc in tiny.all()] == ["hello"]
+
+
+def test_a_file_replaced_behind_our_back_is_reread_before_the_next_save(
+    store: Store, db: Path
+) -> None:
+    store.add_note(snap("p1"), "ours")
+    # Another program (no lock, no change counter) rewrites the file, e.g. restoring a copy.
+    with TinyDB(db, storage=AtomicJSONStorage) as tiny:
+        tiny.table("bookmarks").insert(
+            {
+                "post_id": "p9",
+                "created": "2024-01-01T00:00:00+00:00",
+                "snapshot": {"post_id": "p9", "source": None, "title": "Restored", "date": None},
+            }
+        )
+    store.add_note(snap("p2"), "ours too")
+    reopened = Store.open(db)
+    assert reopened.bookmarked_ids() == {"p9"}
+    assert [n.body for n in reopened.notes()] == ["ours", "ours too"]

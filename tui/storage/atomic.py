@@ -17,7 +17,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +108,36 @@ def decode(raw: bytes) -> Tables | None:
     return check_shape(data)
 
 
-def encode(data: Tables) -> bytes:
+def _encode_value(value: object) -> bytes:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+def encode(data: Tables, reuse: dict[str, tuple[object, bytes]] | None = None) -> bytes:
     """Compact UTF-8 JSON, readable in an editor for any script. A lone surrogate (possible in
     text pasted from odd sources) cannot be UTF-8 encoded, so then fall back to \\u escapes
-    rather than refuse to save the user's words."""
-    try:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(data, separators=(",", ":")).encode("ascii")
+    rather than refuse to save the user's words.
+
+    With `reuse`, each table's encoding is remembered against the table object, and a table
+    that is the same object next time is not encoded again: TinyDB builds a new dict for a
+    table whenever it changes one, so flushing reading state need not re-encode 10,000 notes.
+    """
+    parts: list[bytes] = []
+    for name, table in data.items():
+        remembered = reuse.get(name) if reuse is not None else None
+        if remembered is not None and remembered[0] is table:
+            encoded = remembered[1]
+        else:
+            encoded = _encode_value(table)
+            if reuse is not None:
+                reuse[name] = (table, encoded)
+        parts.append(_encode_value(name) + b":" + encoded)
+    if reuse is not None:
+        for name in set(reuse) - set(data):
+            del reuse[name]
+    return b"{" + b",".join(parts) + b"}"
 
 
 def write_atomically(path: Path, payload: bytes) -> Signature:
@@ -153,78 +175,14 @@ def write_atomically(path: Path, payload: bytes) -> Signature:
     return new_signature
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage with crash-safe writes, and transactions for the store above it.
-
-    Outside a transaction it behaves like any storage: `read` parses the file, `write`
-    replaces it atomically. Inside `transaction()` the first `read` parses the file and later
-    reads return that same state with the changes made so far, and every `write` is held
-    until the transaction ends, when the whole batch is written once. So a change that spans
-    several TinyDB calls lands on disk all at once or not at all. This is not a write-behind
-    cache like CachingMiddleware: nothing outlives the transaction, and the transaction is
-    meant to be run under the inter-process lock.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        super().__init__()
-        self.path = Path(path)
-        self._in_transaction = False
-        self._state: Tables | None = None  # inside a transaction: the current state
-        self._dirty = False
-        #: Signature of the file as last read or written by this storage.
-        self.last_signature: Signature | None = None
-
-    def read(self) -> Tables | None:
-        if self._in_transaction and self._state is not None:
-            return self._state
-        try:
-            with open(self.path, "rb") as handle:
-                st = os.fstat(handle.fileno())
-                raw = handle.read()
-        except FileNotFoundError:
-            self.last_signature = None
-            data: Tables | None = None
-        else:
-            data = decode(raw)
-            self.last_signature = signature(st)
-        if self._in_transaction:
-            self._state = data if data is not None else {}
-        return data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        if self._in_transaction:
-            self._state = data
-            self._dirty = True
-            return
-        self.last_signature = write_atomically(self.path, encode(data))
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Read fresh, batch the writes, write once at the end; discard everything on error."""
-        if self._in_transaction:
-            raise RuntimeError("transactions do not nest")
-        self._in_transaction, self._state, self._dirty = True, None, False
-        try:
-            yield
-            if self._dirty and self._state is not None:
-                self.last_signature = write_atomically(self.path, encode(self._state))
-        finally:
-            self._in_transaction, self._state, self._dirty = False, None, False
-
-    @property
-    def dirty(self) -> bool:
-        """Inside a transaction: whether anything was written so far."""
-        return self._dirty
-
-    def current(self) -> Tables:
-        """Inside a transaction: the state as changed so far (read fresh if not read yet)."""
-        data = self.read()
-        return data if data is not None else {}
-
-
 class InterProcessLock:
     """`fcntl.flock` on a sidecar file (`library.json.lock`), so two tgreader processes take
-    turns: each re-reads the database inside the lock before changing it.
+    turns changing the database.
+
+    The lock file also holds a change counter: every writer bumps it, under the lock, before
+    replacing the database. A process that finds the counter (and the file's signature) as it
+    left them knows nobody else wrote since, so its in-memory copy *is* what a re-read would
+    return, and it can skip parsing megabytes on every save.
 
     The lock file itself is never deleted (deleting it would let two processes lock two
     different files). A process that dies releases its lock with it. A holder that is
@@ -262,7 +220,123 @@ class InterProcessLock:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
 
+    def generation(self) -> int:
+        """The change counter (call with the lock held)."""
+        raw = os.pread(self._descriptor(), 8, 0)
+        return int.from_bytes(raw, "little") if len(raw) == 8 else 0
+
+    def bump(self) -> int:
+        """Announce a change before making it (call with the lock held): a writer killed after
+        this costs the others one needless re-read, never a missed one."""
+        generation = (self.generation() + 1) % 2**63
+        os.pwrite(self._descriptor(), generation.to_bytes(8, "little"), 0)
+        return generation
+
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage with crash-safe writes, and locked transactions for the store above it.
+
+    Used plainly (`TinyDB(path, storage=AtomicJSONStorage)`) it parses the file on `read` and
+    replaces it atomically on `write`. Inside `transaction()` (which takes the inter-process
+    lock, when the storage has one) it starts from the file as it is now, every later `read`
+    returns the state with the changes made so far, and the `write`s are held until the
+    transaction ends, when the batch is written once. So a change spanning several TinyDB
+    calls lands on disk all at once or not at all, and a failed one leaves no trace.
+
+    This is not CachingMiddleware: nothing is written later than the transaction. What it
+    keeps between transactions is the state it last read or wrote, and it reuses that only
+    when the lock's change counter and the file's signature prove nobody wrote since.
+    """
+
+    def __init__(self, path: str | Path, lock: InterProcessLock | None = None) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.lock = lock
+        self._in_transaction = False
+        self._state: Tables = {}  # inside a transaction: the current state
+        self._dirty = False
+        self._kept: Tables | None = None  # the state after the last transaction
+        self._kept_as: tuple[int, Signature | None] | None = None  # (counter, file) it matches
+        self._encoded: dict[str, tuple[object, bytes]] = {}  # table name -> (table, its JSON)
+        #: Signature of the file as last read or written by this storage.
+        self.last_signature: Signature | None = None
+
+    def _read_file(self) -> Tables | None:
+        try:
+            with open(self.path, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                raw = handle.read()
+        except FileNotFoundError:
+            self.last_signature = None
+            return None
+        data = decode(raw)
+        self.last_signature = signature(st)
+        return data
+
+    def read(self) -> Tables | None:
+        if self._in_transaction:
+            return self._state
+        return self._read_file()
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self._in_transaction:
+            self._state = data
+            self._dirty = True
+            return
+        self.last_signature = write_atomically(self.path, encode(data))
+
+    def _file_signature(self) -> Signature | None:
+        try:
+            return signature(os.stat(self.path))
+        except FileNotFoundError:
+            return None
+
+    def _start(self, generation: int | None) -> Tables:
+        """The file's current state: the kept copy if provably current, else parsed afresh."""
+        if generation is not None and self._kept is not None:
+            on_disk = self._file_signature()
+            if self._kept_as == (generation, on_disk):
+                self.last_signature = on_disk
+                return self._kept
+        self._kept = self._kept_as = None
+        return self._read_file() or {}
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Lock, start from the file as it is, batch the writes, write once at the end;
+        on any error write nothing and forget the in-memory copy."""
+        if self._in_transaction:
+            raise RuntimeError("transactions do not nest")
+        with self.lock.held() if self.lock is not None else nullcontext():
+            generation = self.lock.generation() if self.lock is not None else None
+            try:
+                self._state = self._start(generation)
+                self._in_transaction, self._dirty = True, False
+                yield
+                if self._dirty:
+                    if self.lock is not None:
+                        generation = self.lock.bump()
+                    payload = encode(self._state, self._encoded)
+                    self.last_signature = write_atomically(self.path, payload)
+                if generation is not None:
+                    self._kept, self._kept_as = self._state, (generation, self.last_signature)
+            except BaseException:
+                self._kept = self._kept_as = None
+                self._encoded.clear()
+                raise
+            finally:
+                self._in_transaction, self._state, self._dirty = False, {}, False
+
+    @property
+    def dirty(self) -> bool:
+        """Inside a transaction: whether anything was written so far."""
+        return self._dirty
+
+    def current(self) -> Tables:
+        """Inside a transaction: the state as changed so far."""
+        return self._state

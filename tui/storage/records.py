@@ -5,7 +5,7 @@ The file layout (TinyDB tables, each {doc id: document}):
     meta       {"schema": 1}
     bookmarks  {"post_id", "created", "snapshot"}                       one per bookmarked post
     notes      {"id", "post_id", "body", "created", "updated", "snapshot", "quote", "tags"}
-    reading    {"archive", "ids": [sorted post ids]}                    ONE per archive key
+    reading    {"archive", "ids": "id1 id2 ..."}   ONE per archive key, ids joined by spaces
     ui_state   {"archive": key or null for the global one, "values": {...}}
 
 Records are written with every field, so the file stays readable by hand and by other tools.
@@ -126,12 +126,24 @@ def note_from_doc(doc: Mapping[str, Any]) -> Note:
     )
 
 
+def reading_ids(doc: Mapping[str, Any]) -> frozenset[str]:
+    """The read post ids of a reading record: one string of ids joined by spaces, because a
+    100,000-id archive then costs one string to encode, not 100,000. A list (hand-edited, or
+    another tool's) is read too."""
+    ids = doc.get("ids")
+    if isinstance(ids, str):
+        return frozenset(ids.split())
+    if isinstance(ids, list) and all(isinstance(post_id, str) for post_id in ids):
+        return frozenset(ids)
+    raise DamagedDatabaseError("unexpected structure: a reading record has bad 'ids'")
+
+
+def reading_doc(archive_key: str, ids: str) -> dict[str, Any]:
+    return {"archive": archive_key, "ids": ids}
+
+
 def reading_from_doc(doc: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
-    where = "a reading record"
-    ids = _field(doc, "ids", list, where)
-    if not all(isinstance(post_id, str) for post_id in ids):
-        raise DamagedDatabaseError("unexpected structure: a reading record has bad 'ids'")
-    return _field(doc, "archive", str, where), frozenset(ids)
+    return _field(doc, "archive", str, "a reading record"), reading_ids(doc)
 
 
 def ui_from_doc(doc: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:

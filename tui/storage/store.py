@@ -181,9 +181,9 @@ class Store:
         """Use `Store.open`, which also cleans up and checks the file."""
         self.path = path
         self.open_warning: str | None = None
-        self._storage = AtomicJSONStorage(path)
-        self._db = _LibraryDB(storage=lambda: self._storage)
         self._lock = InterProcessLock(path)
+        self._storage = AtomicJSONStorage(path, self._lock)
+        self._db = _LibraryDB(storage=lambda: self._storage)
         self._write_lock = threading.RLock()  # one transaction at a time in this process
         self._state_lock = threading.Lock()  # guards the view swap and the buffers below
         self._view = _View()
@@ -192,6 +192,7 @@ class Store:
         self._pending_ui: dict[UiKey, dict[str, Any]] = {}
         self._inflight_read: dict[str, set[str]] = {}  # taken by a flush, not yet on disk
         self._inflight_ui: dict[UiKey, dict[str, Any]] = {}
+        self._ids_parsed: dict[str, tuple[str, frozenset[str]]] = {}  # see _parsed_ids
 
     # --- opening -------------------------------------------------------------------------
 
@@ -307,20 +308,18 @@ class Store:
         On failure nothing is written and the view is untouched."""
         with self._write_lock:
             try:
-                with self._lock.held():
-                    with self._storage.transaction():
-                        self._storage.current()  # the re-read inside the lock
-                        seen_version = self._storage.last_signature
-                        tables = self._storage.current()
-                        schema = records.schema_of(tables)
-                        if schema > records.SCHEMA:
-                            raise OSError(
-                                errno.EPERM, f"it was written by a newer tgreader (format {schema})"
-                            )
-                        result = change()
-                        if self._storage.dirty and not self._table(records.META).all():
-                            self._table(records.META).insert({"schema": records.SCHEMA})
-                        final = self._storage.current()
+                # The transaction locks the file and starts from its current contents.
+                with self._storage.transaction():
+                    seen_version = self._storage.last_signature
+                    schema = records.schema_of(self._storage.current())
+                    if schema > records.SCHEMA:
+                        raise OSError(
+                            errno.EPERM, f"it was written by a newer tgreader (format {schema})"
+                        )
+                    result = change()
+                    if self._storage.dirty and not self._storage.current().get(records.META):
+                        self._table(records.META).insert({"schema": records.SCHEMA})
+                    final = self._storage.current()
             except OSError as error:
                 raise StorageError.cannot_save(what, self.path, error) from error
             except DamagedDatabaseError as error:
@@ -386,7 +385,9 @@ class Store:
 
         def change() -> Note:
             table = self._table(records.NOTES)
-            taken = {doc.get("id") for doc in table.all()}
+            taken = {
+                doc.get("id") for doc in self._storage.current().get(records.NOTES, {}).values()
+            }
             note_id = secrets.token_hex(6)
             while note_id in taken:  # pragma: no cover - 48 random bits
                 note_id = secrets.token_hex(6)
@@ -469,7 +470,10 @@ class Store:
         return ids
 
     def mark_read(self, archive_key: str, post_id: str) -> None:
-        """Instant: recorded in memory; `flush()` writes it."""
+        """Instant: recorded in memory; `flush()` writes it. Post ids are stored joined by
+        spaces, so one with whitespace is refused (tgreader's ids are hex digests)."""
+        if not post_id or post_id.split() != [post_id]:
+            raise ValueError(f"a post id cannot be empty or contain whitespace: {post_id!r}")
         with self._state_lock:
             if post_id in self._view.read.get(archive_key, ()):
                 return
@@ -534,22 +538,29 @@ class Store:
         self, read_batch: Mapping[str, set[str]], ui_batch: Mapping[UiKey, dict[str, Any]]
     ) -> tuple[dict[str, frozenset[str]], dict[UiKey, dict[str, Any]]]:
         """Union our marks with what the file holds (another window may have marked others);
-        ONE record per archive, its ids sorted so the file diffs and compresses well."""
+        ONE record per archive, new ids appended to the joined string in sorted batches."""
         reading = self._table(records.READING)
         merged_read: dict[str, frozenset[str]] = {}
         for key, ids in read_batch.items():
             found = reading.search(Query().archive == key)
-            on_file = {
-                post_id
-                for doc in found
-                for post_id in doc.get("ids", ())
-                if isinstance(post_id, str)
-            }
-            union = on_file | ids
-            merged_read[key] = frozenset(union)
-            if union != on_file or len(found) != 1:
+            if len(found) == 1 and isinstance(found[0].get("ids"), str):
+                joined: str = found[0]["ids"]
+                on_file = self._parsed_ids(key, joined)
+            else:  # none yet, or not in our format: rewrite as one record
+                joined, on_file = "", frozenset()
+                for doc in found:
+                    try:
+                        on_file |= records.reading_ids(doc)
+                    except DamagedDatabaseError:
+                        pass  # read marks, not the user's words: ours replace unreadable ones
+                joined = " ".join(sorted(on_file))
+            new = sorted(ids - on_file)
+            merged_read[key] = on_file.union(new) if new else on_file
+            if new or len(found) != 1 or found[0].get("ids") != joined:
+                joined = " ".join(filter(None, [joined, *new]))  # append: no re-sort
                 reading.remove(doc_ids=[doc.doc_id for doc in found])
-                reading.insert({"archive": key, "ids": sorted(union)})
+                reading.insert(records.reading_doc(key, joined))
+                self._parsed_ids(key, joined, merged_read[key])
         ui_table = self._table(records.UI_STATE)
         merged_ui: dict[UiKey, dict[str, Any]] = {}
         for ui_key, values in ui_batch.items():
@@ -564,6 +575,20 @@ class Store:
                 ui_table.remove(doc_ids=[doc.doc_id for doc in found])
             ui_table.insert({"archive": ui_key, "values": merged})
         return merged_read, merged_ui
+
+    def _parsed_ids(
+        self, archive_key: str, joined: str, parsed: frozenset[str] | None = None
+    ) -> frozenset[str]:
+        """The set of a joined id string, split once: while the string on file is the very
+        object we last wrote or split, its set is known, so a flush of one new id doesn't
+        split and hash 100,000 others."""
+        if parsed is None:
+            known = self._ids_parsed.get(archive_key)
+            if known is not None and known[0] is joined:
+                return known[1]
+            parsed = frozenset(joined.split())
+        self._ids_parsed[archive_key] = (joined, parsed)
+        return parsed
 
     # --- closing ----------------------------------------------------------------------------
 
