@@ -156,3 +156,43 @@ class TestYearsAcrossPosts:
         assert first.text.count("Вопрос") == 1
         assert (second.date_iso(), second.date_inferred) == ("2023-02-21", True)
         assert second.hashtags == ("Россия_Индия",)
+
+
+class TestCopiesInSeveralFormats:
+    def test_export_timestamp_wins_over_a_web_copy_of_the_same_post(self, tmp_path: Path) -> None:
+        import json
+
+        web = write_dump(tmp_path, "Forwarded from Chan\nOn May 3, a meeting.\n", "web.txt")
+        export = tmp_path / "result.json"
+        export.write_text(json.dumps({
+            "name": "Chan", "type": "public_channel", "id": 1,
+            "messages": [{"id": 7, "type": "message", "date": "2023-05-03T10:15:00",
+                          "date_unixtime": "1683098100", "from": "Chan",
+                          "text": "On May 3, a meeting.", "text_entities": [
+                              {"type": "plain", "text": "On May 3, a meeting."}]}],
+        }), encoding="utf-8")
+        warnings: list[str] = []
+        posts = load_posts([web, export], warnings.append)
+        assert len(posts) == 1
+        post = posts[0]
+        assert post.occurrences == 2
+        # The web copy alone could not know the year; the export's real time is exact.
+        assert post.date_iso() == "2023-05-03" and not post.date_inferred
+        assert post.datetime is not None and post.datetime.startswith("2023-05-03T")
+        assert post.channel == "Chan"
+
+    def test_a_folder_file_without_posts_is_skipped_with_a_warning(self, tmp_path: Path) -> None:
+        import json
+
+        folder = tmp_path / "dumps"
+        folder.mkdir()
+        write_dump(folder, "Forwarded from Chan\nHello\n", "web.txt")
+        (folder / "result.json").write_text(json.dumps({
+            "name": "Chan", "type": "public_channel", "id": 1,
+            "messages": [{"id": 1, "type": "service", "date": "2023-05-03T10:15:00",
+                          "action": "create_channel", "text": ""}],
+        }), encoding="utf-8")
+        warnings: list[str] = []
+        posts = load_posts([folder], warnings.append)
+        assert [p.text for p in posts] == ["Hello"]
+        assert len(warnings) == 1 and "result.json: holds no posts" in warnings[0]

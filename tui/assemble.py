@@ -90,14 +90,23 @@ def merge(files: Iterable[list[tuple[SortKey, Post]]]) -> list[Post]:
             first[post.id] = len(posts)
             posts.append(post)
             continue
-        kept = posts[at]
-        posts[at] = replace(
-            kept,
-            origins=kept.origins + post.origins,
-            has_media=kept.has_media or post.has_media,
-            links=kept.links + tuple(link for link in post.links if link not in kept.links),
-        )
+        posts[at] = combine(posts[at], post)
     return posts
+
+
+def combine(kept: Post, copy: Post) -> Post:
+    """One post from two copies of the same text: every place kept, and the most exact
+    facts either copy knows (an export's real timestamp beats a date read from text)."""
+    merged = replace(
+        kept,
+        origins=kept.origins + copy.origins,
+        has_media=kept.has_media or copy.has_media,
+        links=kept.links + tuple(link for link in copy.links if link not in kept.links),
+        channel=kept.channel or copy.channel,
+    )
+    if kept.datetime is None and copy.datetime is not None:
+        merged = replace(merged, date=copy.date, date_bounds=None, datetime=copy.datetime)
+    return merged
 
 
 def load_posts(paths: Sequence[Path], warn: Warn) -> list[Post]:
@@ -107,6 +116,16 @@ def load_posts(paths: Sequence[Path], warn: Warn) -> list[Post]:
         for dump in find_dumps(path, warn):
             raws = list(iter_raw_posts(dump, warn))
             if not raws:
-                raise IngestError(dump.path, "holds no posts")
-            per_file.append(file_posts(raws))
+                if dump.path == path:
+                    raise IngestError(dump.path, "holds no posts")
+                warn(f"{dump.path}: holds no posts (skipped)")
+                continue
+            placed = file_posts(raws)
+            if all(post.datetime for _key, post in placed):
+                # Real timestamps (an account export holds several chats one after another):
+                # order by time, so the merge across files can rely on each file's order.
+                placed.sort(key=lambda item: item[0])
+            per_file.append(placed)
+    if not per_file:
+        raise IngestError(paths[0] if paths else ".", "holds no posts")
     return merge(per_file)
