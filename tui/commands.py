@@ -31,6 +31,10 @@ def literal_highlight(query: str, candidate: str, offsets: tuple[int, ...]) -> C
     return content
 
 
+def _posts(count: int) -> str:
+    return "1 post" if count == 1 else f"{count} posts"
+
+
 class ReaderCommands(Provider):
     """Everything the reader can do or go to, by name."""
 
@@ -45,13 +49,13 @@ class ReaderCommands(Provider):
             return
         for tag in library.tags():
             yield (f"Filter: #{tag.label}", partial(app.apply_tag, tag.key),
-                   f"{tag.count} posts tagged #{tag.label}")
+                   f"{_posts(tag.count)} tagged #{tag.label}")
         for node in library.date_tree():
             yield (f"Go to: {node.label}", partial(app.apply_period, node.period),
-                   f"{node.count} posts")
+                   _posts(node.count))
             for month in node.children.values():
                 yield (f"Go to: {month.label} {node.label}", partial(app.apply_period,
-                       month.period), f"{month.count} posts")
+                       month.period), _posts(month.count))
         yield ("Bookmarks: show", partial(app.apply_collection, "bookmarks"), "")
         yield ("Notes: show", partial(app.apply_collection, "notes"), "")
         yield ("Bookmarks: all, with posts not open", app.action_show_records, "B")
