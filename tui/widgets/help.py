@@ -29,6 +29,8 @@ def key_label(keys: str) -> str:
         if name is None:
             name = key.replace("ctrl+", "Ctrl+").replace("shift+", "Shift+")
             name = name.upper() if len(name) == 2 and name[0] == "f" else name
+            if name.startswith("Ctrl+") and len(name) == 6:  # Ctrl+S, as menus write it
+                name = name.upper().replace("CTRL", "Ctrl")
         out.append(name)
     return " ".join(out)
 
