@@ -45,5 +45,5 @@ class DamagedDatabaseError(Exception):
     """The database file is not something tgreader wrote: bad JSON, binary junk, wrong shape.
 
     Internal: `Store.open` answers it by moving the file aside; later it becomes a StorageError.
-    `str(error)` is a short reason such as `not valid JSON (Extra data at line 3)`.
+    `str(error)` is a short reason such as `not valid JSON: extra data at line 3, column 1`.
     """
