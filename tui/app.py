@@ -603,8 +603,13 @@ class ReaderApp(App[int]):
         self._report(result.ok, result.message)
 
     # -- persistence -------------------------------------------------------------------------
-    @work(thread=True, group="flush")
     def _flush_in_background(self) -> None:
+        """Every few seconds: write buffered reading state off the UI thread, if any."""
+        if self.store is not None and self.store.has_pending():
+            self._flush_worker()
+
+    @work(thread=True, group="flush", exclusive=True)
+    def _flush_worker(self) -> None:
         if self.store is not None:
             try:
                 self.store.flush()
