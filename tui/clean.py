@@ -9,11 +9,13 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 # Characters that never make two lines different to a reader: zero-width space, BOM, word joiner.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\ufeff\u2060"), None)
 
 
+@lru_cache(maxsize=1024)  # a web copy's line is folded four or five times while it is read
 def norm_line(line: str) -> str:
     """The comparison key of a line: NFC, invisible characters dropped, whitespace folded.
 
