@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from tui.model import Post, human_iso
+from tui.model import Post, date_label
 
 FORMATS = ("json", "jsonl", "csv", "md")
 
@@ -46,21 +46,6 @@ def post_record(post: Post) -> dict[str, Any]:
         "origin": {"path": origin.path, "line": origin.line} if origin else None,
         "origins": [{"path": o.path, "line": o.line} for o in post.origins],
     }
-
-
-def date_label(post: Post) -> str:
-    """How a post's date reads to a person: inferred and unknown dates say so."""
-    if post.date is not None:
-        label = post.date.human()
-        return f"≈ {label} (year inferred)" if post.date_inferred else label
-    if post.date_bounds:
-        after, before = post.date_bounds
-        if after and before:
-            return f"undated (between {human_iso(after)} and {human_iso(before)})"
-        if after:
-            return f"undated (after {human_iso(after)})"
-        return f"undated (before {human_iso(before)})"
-    return "undated"
 
 
 def export_posts(posts: Iterable[Post], fmt: str) -> str:

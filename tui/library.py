@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from tui.model import MONTH_ABBR, Post, human_iso
+from tui.model import MONTH_ABBR, Post, bounds_phrase, human_iso
 
 UNDATED = "undated"
 
@@ -274,11 +274,7 @@ class Library:
 def _bounds_label(after: str | None, before: str | None) -> str:
     if after and before:
         return f"{human_iso(after)} – {human_iso(before)}"
-    if after:
-        return f"after {human_iso(after)}"
-    if before:
-        return f"before {human_iso(before)}"
-    return "no dated posts near"
+    return bounds_phrase(after, before) or "no dated posts near"
 
 
 def _period_text(period: str) -> str:

@@ -5,6 +5,7 @@ Standard library only; every other module imports this one and it imports none o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -70,6 +71,29 @@ def human_iso(value: str | None) -> str:
     if not value:
         return "?"
     return PostDate.from_iso(value).human()
+
+
+def bounds_phrase(
+    after: str | None, before: str | None, render: Callable[[str], str] = human_iso
+) -> str:
+    """Where an undated post must fall: `between X and Y`, `after X`, `before Y`, or ``."""
+    if after and before:
+        return f"between {render(after)} and {render(before)}"
+    if after:
+        return f"after {render(after)}"
+    if before:
+        return f"before {render(before)}"
+    return ""
+
+
+def date_label(post: Post) -> str:
+    """A post's date as every screen and digest states it, as honestly as it is known:
+    `15 Sep 2022`, `≈ 10 Jan 2024 · year inferred`, `undated · between … and …`."""
+    if post.date is not None and post.date.year is not None:
+        label = post.date.human()
+        return f"≈ {label} · year inferred" if post.date_inferred else label
+    where = bounds_phrase(*(post.date_bounds or (None, None)))
+    return f"undated · {where}" if where else "undated"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tui.model import MONTH_NAMES, Post, PostDate
+from tui.model import MONTH_NAMES, Post, PostDate, bounds_phrase
 
 OPEN_QUOTE = "\u201c"  # “
 CLOSE_QUOTE = "\u201d"  # ”
@@ -112,14 +112,8 @@ def date_phrase(post: Post) -> str:
     if post.date is not None and post.date.year is not None:
         phrase = long_date(post.date)
         return f"{phrase} (date inferred)" if post.date_inferred else phrase
-    low, high = post.date_bounds or (None, None)
-    if low and high:
-        return f"undated, between {_long_iso(low)} and {_long_iso(high)}"
-    if low:
-        return f"undated, after {_long_iso(low)}"
-    if high:
-        return f"undated, before {_long_iso(high)}"
-    return "undated"
+    where = bounds_phrase(*(post.date_bounds or (None, None)), render=_long_iso)
+    return f"undated, {where}" if where else "undated"
 
 
 def _long_iso(value: str) -> str:

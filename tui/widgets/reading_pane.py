@@ -15,23 +15,8 @@ from textual.widgets import Static
 
 from tui.clean import iter_hashtags, visible
 from tui.library import find_matches
-from tui.model import Note, Post, human_iso
+from tui.model import Note, Post, date_label
 from tui.quote import ParagraphSelection
-
-
-def date_header(post: Post) -> str:
-    """`15 Sep 2022`, `≈ 10 Jan 2024 · year inferred`, `undated · between … and …`."""
-    if post.date is not None:
-        label = post.date.human()
-        return f"≈ {label} · year inferred" if post.date_inferred else label
-    if post.date_bounds:
-        after, before = post.date_bounds
-        if after and before:
-            return f"undated · between {human_iso(after)} and {human_iso(before)}"
-        if after:
-            return f"undated · after {human_iso(after)}"
-        return f"undated · before {human_iso(before)}"
-    return "undated"
 
 
 class ReadingPane(VerticalScroll, can_focus=True):
@@ -132,7 +117,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
         text.append("  ·  ")
         style = self._style("reading--inferred") if post.date is None or post.date_inferred \
             else Style()
-        text.append(date_header(post), style)
+        text.append(date_label(post), style)
         if post.datetime and "T" in post.datetime:
             text.append(" " + post.datetime.split("T", 1)[1][:5])
         if self.bookmarked:
