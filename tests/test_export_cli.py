@@ -77,7 +77,7 @@ def test_markdown_is_one_section_per_post_with_date_source_and_tags(
     assert "**Date:** 15 Sep 2022" in sections[0]
     assert "**Source:** Russian MFA 🇷🇺" in sections[0]
     assert "**Tags:** #SCO #Lavrov" in sections[0]
-    assert "undated (between 15 Sep 2022 and 14 Apr 2023)" in sections[1]
+    assert "undated · between 15 Sep 2022 and 14 Apr 2023" in sections[1]
     assert "year inferred" in sections[6]
 
 
