@@ -34,7 +34,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
     ReadingPane > .reading--selection { background: $primary 45%; }
     ReadingPane > .reading--meta { color: $text-muted; text-style: italic; }
     ReadingPane > .reading--title { text-style: bold; }
-    ReadingPane > .reading--source { color: $secondary; text-style: bold; }
+    ReadingPane > .reading--source { color: $text-secondary; text-style: bold; }
     ReadingPane > .reading--inferred { color: $warning; }
     """
 
@@ -173,7 +173,8 @@ class ReadingPane(VerticalScroll, can_focus=True):
         if not self.notes:
             return Text("")
         meta = self._style("reading--meta")
-        text = Text(f"── Notes ({len(self.notes)}) " + "─" * 20 + "\n", meta)
+        text = Text()
+        text.append(f"── Notes ({len(self.notes)}) " + "─" * 20 + "\n", meta)
         for note in self.notes:
             if note.quote is not None:
                 for line in note.quote.text.split("\n"):
@@ -196,7 +197,11 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self._draw()
 
     def action_paragraph(self, delta: int) -> None:
-        self.selection = self.selection.move(delta, self.paragraph_count)
+        """↑/↓ move the highlight; after `v` they extend the selection instead."""
+        if self.selection.active:
+            self.selection = self.selection.extend(delta, self.paragraph_count)
+        else:
+            self.selection = self.selection.move(delta, self.paragraph_count)
         self._after_move()
 
     def action_paragraph_to(self, position: int) -> None:
