@@ -76,9 +76,14 @@ def clipboard() -> FakeClipboard:
     return FakeClipboard()
 
 
-def build_app(paths: list[Path] | None = None, backend: FakeClipboard | None = None) -> ReaderApp:
-    """The app as the CLI builds it, with no SSH in its environment and a fake clipboard."""
-    app = make_app(paths or [SAMPLE], env={})
+def build_app(
+    paths: list[Path] | None = None,
+    backend: FakeClipboard | None = None,
+    mode: str | None = None,
+) -> ReaderApp:
+    """The app as the CLI builds it, with no SSH in its environment and a fake clipboard;
+    `mode` is the --clipboard flag."""
+    app = make_app(paths or [SAMPLE], clipboard=mode, env={})
     app.copier = Clipboard(
         app.copier.mode, osc52=app.copy_to_clipboard, env={},
         backend=backend or FakeClipboard(),
@@ -97,9 +102,10 @@ async def running(
     paths: list[Path] | None = None,
     backend: FakeClipboard | None = None,
     size: tuple[int, int] = SIZE,
+    mode: str | None = None,
 ) -> AsyncIterator[tuple[ReaderApp, Pilot[Any]]]:
     """Run a freshly built app until its posts are loaded; the user_dirs fixture must be active."""
-    app = build_app(paths, backend)
+    app = build_app(paths, backend, mode)
     async with app.run_test(size=size) as pilot:
         await wait_loaded(app, pilot)
         yield app, pilot

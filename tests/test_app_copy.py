@@ -1,0 +1,143 @@
+"""Copying from the reading pane: the paragraph highlight, selections, y / Y / c, the toasts,
+and the OSC 52 path when there is no system clipboard."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from apphelpers import (
+    FakeClipboard,
+    dump,
+    pane,
+    running,
+    status,
+    toasts,
+    user_dirs,  # noqa: F401  (fixture)
+)
+
+from tui.app import ReaderApp
+
+pytestmark = pytest.mark.usefixtures("user_dirs")
+
+CYRILLIC = """\
+Forwarded from МИД России 🇷🇺
+Заявление 🇷🇺🇨🇳 «о сотрудничестве»
+Москва приветствует партнёров — 👍🏽 #ШОС
+Второй абзац: ёлка, Ёж, «кавычки».
+"""
+
+
+def highlighted(app: ReaderApp) -> list[str]:
+    """The paragraphs drawn with the highlight or selection background, in order."""
+    reader = pane(app)
+    post = reader.post
+    assert post is not None
+    body = reader.body_text(post)
+    marks = {reader.get_component_rich_style(name, partial=True).bgcolor
+             for name in ("reading--cursor", "reading--selection")}
+    return [p for p in post.paragraphs()
+            if any(span.style.bgcolor in marks  # type: ignore[union-attr]
+                   and body.plain[span.start:span.end] == p for span in body.spans)]
+
+
+async def test_arrows_move_the_highlight_and_y_copies_that_paragraph() -> None:
+    clip = FakeClipboard()
+    async with running(backend=clip) as (app, pilot):
+        await pilot.press("enter")
+        assert highlighted(app) == [app.library[0].paragraphs()[0]]  # type: ignore[index]
+        await pilot.press("down", "y")
+        assert highlighted(app) == ["📍 Samarkand, September 15, 2022"]
+        assert clip.copied == ["📍 Samarkand, September 15, 2022"]
+        assert toasts(app)[-1] == "Copied 1 paragraph (31 chars) to the clipboard"
+
+
+async def test_shift_arrows_and_v_extend_and_esc_clears_before_any_filter() -> None:
+    clip = FakeClipboard()
+    async with running(backend=clip) as (app, pilot):
+        app.apply_tag("sco")
+        await pilot.press("enter", "down", "shift+down", "shift+down", "y")
+        assert clip.copied[-1] == (
+            "📍 Samarkand, September 15, 2022\n❓ How did the talks with China go?\n"
+            "💬 Sergey #Lavrov: As usual, fine. Our talks are always business-like, concrete "
+            "discussions of the tasks facing the relevant ministries and agencies. That was the "
+            "case this time as well.")
+        assert len(highlighted(app)) == 3
+        assert toasts(app)[-1].startswith("Copied 3 paragraphs (")
+        await pilot.press("escape")  # drops the selection, keeps the #SCO filter
+        assert status(app).startswith("9 posts · #SCO · 9 shown")
+        assert len(highlighted(app)) == 1
+        await pilot.press("y")
+        assert clip.copied[-1].startswith("💬 Sergey #Lavrov: As usual, fine.")
+        await pilot.press("up", "v", "down", "down", "y")  # after v the arrows extend
+        assert clip.copied[-1].startswith("❓ How did the talks with China go?\n💬 Sergey")
+        assert clip.copied[-1].endswith("\n❓ Were you able to discuss the tense international "
+                                        "situation? In what context?")
+
+
+async def test_shift_y_copies_a_citation_with_an_honest_date() -> None:
+    clip = FakeClipboard()
+    async with running(backend=clip) as (app, pilot):
+        await pilot.press("enter", "down", "Y")
+        assert clip.copied[-1] == (
+            "“📍 Samarkand, September 15, 2022” — Russian MFA 🇷🇺, Telegram, 15 September 2022")
+        assert toasts(app)[-1].startswith("Copied citation (")
+        await pilot.press("]", "Y")
+        assert clip.copied[-1] == (
+            "“⚡️Main Foreign Policy Outcomes of 2022⚡️” — Russian MFA 🇷🇺, Telegram, undated, "
+            "between 15 September 2022 and 14 April 2023")
+        app.query_one("#posts").focus()
+        await pilot.press("G", "k", "k", "Y")  # ≈10 Jan 2024: the year is a guess
+        assert clip.copied[-1].startswith("“🇷🇺🇨🇳📞 On January 10, Foreign Minister")
+        assert clip.copied[-1].endswith(
+            "” — Russian MFA 🇷🇺, Telegram, 10 January 2024 (date inferred)")
+
+
+async def test_c_copies_the_whole_post_with_emoji_flags_and_cyrillic_unchanged(
+    tmp_path: Path,
+) -> None:
+    clip = FakeClipboard()
+    async with running([dump(tmp_path, CYRILLIC)], backend=clip) as (app, pilot):
+        await pilot.press("c")
+        assert clip.copied == [
+            "МИД России 🇷🇺 · undated\n\n"
+            "Заявление 🇷🇺🇨🇳 «о сотрудничестве»\n"
+            "Москва приветствует партнёров — 👍🏽 #ШОС\n"
+            "Второй абзац: ёлка, Ёж, «кавычки»."
+        ]
+        assert toasts(app)[-1].startswith("Copied whole post (")
+        await pilot.press("enter", "down", "y", "Y")
+        assert clip.copied[1] == "Москва приветствует партнёров — 👍🏽 #ШОС"
+        assert clip.copied[2] == (
+            "“Москва приветствует партнёров — 👍🏽 #ШОС” — МИД России 🇷🇺, Telegram, undated")
+
+
+async def test_without_a_system_clipboard_the_text_goes_out_by_osc_52() -> None:
+    written: list[str] = []
+    async with running(backend=FakeClipboard(works=False)) as (app, pilot):
+        assert app._driver is not None
+        real_write = app._driver.write
+
+        def write(data: str) -> None:
+            written.append(data)
+            real_write(data)
+
+        app._driver.write = write  # type: ignore[method-assign]
+        await pilot.press("enter", "down", "y")
+        payloads = re.findall(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07", "".join(written))
+        assert [base64.b64decode(p).decode("utf-8") for p in payloads] == [
+            "📍 Samarkand, September 15, 2022"]
+        assert toasts(app)[-1] == (
+            "Copied 1 paragraph (31 chars) via OSC 52 — your terminal must allow clipboard access")
+
+
+async def test_a_copy_that_cannot_work_says_so_and_how_to_fix_it() -> None:
+    async with running(backend=FakeClipboard(works=False), mode="system") as (app, pilot):
+        await pilot.press("c")
+        message = toasts(app)[-1]
+        assert message.startswith("Could not copy whole post (")
+        assert "install xclip or xsel" in message and "--clipboard osc52" in message
+        severities = [n.severity for n in app._notifications]
+        assert severities[-1] == "error"
