@@ -26,3 +26,10 @@ def write_dump(
     path = tmp_path / name
     path.write_bytes(data.encode("utf-8"))
     return path
+
+
+@pytest.fixture(autouse=True)
+def _index_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes that opening an archive builds go to a temporary folder, never the user's cache
+    (subprocesses inherit it through the environment)."""
+    monkeypatch.setenv("TGREADER_CACHE", str(tmp_path_factory.getbasetemp() / "index-cache"))

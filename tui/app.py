@@ -19,9 +19,9 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
-from tui.assemble import load_posts
 from tui.clipboard import Clipboard, resolve_mode
 from tui.commands import ReaderCommands
+from tui.index import open_library
 from tui.ingest import IngestError
 from tui.library import Filter, Library, query_words
 from tui.model import Post, Quote
@@ -167,14 +167,14 @@ class ReaderApp(App[int]):
     # -- loading -----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
     def load_library(self) -> None:
-        """Parse the inputs off the UI thread, so the screen stays live while large files load."""
+        """Open the inputs off the UI thread, so the screen stays live while large files load:
+        from the index in the cache folder when it is still valid, else by building it."""
         warnings: list[str] = []
         try:
-            posts = load_posts(self.paths, warnings.append)
+            library = open_library(self.paths, warnings.append)
         except IngestError as exc:
             self.call_from_thread(self._load_failed, str(exc))
             return
-        library = Library(posts, [str(p.resolve()) for p in self.paths])
         self.call_from_thread(self._loaded, library, warnings)
 
     def _load_failed(self, message: str) -> None:

@@ -1,0 +1,278 @@
+"""Synthetic channel archives of any size, shaped like the bundled sample.
+
+Two formats: the web-preview copy (`Forwarded from …`, media placeholders, `Read in full`,
+doubled bodies) and a Telegram Desktop `result.json`. Post `k` of a seed is the same in every
+file and format, so two files that cover overlapping ranges hold cross-file duplicates, as a
+folder of overlapping copies does in real life.
+
+What varies, as in real channels: lengths (one line to thirty), English and Russian text,
+emoji and flags, hashtags in Latin and Cyrillic, datelines in several styles (`📍 City, Month
+D, YYYY`, `(City, Month D, YYYY)`, `On Month D, …` without a year, `15 сентября 2022 года`),
+posts with no date at all, media placeholders and `Read in full` links.
+
+Used by the benchmark (`python -m tests.bench.run`) and by tests that need more posts than the
+sample holds. Run as a script to write files: `python -m tests.bench.generate N OUT.txt`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import random
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SOURCES = ("Russian MFA 🇷🇺", "Russian MFA 🇷🇺", "Russian MFA 🇷🇺", "МИД России 🇷🇺",
+           "Maria Zakharova", "Russian Embassy in Türkiye")  # fmt: skip
+CITIES = ("Samarkand", "Moscow", "Astana", "Beijing", "New Delhi", "Rio de Janeiro", "Minsk",
+          "Ankara", "Tashkent", "Bishkek", "Dushanbe", "Johannesburg", "São Paulo")  # fmt: skip
+RU_CITIES = ("Москва", "Самарканд", "Астана", "Минск", "Пекин", "Ташкент")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+RU_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+             "сентября", "октября", "ноября", "декабря")  # fmt: skip
+EMOJI = ("🎙", "💬", "❓", "✅", "👉", "🌐", "📃", "🇺🇳", "🔹", "❗️", "☝️", "🤝", "📈", "🇷🇺🇨🇳",
+         "🇷🇺🇮🇳", "✍️", "•", "⚡️", "📄", "🇧🇷", "🇹🇷", "")  # fmt: skip
+TAGS = ("SCO", "BRICS", "Lavrov", "UN", "G20", "CIS", "CSTO", "EAEU", "UNCharterIsOurRules",
+        "Russia", "China", "India", "Türkiye", "ШОС", "БРИКС", "Лавров", "СНГ", "ООН",
+        "Zakharova", "Eurasia")  # fmt: skip
+EN_WORDS = (
+    "the of and to in a on for with that is as by was at from this it are be have has "
+    "foreign minister sergey lavrov talks cooperation international situation president "
+    "russia china india brazil türkiye belarus uzbekistan kazakhstan partners relations "
+    "security development strategic partnership summit meeting council organisation "
+    "countries states regional global multipolar world economic trade sanctions west "
+    "dialogue agenda ministers counterparts bilateral multilateral statement declaration "
+    "charter principles sovereignty interests coordination efforts initiative framework "
+    "integration transport energy finance currency dollar settlement conflict crisis "
+    "ukraine palestinian israeli afghanistan eurasia asia-pacific africa latin america "
+    "geopolitical reality transformation structure diplomacy community threats challenges "
+    "confrontation alternative democratic legal interstate communication festival sports "
+    "university greetings participants organisers guests victories achievements lifestyle "
+    "competition atmosphere excerpts concept regional tracks comprehensive deepening ties "
+    "enhancement centres power prosperity stability trust peace space common continental "
+    "transform implies potential role ensuring promoting sustainable greater contour "
+    "combining interconnectivity news conference visit republic remarks answers questions "
+    "media programme television sidelines assessments align differences continue general "
+    "assembly forthcoming wang yi xi jinping vladimir putin lula silva beijing samarkand "
+    "zakharova briefing spokeswoman embassy consulate mission delegation negotiations "
+    "consultations memorandum agreement treaty protocol ratification implementation "
+    "café naïve résumé façade"
+).split()
+RU_WORDS = (
+    "министр иностранных дел россии сергей лавров переговоры сотрудничество ситуация "
+    "президент китай индия бразилия партнёры отношения безопасность развитие стратегическое "
+    "партнёрство саммит встреча совет организация страны государства региональный "
+    "глобальный многополярный мир экономический торговля санкции запад диалог повестка "
+    "министры коллеги двусторонний многосторонний заявление декларация устав принципы "
+    "суверенитет интересы координация усилия инициатива интеграция транспорт энергетика "
+    "финансы валюта урегулирование конфликт кризис евразия африка латинская америка "
+    "и в на с по для что это как от за при о к из у не"
+).split()
+
+
+def _zipf_cumulative(count: int) -> list[float]:
+    total = 0.0
+    out: list[float] = []
+    for rank in range(1, count + 1):
+        total += 1.0 / rank**0.9
+        out.append(total)
+    return out
+
+
+_EN_CUM = _zipf_cumulative(len(EN_WORDS))
+_RU_CUM = _zipf_cumulative(len(RU_WORDS))
+START = dt.date(2015, 1, 1)
+DAYS = 3650  # the archive spans ten years whatever its size
+
+
+@dataclass(frozen=True, slots=True)
+class SynthPost:
+    """One generated post: everything both formats need."""
+
+    number: int
+    source: str
+    when: dt.datetime
+    media: bool
+    read_in_full: bool
+    doubled: bool
+    title: str
+    dateline: str | None  # a line after the title, or None (the date may sit in the title)
+    body: tuple[str, ...]
+
+
+def _sentence(rnd: random.Random, words: int, russian: bool) -> str:
+    vocab, cum = (RU_WORDS, _RU_CUM) if russian else (EN_WORDS, _EN_CUM)
+    picked = rnd.choices(vocab, cum_weights=cum, k=words)
+    if rnd.random() < 0.3:
+        picked[rnd.randrange(words)] = "#" + rnd.choice(TAGS)
+    if rnd.random() < 0.2:
+        picked[rnd.randrange(words)] = f"{rnd.randrange(2, 500)}"
+    text = " ".join(picked)
+    return text[0].upper() + text[1:] + rnd.choice((".", ".", ".", "!", ";", "?", ":"))
+
+
+def post(seed: int, number: int, total: int) -> SynthPost:
+    """Post `number` (0-based) of an archive of `total` posts; the same for the same seed."""
+    rnd = random.Random(seed * 1_000_003 + number)
+    day = START + dt.timedelta(days=number * DAYS // max(total, 1))
+    when = dt.datetime(day.year, day.month, day.day, 6 + number % 14, (number * 7) % 60,
+                       (number * 13) % 60)  # fmt: skip
+    russian = rnd.random() < 0.25
+    subject = _sentence(rnd, rnd.randint(6, 22), russian).rstrip(".!;?:")
+    month = MONTHS[day.month - 1]
+    style = rnd.random()
+    dateline: str | None = None
+    title = f"{rnd.choice(EMOJI)} {subject} (No. {number + 1})".strip()
+    if style < 0.35:
+        dateline = f"📍 {rnd.choice(CITIES)}, {month} {day.day}, {day.year}"
+    elif style < 0.5:
+        title = f"{title} ({rnd.choice(CITIES)}, {month} {day.day}, {day.year})"
+    elif style < 0.62:  # the year is missing: it will be inferred
+        title = f"{rnd.choice(EMOJI)} On {month} {day.day}, {subject[0].lower()}{subject[1:]}"
+        title += f" (No. {number + 1})"
+    elif style < 0.72:
+        ru_month = RU_MONTHS[day.month - 1]
+        dateline = f"📍 {rnd.choice(RU_CITIES)}, {day.day} {ru_month} {day.year} года"
+    elif style < 0.78:
+        dateline = f"{month} {day.year}"
+    # else: undated; it falls between its neighbours
+    size = rnd.random()
+    lines = 1 if size < 0.1 else rnd.randint(2, 8) if size < 0.7 else rnd.randint(9, 24)
+    body = tuple(
+        f"{rnd.choice(EMOJI)} {_sentence(rnd, rnd.randint(4, 40), russian)}".strip()
+        for _ in range(lines)
+    )
+    return SynthPost(
+        number=number,
+        source=rnd.choice(SOURCES),
+        when=when,
+        media=rnd.random() < 0.25,
+        read_in_full=rnd.random() < 0.4,
+        doubled=rnd.random() < 0.85,
+        title=title,
+        dateline=dateline,
+        body=body,
+    )
+
+
+def posts(seed: int, total: int, start: int = 0, stop: int | None = None) -> Iterator[SynthPost]:
+    for number in range(start, total if stop is None else stop):
+        yield post(seed, number, total)
+
+
+def webcopy_lines(p: SynthPost) -> list[str]:
+    """The post as a web-preview copy shows it: header, placeholders, body twice."""
+    out = [f"Forwarded from {p.source}"]
+    if p.media:
+        out += ["Media is too big", "VIEW IN TELEGRAM"]
+    first = [p.title] + ([p.dateline] if p.dateline else []) + list(p.body)
+    out += first
+    link = ["👉 Read in full" if p.number % 2 else "Read in full"] if p.read_in_full else []
+    out += link
+    if p.doubled:
+        second = ([p.dateline] if p.dateline else []) + list(p.body)
+        if len(second) >= 1 and len(first) > 1:
+            out += second + link
+    return out
+
+
+def write_webcopy(path: Path, total: int, seed: int = 7, start: int = 0,
+                  stop: int | None = None) -> Path:  # fmt: skip
+    """Write posts [start, stop) of a `total`-post archive as a web copy."""
+    with path.open("w", encoding="utf-8") as fh:
+        for p in posts(seed, total, start, stop):
+            fh.write("\n".join(webcopy_lines(p)))
+            fh.write("\n")
+    return path
+
+
+def _parts(rnd: random.Random, text: str) -> list[str | dict[str, str]]:
+    """The text as Telegram's list of plain strings and entity objects."""
+    parts: list[str | dict[str, str]] = []
+    for word in text.split(" "):
+        plain = word
+        if word.startswith("#") and len(word) > 1:
+            tag = word.rstrip(".!;?:")
+            parts.append({"type": "hashtag", "text": tag})
+            plain = word[len(tag):]
+        elif rnd.random() < 0.01:
+            parts.append({"type": "bold", "text": word})
+            plain = ""
+        if plain:
+            parts.append(plain)
+        parts.append(" ")
+    parts.pop()
+    merged: list[str | dict[str, str]] = []
+    for part in parts:  # adjacent plain strings are one string, as in real exports
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return merged
+
+
+def desktop_message(p: SynthPost) -> dict[str, object]:
+    rnd = random.Random(p.number)
+    text = "\n".join([p.title] + ([p.dateline] if p.dateline else []) + list(p.body))
+    message: dict[str, object] = {
+        "id": p.number + 2,
+        "type": "message",
+        "date": p.when.isoformat(),
+        "date_unixtime": str(int(p.when.replace(tzinfo=dt.UTC).timestamp()) - 3 * 3600),
+        "from": p.source,
+        "from_id": "channel1234567890",
+    }
+    if p.media:
+        message["photo"] = "(File not included. Change data exporting settings to download.)"
+        message["width"] = 1280
+        message["height"] = 720
+    if rnd.random() < 0.5 and "#" not in text:
+        message["text"] = text
+        message["text_entities"] = [{"type": "plain", "text": text}]
+    else:
+        parts = _parts(rnd, text)
+        if p.read_in_full:
+            href = f"https://mid.ru/en/news/{1_800_000 + p.number}/"
+            parts += ["\n", {"type": "text_link", "text": "Read in full", "href": href}]
+        message["text"] = parts
+        message["text_entities"] = [
+            part if isinstance(part, dict) else {"type": "plain", "text": part} for part in parts
+        ]
+    return message
+
+
+def write_result_json(path: Path, total: int, seed: int = 7) -> Path:
+    """Write a `total`-post channel as Telegram Desktop's result.json (indent 1, as it does)."""
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('{\n "name": "Russian MFA",\n "type": "public_channel",\n "id": 1234567890,\n'
+                 ' "messages": [\n')  # fmt: skip
+        for index, p in enumerate(posts(seed, total)):
+            body = json.dumps(desktop_message(p), ensure_ascii=False, indent=1)
+            fh.write(("  " if index == 0 else ",\n  ") + body.replace("\n", "\n  "))
+        fh.write("\n ]\n}\n")
+    return path
+
+
+def overlapping_webcopies(folder: Path, total: int, files: int = 3, overlap: int = 20,
+                          seed: int = 7) -> list[Path]:  # fmt: skip
+    """`files` web copies covering consecutive ranges that overlap by `overlap` posts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    step = total // files
+    out: list[Path] = []
+    for index, start in enumerate(itertools.islice(range(0, total, step), files)):
+        stop = total if index == files - 1 else min(total, start + step + overlap)
+        out.append(write_webcopy(folder / f"part{index + 1}.txt", total, seed, start, stop))
+    return out
+
+
+if __name__ == "__main__":
+    count, target = int(sys.argv[1]), Path(sys.argv[2])
+    if target.suffix == ".json":
+        write_result_json(target, count)
+    else:
+        write_webcopy(target, count)
+    print(f"{target}: {count} posts, {target.stat().st_size:,} bytes")
