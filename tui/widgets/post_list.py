@@ -40,6 +40,7 @@ class PostList(ScrollView, can_focus=True):
     PostList {
         background: $surface;
         scrollbar-gutter: stable;
+        overflow-x: hidden;  /* rows are cut with an ellipsis, never scrolled sideways */
     }
     PostList > .post-list--cursor { background: $block-cursor-blurred-background; }
     PostList:focus > .post-list--cursor {
@@ -196,7 +197,9 @@ class PostList(ScrollView, can_focus=True):
         text = self.row_text(post, read, bookmarked, noted)
         if position == self.cursor:
             text.stylize(self.get_component_rich_style("post-list--cursor"))
-        strip = Strip(text.render(self.app.console), text.cell_len)
+        # The title carries no background of its own: give it the list's, or terminals
+        # paint it in their default colour.
+        strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
         return strip.crop_extend(0, width, base + (Style() if position != self.cursor
                                  else self.get_component_rich_style("post-list--cursor")))
 
