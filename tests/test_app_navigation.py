@@ -213,3 +213,20 @@ async def test_palette_tag_command_counts_read_as_english() -> None:
         await pilot.pause(0.3)
         prompts = palette_prompts(app)
         assert any("1 post tagged #Lavrov" in p for p in prompts), prompts
+
+
+async def test_the_list_uses_every_row_and_paints_its_own_background() -> None:
+    """At 80x24 the list once lost a row to a sideways scrollbar, and row titles were drawn
+    on the terminal's default background instead of the list's."""
+    async with running(size=(80, 24)) as (app, pilot):
+        posts = app.query_one(PostList)
+        assert posts.show_vertical_scrollbar  # 9 posts do not fit
+        assert not posts.show_horizontal_scrollbar
+        assert posts.scrollable_content_region.height == posts.size.height
+        strips = app.screen._compositor.render_strips()
+        region = posts.region
+        for y in range(region.y, region.bottom):
+            cells = strips[y].crop(region.x, region.right)
+            unpainted = [seg.text for seg in cells
+                         if seg.style is None or seg.style.bgcolor is None]
+            assert unpainted == [], f"row {y - region.y} has no background: {unpainted}"
