@@ -29,6 +29,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -285,13 +286,14 @@ class IndexedLibrary(Library):
 
     def search(self, query: str, within: Iterable[int] | None = None) -> list[int]:
         """Posts holding every word of the query (each a word prefix), in reading order."""
-        words = query_words(query)
-        if not words:
+        if not query_words(query):
             return list(range(len(self._posts))) if within is None else list(within)
         terms: list[str] = []
         symbols: list[str] = []
-        for word in words:
-            tokens = _TOKEN.findall(word)
+        for word in unicodedata.normalize("NFC", query).split():
+            # Not folded here: FTS5 folds case and Latin accents the same way on both sides,
+            # and folding Cyrillic й to и would miss every 'Сергей' in the index.
+            tokens = _TOKEN.findall(_yo(word))
             if tokens:
                 terms.append(" AND ".join(f'"{token}"*' for token in tokens))
             else:
@@ -331,6 +333,15 @@ class IndexedLibrary(Library):
             except sqlite3.DatabaseError:
                 _remove(self.index_path)
                 return []
+
+
+def _yo(text: str) -> str:
+    """Russian writes ё as е as often as not; FTS5 keeps them apart, so both sides fold it."""
+    return text.replace("ё", "е").replace("Ё", "Е")
+
+
+def _sql_yo(expression: str) -> str:
+    return f"replace(replace({expression}, 'ё', 'е'), 'Ё', 'Е')"
 
 
 _DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
@@ -393,8 +404,9 @@ def _build(dumps: Sequence[Dump], target: Path, fingerprint: str, warn: Warn,
         posts, kept = _merge(per_file)
         _write_posts(conn, posts, kept, bodies)
         conn.executemany("INSERT INTO warnings(message) VALUES (?)", ((m,) for m in said))
-        conn.execute("INSERT INTO search(rowid, text, source) SELECT p.pos, t.text, ifnull("
-                     "p.source, '') FROM posts p JOIN texts t ON t.rowid = p.body")  # fmt: skip
+        text, source = _sql_yo("t.text"), _sql_yo("ifnull(p.source, '')")
+        conn.execute(f"INSERT INTO search(rowid, text, source) SELECT p.pos, {text}, {source} "
+                     "FROM posts p JOIN texts t ON t.rowid = p.body")  # fmt: skip
         conn.execute("INSERT INTO search(search) VALUES ('optimize')")
         conn.executemany("INSERT INTO meta VALUES (?, ?)",
                          [("fingerprint", fingerprint), ("posts", str(len(posts)))])  # fmt: skip
