@@ -123,6 +123,18 @@ def test_index_is_rebuilt_when_an_input_or_the_parser_changes(
     assert len(index_files(cache)) == 1
 
 
+def test_posts_remember_their_places_as_the_path_was_spelled(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    relative = Path("data") / SAMPLE.name
+    by_absolute = index.open_library([SAMPLE], lambda _m: None, cache=cache)
+    by_relative = index.open_library([relative], lambda _m: None, cache=cache)
+    assert by_absolute[0].origins[0].path == str(SAMPLE)
+    assert by_relative[0].origins[0].path == str(relative)
+    assert list(by_relative) == load_posts([relative], lambda _m: None)
+
+
 def test_a_new_file_in_a_folder_rebuilds_the_index(tmp_path: Path, cache: Path) -> None:
     folder = tmp_path / "archive"
     overlapping_webcopies(folder, total=40, files=2, overlap=0)

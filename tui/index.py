@@ -138,7 +138,9 @@ def _fingerprint(dumps: Sequence[Dump]) -> str:
     files = []
     for dump in dumps:
         stat = dump.path.stat()
-        files.append([str(dump.path.resolve()), dump.kind, stat.st_size, stat.st_mtime_ns])
+        # The path as named too: posts remember their places in the spelling the user gave.
+        files.append([str(dump.path.resolve()), str(dump.path), dump.kind, stat.st_size,
+                      stat.st_mtime_ns])  # fmt: skip
     return json.dumps({"schema": SCHEMA_VERSION, "parser": PARSER_VERSION, "files": files},
                       ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
