@@ -17,6 +17,7 @@ Schema (SCHEMA_VERSION):
     texts(rowid, text)        every copy's text, written while the inputs stream in
     search                    FTS5, contentless, rowid = pos, columns text and source
     warnings(n, message)      what the parsers said, replayed on every reopen
+    heads(n, data)            the posts' heads, marshalled: one read instead of 100,000 rows
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import marshal
 import os
 import re
 import sqlite3
@@ -44,14 +46,15 @@ from tui.library import Library, fold, query_words
 from tui.model import Link, Origin, Post, PostDate
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 Progress = Callable[[int, int], None]
 SortKey = tuple[int, int, int, str]
 
 #: Share of the progress bar the parse takes; the search index takes the rest.
 PARSE_SHARE = 0.9
-TEXT_CACHE = 256
+TEXT_CACHE = 512
+BLOCK = 32
 BATCH = 1000
 _TOKEN = re.compile(r"[^\W_]+")
 _TAG_SEP = "\x1f"
@@ -78,6 +81,7 @@ CREATE TABLE posts(
     body INTEGER NOT NULL
 );
 CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
+CREATE TABLE heads(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE VIRTUAL TABLE search USING fts5(
     text, source, content='', columnsize=0, detail=none,
     tokenize='unicode61 remove_diacritics 2'
@@ -179,7 +183,7 @@ def _open_index(path: Path, fingerprint: str) -> _Opened | None:
         if str(len(heads)) != meta.get("posts"):
             raise sqlite3.DatabaseError("index holds fewer posts than it says")
         warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
-    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError):
+    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, EOFError):
         if conn is not None:
             conn.close()
         _remove(path)
@@ -194,46 +198,42 @@ def _remove(path: Path) -> None:
         pass
 
 
-_HEAD_COLUMNS = ("pos, id, source, channel, title, date, inferred, has_bounds, bound_after, "
-                 "bound_before, tags, has_media")  # fmt: skip
-
-
 def _read_heads(conn: sqlite3.Connection) -> list[Post]:
     """Every post without its text, links or places: what filters and the list need.
 
     Equal values share one object (dates, sources, tag tuples), which keeps 100,000 heads to
     a few tens of megabytes.
     """
-    dates: dict[tuple[str, int], PostDate] = {}
-    strings: dict[str, str] = {}
-    tag_tuples: dict[str, tuple[str, ...]] = {"": ()}
+    dates: dict[tuple[str, bool], PostDate] = {}
     heads: list[Post] = []
-    rows = conn.execute(f"SELECT {_HEAD_COLUMNS} FROM posts ORDER BY pos")
-    for row in rows:
-        (pos, pid, source, channel, title, iso, inferred, has_bounds, after, before, tags,
-         media) = row  # fmt: skip
-        if pos != len(heads):
-            raise sqlite3.DatabaseError("posts are not numbered in order")
-        date: PostDate | None = None
-        if iso is not None:
-            date = dates.get((iso, inferred))
-            if date is None:
-                date = dates[(iso, inferred)] = PostDate.from_iso(iso, bool(inferred))
-        tag_tuple = tag_tuples.get(tags)
-        if tag_tuple is None:
-            tag_tuple = tag_tuples[tags] = tuple(tags.split(_TAG_SEP))
-        heads.append(Post(
-            id=pid,
-            source=strings.setdefault(source, source) if source is not None else None,
-            title=title,
-            text="",
-            date=date,
-            date_bounds=(after, before) if has_bounds else None,
-            hashtags=tag_tuple,
-            has_media=bool(media),
-            channel=strings.setdefault(channel, channel) if channel is not None else None,
-        ))  # fmt: skip
+    for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
+        for pid, source, channel, title, iso, inferred, bounds, tags, media in marshal.loads(data):
+            date: PostDate | None = None
+            if iso is not None:
+                date = dates.get((iso, inferred))
+                if date is None:
+                    date = dates[(iso, inferred)] = PostDate.from_iso(iso, inferred)
+            heads.append(Post(id=pid, source=source, title=title, text="", date=date,
+                              date_bounds=bounds, hashtags=tags, has_media=media,
+                              channel=channel))  # fmt: skip
     return heads
+
+
+def _write_heads(conn: sqlite3.Connection, posts: Sequence[Post]) -> None:
+    """The heads as marshalled tuples in chunks (equal strings and tuples stored once)."""
+    strings: dict[object, object] = {}
+
+    def shared(value: object) -> object:
+        return strings.setdefault(value, value)
+
+    chunk = 20_000
+    for n, start in enumerate(range(0, len(posts), chunk)):
+        rows = [
+            (post.id, shared(post.source), shared(post.channel), post.title, post.date_iso(),
+             post.date_inferred, post.date_bounds, shared(post.hashtags), post.has_media)
+            for post in posts[start : start + chunk]
+        ]  # fmt: skip
+        conn.execute("INSERT INTO heads VALUES (?, ?)", (n, marshal.dumps(rows)))
 
 
 # -- the library on an index ----------------------------------------------------------------------
@@ -259,28 +259,35 @@ class IndexedLibrary(Library):
         if post is not None:
             self._full.move_to_end(index)
             return post
-        head = self._posts[index]  # IndexError as a list would raise it
-        row = self._fetch("SELECT t.text, p.links, p.origins, p.datetime FROM posts p "
-                          "JOIN texts t ON t.rowid = p.body WHERE p.pos = ?", (index,))  # fmt: skip
-        post = _complete(head, row) if row else replace(head, text=_DAMAGED)
-        self._full[index] = post
-        if len(self._full) > TEXT_CACHE:
+        self._posts[index]  # IndexError as a list would raise it
+        # Read the block around it: the list shows neighbours, and a walk over every post
+        # (export, a scan by id) costs one query per block instead of one per post.
+        start = index - index % BLOCK
+        for at, post in self._read(start, min(start + BLOCK, len(self._posts))):
+            self._full[at] = post
+            self._full.move_to_end(at)
+        while len(self._full) > TEXT_CACHE:
             self._full.popitem(last=False)
-        return post
+        return self._full[index]
 
     def __iter__(self) -> Iterator[Post]:
         """Every post in reading order, read from disk in batches (for export)."""
         for start in range(0, len(self._posts), BATCH):
-            rows = self._fetch_all(
-                "SELECT p.pos, t.text, p.links, p.origins, p.datetime FROM posts p "
-                "JOIN texts t ON t.rowid = p.body WHERE p.pos >= ? AND p.pos < ? ORDER BY p.pos",
-                (start, start + BATCH),
-            )
-            found = {row[0]: row[1:] for row in rows}
-            for index in range(start, min(start + BATCH, len(self._posts))):
-                head = self._posts[index]
-                row = found.get(index)
-                yield _complete(head, row) if row else replace(head, text=_DAMAGED)
+            for _at, post in self._read(start, min(start + BATCH, len(self._posts))):
+                yield post
+
+    def _read(self, start: int, stop: int) -> Iterator[tuple[int, Post]]:
+        """Posts [start, stop) whole; a post whose text cannot be read says so in its text."""
+        rows = self._fetch_all(
+            "SELECT p.pos, t.text, p.links, p.origins, p.datetime FROM posts p "
+            "JOIN texts t ON t.rowid = p.body WHERE p.pos >= ? AND p.pos < ? ORDER BY p.pos",
+            (start, stop),
+        )
+        found = {row[0]: row[1:] for row in rows}
+        for at in range(start, stop):
+            head = self._posts[at]
+            row = found.get(at)
+            yield at, (_complete(head, row) if row else replace(head, text=_DAMAGED))
 
     def folded_text(self, index: int) -> str:
         post = self[index]
@@ -322,10 +329,6 @@ class IndexedLibrary(Library):
         with self._lock:
             self._conn.close()
 
-    def _fetch(self, sql: str, args: tuple[object, ...]) -> tuple[Any, ...] | None:
-        rows = self._fetch_all(sql, args)
-        return rows[0] if rows else None
-
     def _fetch_all(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
         """Rows of a query; a damaged index answers nothing and is deleted, to be rebuilt on
         the next open (the posts already in memory stay usable)."""
@@ -355,7 +358,7 @@ def _complete(head: Post, row: Sequence[object]) -> Post:
     return replace(
         head,
         text=text,
-        links=tuple(Link(t, u) for t, u in json.loads(links)),
+        links=tuple(Link(t, u) for t, u in json.loads(links)) if links != "[]" else (),
         origins=tuple(Origin(p, n) for p, n in json.loads(origins)),
         datetime=stamp if isinstance(stamp, str) else None,
     )
@@ -405,6 +408,7 @@ def _build(dumps: Sequence[Dump], target: Path, fingerprint: str, warn: Warn,
             raise IngestError(named[0] if named else ".", "holds no posts")
         posts, kept = _merge(per_file)
         _write_posts(conn, posts, kept, bodies)
+        _write_heads(conn, posts)
         conn.executemany("INSERT INTO warnings(message) VALUES (?)", ((m,) for m in said))
         text, source = _sql_yo("t.text"), _sql_yo("ifnull(p.source, '')")
         conn.execute(f"INSERT INTO search(rowid, text, source) SELECT p.pos, {text}, {source} "

