@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -158,11 +158,14 @@ class ReaderApp(App[int]):
         if self.store.open_warning:
             self.notify(self.store.open_warning, severity="warning", timeout=15, markup=False)
 
-    def on_resize(self) -> None:
-        self._apply_width(self.size.width)
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: this handler runs before App's own, so self.size is still the old.
+        self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
-        self.screen.set_class(width < NARROW, "narrow")
+        # The reader's own screen, not the one on top: a resize under the help or a dialog
+        # must still reach the layout that is shown again when it closes.
+        self.screen_stack[0].set_class(width < NARROW, "narrow")
 
     # -- loading -----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
