@@ -230,3 +230,22 @@ async def test_the_list_uses_every_row_and_paints_its_own_background() -> None:
             unpainted = [seg.text for seg in cells
                          if seg.style is None or seg.style.bgcolor is None]
             assert unpainted == [], f"row {y - region.y} has no background: {unpainted}"
+
+
+async def test_shrinking_the_terminal_stacks_the_list_above_the_post_even_under_help() -> None:
+    async with running() as (app, pilot):
+        def stacked() -> bool:
+            return app.query_one("#reader").region.y > app.query_one("#posts").region.y
+
+        assert not stacked()  # wide: list and post side by side
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert stacked(), "still side by side after shrinking to 80 columns"
+        await pilot.resize_terminal(140, 40)
+        await pilot.pause()
+        assert not stacked()
+        await pilot.press("f1")
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert stacked(), "a resize under the help screen was lost"
