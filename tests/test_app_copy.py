@@ -19,6 +19,7 @@ from apphelpers import (
 )
 
 from tui.app import ReaderApp
+from tui.clipboard import Clipboard
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
@@ -141,3 +142,17 @@ async def test_a_copy_that_cannot_work_says_so_and_how_to_fix_it() -> None:
         assert "install xclip or xsel" in message and "--clipboard osc52" in message
         severities = [n.severity for n in app._notifications]
         assert severities[-1] == "error"
+
+
+async def test_over_ssh_the_terminal_clipboard_comes_first() -> None:
+    clip = FakeClipboard()
+    written: list[str] = []
+    async with running(backend=clip) as (app, pilot):
+        app.copier = Clipboard("auto", osc52=app.copy_to_clipboard,
+                               env={"SSH_TTY": "/dev/pts/3"}, backend=clip)
+        assert app._driver is not None
+        app._driver.write = written.append  # type: ignore[method-assign]
+        await pilot.press("c")
+        assert clip.copied == []  # the remote machine's clipboard is not the reader's
+        assert any(w.startswith("\x1b]52;c;") for w in written)
+        assert "via OSC 52" in toasts(app)[-1]

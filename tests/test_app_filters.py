@@ -225,3 +225,29 @@ async def test_the_theme_choice_is_remembered() -> None:
         await pilot.pause()
     async with running() as (app, pilot):
         assert app.theme == "nord"
+
+
+async def test_a_post_left_on_screen_for_a_while_is_marked_read_one_skipped_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("tui.app.READ_AFTER_SECONDS", 0.8)
+    async with running() as (app, pilot):
+        await pilot.press("j", "j")  # post 1 is passed over quickly; stay on post 2
+        await pilot.pause(1.2)
+        assert app.store is not None and app.library is not None
+        read = app.store.read_ids(app.library.archive_key)
+        assert app.library[2].id in read and app.library[1].id not in read
+
+
+async def test_restart_brings_back_a_date_and_collection_filter() -> None:
+    async with running() as (app, pilot):
+        await pilot.press("b")
+        await choose_date(app, pilot, "2022")
+        app.apply_collection("bookmarks")
+        await pilot.pause()
+        assert status(app) == "9 posts · ★ bookmarks · 2022 · 1 shown" + CLEARS
+    async with running() as (app, pilot):
+        assert status(app) == "9 posts · ★ bookmarks · 2022 · 1 shown" + CLEARS
+        assert not search_box(app).display
+        await pilot.press("escape", "escape")
+        assert status(app) == "9 posts · 9 shown"

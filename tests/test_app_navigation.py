@@ -249,3 +249,11 @@ async def test_shrinking_the_terminal_stacks_the_list_above_the_post_even_under_
         await pilot.press("escape")
         await pilot.pause()
         assert stacked(), "a resize under the help screen was lost"
+
+
+async def test_clicking_a_row_opens_that_post() -> None:
+    async with running() as (app, pilot):
+        assert await pilot.click("#posts", offset=(20, 3))
+        await pilot.pause()
+        assert showing(3) in pane_title(app)
+        assert app.focused is pane(app)
