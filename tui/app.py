@@ -103,6 +103,7 @@ class ReaderApp(App[int]):
         self.bookmarked: set[str] = set()
         self.note_counts: dict[str, int] = {}
         self.load_warnings: list[str] = []
+        self.store_error: str | None = None  # why the library could not be opened, if so
         self.fatal_message: str | None = None
         self._read_timer: Timer | None = None
         self._restoring = False
@@ -152,6 +153,7 @@ class ReaderApp(App[int]):
         try:
             self.store = Store.open(db_path())
         except StorageError as exc:
+            self.store_error = str(exc)
             self.notify(f"{exc} — bookmarks and notes will not be saved this session.",
                         severity="error", timeout=15, markup=False)
             return
@@ -445,9 +447,18 @@ class ReaderApp(App[int]):
                 self.notify(str(exc), severity="error", markup=False)
 
     # -- bookmarks and notes -----------------------------------------------------------------
+    def _records_off(self) -> bool:
+        """True, after saying so, when there is no library to keep bookmarks and notes in:
+        better than a key that does nothing, or a note editor whose text goes nowhere."""
+        if self.store is not None:
+            return False
+        self.notify(f"Bookmarks and notes are off this session: {self.store_error}",
+                    severity="error", markup=False)
+        return True
+
     def action_toggle_bookmark(self) -> None:
         post = self.current_post()
-        if post is None or self.store is None or self.library is None:
+        if post is None or self.library is None or self._records_off() or self.store is None:
             return
         try:
             on_now = self.store.toggle_bookmark(post.snapshot())
@@ -476,7 +487,7 @@ class ReaderApp(App[int]):
 
     def action_add_note(self) -> None:
         post = self.current_post()
-        if post is None:
+        if post is None or self._records_off():
             return
         pane = self.query_one(ReadingPane)
         quote = None
@@ -508,7 +519,7 @@ class ReaderApp(App[int]):
 
     def action_show_notes(self) -> None:
         post = self.current_post()
-        if post is None or self.store is None:
+        if post is None or self._records_off() or self.store is None:
             return
         notes = self.store.notes(post.id)
         if not notes:
