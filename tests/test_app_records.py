@@ -3,6 +3,7 @@ collections in the sidebar, and a save that fails without losing the text."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -226,3 +227,20 @@ async def test_a_failed_save_reopens_the_editor_with_every_word(
         [note] = store(app).notes()
         assert note.body == "A long note I would hate to lose.\nSecond line."
         assert note.quote is not None
+
+
+async def test_without_a_library_b_a_and_e_say_why_instead_of_swallowing_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "not-a-folder").write_text("x")
+    monkeypatch.setenv("TGREADER_DB", str(tmp_path / "not-a-folder" / "library.json"))
+    async with running() as (app, pilot):
+        assert app.store is None
+        for key in ("b", "a", "e"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, NoteEditor), "a note typed here would be lost"
+            [message] = toasts(app)
+            assert message.startswith("Bookmarks and notes are off this session: cannot open")
+        assert "★" not in list_rows(app)[0]
