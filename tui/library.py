@@ -244,6 +244,11 @@ class Library:
         noted: set[str] | frozenset[str] = frozenset(),
     ) -> list[int]:
         """Indices of the posts the filter lets through, in reading order."""
+        if flt.tag is None and flt.period is None and flt.collection is None:
+            # Search alone (or nothing): no need to walk every post before searching them all.
+            if flt.query.strip():
+                return self.search(flt.query)
+            return list(range(len(self._posts)))
         out: list[int] = []
         for i, post in enumerate(self._posts):
             if flt.tag is not None and flt.tag not in self._post_tags[i]:
