@@ -225,8 +225,18 @@ class ReaderApp(App[int]):
     def _fill_sidebar(self) -> None:
         if self.library is None:
             return
-        notes = sum(1 for pid in self.note_counts if self.note_counts[pid])
-        self.query_one(Sidebar).fill(self.library, len(self.bookmarked), notes)
+        self.query_one(Sidebar).fill(self.library, *self._collection_counts())
+
+    def _collection_counts(self) -> tuple[int, int]:
+        """Bookmarked and annotated posts among the open ones: what choosing the collection
+        shows. Records of posts in other files are listed by B, not counted here."""
+        library = self.library
+        if library is None:
+            return (0, 0)
+        bookmarks = sum(1 for pid in self.bookmarked if library.index_of(pid) is not None)
+        notes = sum(1 for pid, count in self.note_counts.items()
+                    if count and library.index_of(pid) is not None)
+        return (bookmarks, notes)
 
     # -- the list and the pane ---------------------------------------------------------------
     def _refresh_list(self, keep: int | None = None) -> None:
@@ -482,8 +492,7 @@ class ReaderApp(App[int]):
             self._show(index, keep_place=True)
 
     def _fill_sidebar_counts(self) -> None:
-        notes = sum(1 for count in self.note_counts.values() if count)
-        self.query_one(Sidebar).fill_collections(len(self.bookmarked), notes)
+        self.query_one(Sidebar).fill_collections(*self._collection_counts())
 
     def action_add_note(self) -> None:
         post = self.current_post()
