@@ -256,7 +256,8 @@ class ReaderApp(App[int]):
         if self.library is None:
             return
         shown = len(self.query_one("#posts", PostList).rows)
-        parts = [f"{len(self.library)} posts"]
+        total = len(self.library)
+        parts = ["1 post" if total == 1 else f"{total} posts"]
         described = self.library.describe(self.flt)
         if described:
             parts.append(described)
