@@ -244,3 +244,20 @@ async def test_without_a_library_b_a_and_e_say_why_instead_of_swallowing_input(
             [message] = toasts(app)
             assert message.startswith("Bookmarks and notes are off this session: cannot open")
         assert "★" not in list_rows(app)[0]
+
+
+async def test_collection_counts_are_what_choosing_them_shows_in_another_archive(
+    tmp_path: Path,
+) -> None:
+    async with running() as (app, pilot):  # the sample: two bookmarks, one note
+        await pilot.press("b", "j", "b", "a")
+        await write_note(app, pilot, "on the sample")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert collections(app) == ["★ Bookmarks 2", "✎ Notes 1"]
+    other = tmp_path / "other.txt"
+    other.write_text("Forwarded from Elsewhere\nAnother channel's post\n", encoding="utf-8")
+    async with running([other]) as (app, pilot):
+        assert collections(app) == ["★ Bookmarks 0", "✎ Notes 0"]
+        await choose_collection(app, pilot, 0)
+        assert status(app).startswith("1 post · ★ bookmarks · 0 shown")
