@@ -64,6 +64,10 @@ def test_cross_file_duplicates_fold_as_a_fresh_parse_folds_them(tmp_path: Path,
     expected = load_posts([folder], lambda _m: None)
     library = index.open_library([folder], lambda _m: None, cache=cache)
     assert list(library) == expected
+    memory = Library(expected)
+    assert library.date_tree() == memory.date_tree()  # kept in the index, not recomputed
+    assert library.month_counts() == memory.month_counts()
+    assert library.tags() == memory.tags()
     assert any(post.occurrences > 1 for post in expected)  # the case under test is present
     assert any(post.date_inferred for post in expected)
     assert any(post.date is None and post.date_bounds for post in expected)
