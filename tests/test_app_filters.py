@@ -230,10 +230,10 @@ async def test_the_theme_choice_is_remembered() -> None:
 async def test_a_post_left_on_screen_for_a_while_is_marked_read_one_skipped_is_not(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("tui.app.READ_AFTER_SECONDS", 0.8)
+    monkeypatch.setattr("tui.app.READ_AFTER_SECONDS", 0.6)
     async with running() as (app, pilot):
         await pilot.press("j", "j")  # post 1 is passed over quickly; stay on post 2
-        await pilot.pause(1.2)
+        await pilot.pause(0.9)
         assert app.store is not None and app.library is not None
         read = app.store.read_ids(app.library.archive_key)
         assert app.library[2].id in read and app.library[1].id not in read
