@@ -13,6 +13,7 @@ from apphelpers import (
     dump,
     pane,
     running,
+    screen_text,
     status,
     toasts,
     user_dirs,  # noqa: F401  (fixture)
@@ -156,3 +157,15 @@ async def test_over_ssh_the_terminal_clipboard_comes_first() -> None:
         assert clip.copied == []  # the remote machine's clipboard is not the reader's
         assert any(w.startswith("\x1b]52;c;") for w in written)
         assert "via OSC 52" in toasts(app)[-1]
+
+
+async def test_the_highlighted_paragraph_is_scrolled_into_view() -> None:
+    clip = FakeClipboard()
+    async with running(backend=clip, size=(80, 24)) as (app, pilot):
+        await pilot.press("j", "enter", "G", "y")  # the last paragraph of a long post
+        last = clip.copied[-1]
+        assert last.startswith("We have successfully developed ties")
+        assert "are interested in maintaining a constructive dialogue with Russia." in (
+            screen_text(app))
+        await pilot.press("g")
+        assert "Main Foreign Policy Outcomes of 2022" in screen_text(app).split("▔")[-1]

@@ -125,6 +125,9 @@ async def test_palette_help_picker_search_and_notes_show_the_text_literally(
         await pilot.press("escape")
         await pilot.pause()
         assert "My [i]note[/i] [@click=app.quit]q[/]" in pane_text(app)
+        await pilot.press("B")  # every bookmark and note, by title
+        await pilot.pause()
+        assert "[bold]Loud[/] [/link] [@click=app.quit]x[/] #tag ^[[31mred" in no_raw_escape(app)
         assert app.is_running
 
 
