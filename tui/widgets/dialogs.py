@@ -119,7 +119,9 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
 
     def action_cancel(self) -> None:
         body = self.query_one(TextArea).text
-        if body == self.initial or not body.strip():
+        # Unchanged text needs no question, unless it is here because saving it failed:
+        # then it exists nowhere else.
+        if not body.strip() or (body == self.initial and self.error is None):
             self.dismiss(None)
             return
 
