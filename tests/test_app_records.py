@@ -229,6 +229,11 @@ async def test_a_failed_save_reopens_the_editor_with_every_word(
         text = screen_text(app)
         assert "no space left on device" in text
         assert "▌ 🎙 Foreign Minister Sergey Lavrov’s answers" in text  # the quote is kept too
+        await pilot.press("escape")  # the text is saved nowhere: Esc must ask
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
         monkeypatch.setattr(store(app), "add_note", add_note)  # the disk has room again
         await pilot.press("ctrl+s")
         await pilot.pause()
