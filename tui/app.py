@@ -27,7 +27,7 @@ from tui.library import Filter, Library, query_words
 from tui.model import Post, Quote
 from tui.paths import db_path
 from tui.quote import citation, passage, whole_post
-from tui.storage import StorageError, Store
+from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
     NoteAction,
     NoteDraft,
@@ -515,6 +515,14 @@ class ReaderApp(App[int]):
                     self.store.update_note(draft.note_id, draft.body)
                 else:
                     self.store.add_note(post.snapshot(), draft.body, draft.quote)
+            except NoteNotFoundError:
+                # Deleted elsewhere while being edited: updating can never succeed, so offer
+                # the words as a new note instead of a Ctrl+S that fails every time.
+                self._edit_note(post, NoteEditor(
+                    post.title, quote=draft.quote, body=draft.body,
+                    error="This note was deleted in another window. Ctrl+S saves the text "
+                          "as a new note."))
+                return
             except StorageError as exc:
                 # Keep every word: reopen the editor with the text and say what went wrong.
                 self._edit_note(post, NoteEditor(post.title, quote=draft.quote, body=draft.body,
