@@ -274,3 +274,26 @@ async def test_collection_counts_are_what_choosing_them_shows_in_another_archive
         assert collections(app) == ["★ Bookmarks 0", "✎ Notes 0"]
         await choose_collection(app, pilot, 0)
         assert status(app).startswith("1 post · ★ bookmarks · 0 shown")
+
+
+async def test_a_note_deleted_in_another_window_while_edited_is_saved_as_a_new_one(
+    user_dirs: Path,  # noqa: F811  (the fixture's database path)
+) -> None:
+    async with running() as (app, pilot):
+        await pilot.press("a")
+        await write_note(app, pilot, "original")
+        await pilot.press("ctrl+s", "e", "enter")  # edit it
+        await pilot.pause()
+        app.screen.query_one(TextArea).text = "my long edited thoughts"
+        with Store.open(user_dirs) as other_window:
+            [note] = other_window.notes()
+            other_window.delete_note(note.id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        assert "deleted in another window" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, NoteEditor)
+        [saved] = store(app).notes()
+        assert saved.body == "my long edited thoughts" and saved.id != note.id
