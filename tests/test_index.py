@@ -334,13 +334,3 @@ def test_cyrillic_prefixes_find_russian_posts(tmp_path: Path, cache: Path) -> No
     assert titles(library, library.search("Сергей")) == ["Сергей Лавров провёл переговоры"]
     assert titles(library, library.search("провёл")) == ["Сергей Лавров провёл переговоры"]
     assert len(library.search("мид")) == 2
-
-
-def test_the_index_imports_no_textual() -> None:
-    import subprocess
-    import sys
-
-    script = "import sys, tui.index; print(any(m.startswith('textual') for m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
-    assert done.stdout.strip() == "False", done.stderr

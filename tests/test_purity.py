@@ -9,7 +9,7 @@ import sys
 from conftest import ROOT
 
 PURE = ["tui.model", "tui.clean", "tui.dates", "tui.ingest", "tui.assemble", "tui.exporting",
-        "tui.storage", "tui.paths"]  # fmt: skip
+        "tui.storage", "tui.paths", "tui.library", "tui.index"]  # fmt: skip
 
 
 def pure_modules() -> list[str]:
