@@ -29,6 +29,7 @@ from tui.paths import db_path
 from tui.quote import citation, passage, whole_post
 from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
+    ConfirmScreen,
     NoteAction,
     NoteDraft,
     NoteEditor,
@@ -448,6 +449,12 @@ class ReaderApp(App[int]):
             ("Reading pane (choosing a passage to copy or quote)",
              list(ReadingPane.BINDINGS)),  # type: ignore[arg-type]
             ("Note editor", list(NoteEditor.BINDINGS)),  # type: ignore[arg-type]
+            ("A post's notes (e)", list(NotesScreen.BINDINGS)),  # type: ignore[arg-type]
+            ("All bookmarks and notes (B)", [Binding("enter", "", "Go to the post"),
+                                             *RecordsScreen.BINDINGS]),  # type: ignore[list-item]
+            ("Tag picker (#)", [Binding("enter", "", "Filter by the tag"),
+                                *TagPicker.BINDINGS]),  # type: ignore[list-item]
+            ("Questions", list(ConfirmScreen.BINDINGS)),  # type: ignore[arg-type]
         ]
 
     def _theme_changed(self, theme: str) -> None:

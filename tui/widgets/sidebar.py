@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from tui.clean import visible
 from tui.library import DateNode, Library, TagCount
-from tui.model import human_iso
+from tui.model import MONTH_ABBR
 
 
 class DateTree(Tree[str]):
@@ -48,6 +48,12 @@ class DateTree(Tree[str]):
         text = Text(visible(node.label))
         text.append(f" ({node.count})", style="dim")
         return text
+
+
+def _month_short(period: str) -> str:
+    """`2022-09` -> `Sep 22`: short enough for the sidebar's width."""
+    year, month = period.split("-")[:2]
+    return f"{MONTH_ABBR[int(month) - 1]} {year[2:]}"
 
 
 class Sidebar(Vertical):
@@ -97,8 +103,9 @@ class Sidebar(Vertical):
         spark.data = [count for _, count in months] or [0]
         label = self.query_one("#spark-label", Label)
         if months:
-            first, last = (human_iso(months[0][0]), human_iso(months[-1][0]))
-            label.update(Text(f"Per month: {first} – {last}"))
+            first, last = (_month_short(months[0][0]), _month_short(months[-1][0]))
+            label.update(Text(f"Per month, {first} – {last}" if first != last
+                              else f"Posts in {first}"))
         self.fill_tags(library.tags())
         self.fill_collections(bookmarks, notes)
 
