@@ -47,7 +47,7 @@ from tui.library import DateNode, Library, fold, query_words
 from tui.model import Link, Origin, Post, PostDate
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 Progress = Callable[[int, int], None]
 SortKey = tuple[int, int, int, str]
@@ -156,9 +156,24 @@ def _fingerprint(dumps: Sequence[Dump]) -> str:
 class _Opened:
     conn: sqlite3.Connection
     path: Path
-    heads: list[Post]
+    heads: _Heads
     warnings: list[str]
     facets: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Heads:
+    """Every post without its text, links or places, one list per field: what filters, facets
+    and the list need. Equal values share one object (dates, sources, tag tuples)."""
+
+    ids: list[str]
+    titles: list[str]
+    sources: list[str | None]
+    channels: list[str | None]
+    dates: list[PostDate | None]
+    bounds: list[tuple[str | None, str | None] | None]
+    tags: list[tuple[str, ...]]
+    media: list[bool]
 
 
 def _open_index(path: Path, fingerprint: str) -> _Opened | None:
@@ -183,7 +198,7 @@ def _open_index(path: Path, fingerprint: str) -> _Opened | None:
             _remove(path)
             return None
         heads = _read_heads(conn)
-        if str(len(heads)) != meta.get("posts"):
+        if str(len(heads.ids)) != meta.get("posts"):
             raise sqlite3.DatabaseError("index holds fewer posts than it says")
         warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
         facets = {name: marshal.loads(data) for name, data in conn.execute("SELECT * FROM facets")}
@@ -204,42 +219,51 @@ def _remove(path: Path) -> None:
         pass
 
 
-def _read_heads(conn: sqlite3.Connection) -> list[Post]:
-    """Every post without its text, links or places: what filters and the list need.
-
-    Equal values share one object (dates, sources, tag tuples), which keeps 100,000 heads to
-    a few tens of megabytes.
-    """
-    dates: dict[tuple[str, bool], PostDate] = {}
-    heads: list[Post] = []
+def _read_heads(conn: sqlite3.Connection) -> _Heads:
+    """The heads, from a few marshalled blobs: no Post is built until one is shown."""
+    heads = _Heads([], [], [], [], [], [], [], [])
+    isos: list[str | None] = []
+    inferred: list[bool] = []
     for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
-        for pid, source, channel, title, iso, inferred, bounds, tags, media in marshal.loads(data):
-            date: PostDate | None = None
-            if iso is not None:
-                date = dates.get((iso, inferred))
-                if date is None:
-                    date = dates[(iso, inferred)] = PostDate.from_iso(iso, inferred)
-            heads.append(Post(id=pid, source=source, title=title, text="", date=date,
-                              date_bounds=bounds, hashtags=tags, has_media=media,
-                              channel=channel))  # fmt: skip
+        columns: tuple[list[Any], ...] = (heads.ids, heads.titles, heads.sources,
+                                          heads.channels, isos, inferred, heads.bounds,
+                                          heads.tags, heads.media)  # fmt: skip
+        for column, values in zip(columns, marshal.loads(data), strict=True):
+            column.extend(values)
+    dates: dict[tuple[str, bool], PostDate] = {}
+    for iso, guessed in zip(isos, inferred, strict=True):
+        if iso is None:
+            heads.dates.append(None)
+            continue
+        date = dates.get((iso, guessed))
+        if date is None:
+            date = dates[(iso, guessed)] = PostDate.from_iso(iso, guessed)
+        heads.dates.append(date)
+    if len({len(column) for column in (heads.ids, heads.titles, heads.sources, heads.channels,
+                                       heads.dates, heads.bounds, heads.tags,
+                                       heads.media)}) != 1:  # fmt: skip
+        raise sqlite3.DatabaseError("index heads do not line up")
     return heads
 
 
 def _write_heads(conn: sqlite3.Connection, posts: Sequence[Post]) -> None:
-    """The heads as marshalled tuples in chunks (equal strings and tuples stored once)."""
-    strings: dict[object, object] = {}
-
-    def shared(value: object) -> object:
-        return strings.setdefault(value, value)
-
+    """The heads as marshalled columns in chunks (equal strings and tuples stored once)."""
+    shared: dict[object, Any] = {}
     chunk = 20_000
     for n, start in enumerate(range(0, len(posts), chunk)):
-        rows = [
-            (post.id, shared(post.source), shared(post.channel), post.title, post.date_iso(),
-             post.date_inferred, post.date_bounds, shared(post.hashtags), post.has_media)
-            for post in posts[start : start + chunk]
-        ]  # fmt: skip
-        conn.execute("INSERT INTO heads VALUES (?, ?)", (n, marshal.dumps(rows)))
+        part = posts[start : start + chunk]
+        columns = (
+            [post.id for post in part],
+            [post.title for post in part],
+            [shared.setdefault(post.source, post.source) for post in part],
+            [shared.setdefault(post.channel, post.channel) for post in part],
+            [post.date_iso() for post in part],
+            [post.date_inferred for post in part],
+            [post.date_bounds for post in part],
+            [shared.setdefault(post.hashtags, post.hashtags) for post in part],
+            [post.has_media for post in part],
+        )
+        conn.execute("INSERT INTO heads VALUES (?, ?)", (n, marshal.dumps(columns)))
 
 
 # -- the library on an index ----------------------------------------------------------------------
@@ -252,7 +276,9 @@ class IndexedLibrary(Library):
     """
 
     def __init__(self, opened: _Opened, inputs: Iterable[str]) -> None:
-        super().__init__(opened.heads, inputs)
+        super().__init__((), inputs)
+        heads = self._heads = opened.heads
+        self._set_heads(heads.ids, heads.dates, heads.bounds, heads.tags)
         self._conn = opened.conn
         self.index_path = opened.path
         self._lock = threading.Lock()
@@ -269,16 +295,17 @@ class IndexedLibrary(Library):
 
     def __getitem__(self, index: int) -> Post:
         if index < 0:
-            index += len(self._posts)
+            index += len(self._ids)
         post = self._full.get(index)
         if post is not None:
             self._full.move_to_end(index)
             return post
-        self._posts[index]  # IndexError as a list would raise it
+        if not 0 <= index < len(self._ids):
+            raise IndexError("library index out of range")
         # Read the block around it: the list shows neighbours, and a walk over every post
         # (export, a scan by id) costs one query per block instead of one per post.
         start = index - index % BLOCK
-        for at, post in self._read(start, min(start + BLOCK, len(self._posts))):
+        for at, post in self._read(start, min(start + BLOCK, len(self._ids))):
             self._full[at] = post
             self._full.move_to_end(at)
         while len(self._full) > TEXT_CACHE:
@@ -287,8 +314,8 @@ class IndexedLibrary(Library):
 
     def __iter__(self) -> Iterator[Post]:
         """Every post in reading order, read from disk in batches (for export)."""
-        for start in range(0, len(self._posts), BATCH):
-            for _at, post in self._read(start, min(start + BATCH, len(self._posts))):
+        for start in range(0, len(self._ids), BATCH):
+            for _at, post in self._read(start, min(start + BATCH, len(self._ids))):
                 yield post
 
     def _read(self, start: int, stop: int) -> Iterator[tuple[int, Post]]:
@@ -300,9 +327,28 @@ class IndexedLibrary(Library):
         )
         found = {row[0]: row[1:] for row in rows}
         for at in range(start, stop):
-            head = self._posts[at]
             row = found.get(at)
-            yield at, (_complete(head, row) if row else replace(head, text=_DAMAGED))
+            yield at, self._post(at, row if row else (_DAMAGED, "[]", "[]", None))
+
+    def _post(self, at: int, row: Sequence[object]) -> Post:
+        """The whole post: its head plus what was read from disk."""
+        text, links, origins, stamp = row
+        assert isinstance(text, str) and isinstance(links, str) and isinstance(origins, str)
+        heads = self._heads
+        return Post(
+            id=heads.ids[at],
+            source=heads.sources[at],
+            title=heads.titles[at],
+            text=text,
+            date=heads.dates[at],
+            date_bounds=heads.bounds[at],
+            hashtags=heads.tags[at],
+            has_media=heads.media[at],
+            links=tuple(Link(t, u) for t, u in json.loads(links)) if links != "[]" else (),
+            origins=tuple(Origin(p, n) for p, n in json.loads(origins)),
+            channel=heads.channels[at],
+            datetime=stamp if isinstance(stamp, str) else None,
+        )
 
     def folded_text(self, index: int) -> str:
         post = self[index]
@@ -311,7 +357,7 @@ class IndexedLibrary(Library):
     def search(self, query: str, within: Iterable[int] | None = None) -> list[int]:
         """Posts holding every word of the query (each a word prefix), in reading order."""
         if not query_words(query):
-            return list(range(len(self._posts))) if within is None else list(within)
+            return list(range(len(self._ids))) if within is None else list(within)
         terms: list[str] = []
         symbols: list[str] = []
         for word in unicodedata.normalize("NFC", query).split():
@@ -326,7 +372,7 @@ class IndexedLibrary(Library):
             rows = self._fetch_all("SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid",
                                    (" AND ".join(terms),))  # fmt: skip
         else:
-            rows = [(i,) for i in range(len(self._posts))]
+            rows = [(i,) for i in range(len(self._ids))]
         hits: list[int] = [pos for (pos,) in rows]
         if symbols:  # emoji and punctuation have no case or accents: a plain substring test
             clause = " AND ".join("instr(t.text || char(10) || ifnull(p.source, ''), ?) > 0"
@@ -375,27 +421,6 @@ def _sql_yo(expression: str) -> str:
 
 
 _DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
-
-
-def _complete(head: Post, row: Sequence[object]) -> Post:
-    """The whole post: its head plus what was read from disk. Built field by field, not with
-    dataclasses.replace(), which costs three times as much on a walk over every post."""
-    text, links, origins, stamp = row
-    assert isinstance(text, str) and isinstance(links, str) and isinstance(origins, str)
-    return Post(
-        id=head.id,
-        source=head.source,
-        title=head.title,
-        text=text,
-        date=head.date,
-        date_bounds=head.date_bounds,
-        hashtags=head.hashtags,
-        has_media=head.has_media,
-        links=tuple(Link(t, u) for t, u in json.loads(links)) if links != "[]" else (),
-        origins=tuple(Origin(p, n) for p, n in json.loads(origins)),
-        channel=head.channel,
-        datetime=stamp if isinstance(stamp, str) else None,
-    )
 
 
 # -- building an index ----------------------------------------------------------------------------

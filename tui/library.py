@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
 
-from tui.model import MONTH_ABBR, Post, bounds_phrase, human_iso
+from tui.model import MONTH_ABBR, Post, PostDate, bounds_phrase, human_iso
 
 UNDATED = "undated"
 
@@ -119,29 +119,48 @@ class Library:
 
     def __init__(self, posts: Sequence[Post], inputs: Iterable[str] = ()) -> None:
         self._posts = list(posts)
-        self._by_id = {post.id: i for i, post in enumerate(self._posts)}
         self._folded: dict[int, str] = {}
         names = sorted(inputs)
         self.archive_key = hashlib.blake2b(
             "\n".join(names).encode("utf-8"), digest_size=8
         ).hexdigest()
+        self._set_heads(
+            [post.id for post in self._posts],
+            [post.date for post in self._posts],
+            [post.date_bounds for post in self._posts],
+            [post.hashtags for post in self._posts],
+        )
+
+    def _set_heads(
+        self,
+        ids: list[str],
+        dates: list[PostDate | None],
+        bounds: list[tuple[str | None, str | None] | None],
+        hashtags: list[tuple[str, ...]],
+    ) -> None:
+        """What filters and facets need, one list per field (a library on an index gives
+        these without building a Post for each of its posts)."""
+        self._ids = ids
+        self._dates = dates
+        self._bounds = bounds
+        self._by_id = dict(zip(ids, range(len(ids)), strict=True))
         self._tag_labels: dict[str, str] = {}
         self._post_tags: list[frozenset[str]] = []
         # Posts share a few hundred tag combinations: fold each combination once (100,000
         # posts open twice as fast). A label is still the spelling of the first post with it.
         keys_of: dict[tuple[str, ...], frozenset[str]] = {}
-        for post in self._posts:
-            keys = keys_of.get(post.hashtags)
+        for tags in hashtags:
+            keys = keys_of.get(tags)
             if keys is None:
-                for tag in post.hashtags:
+                for tag in tags:
                     self._tag_labels.setdefault(tag.casefold(), tag)
-                keys = keys_of[post.hashtags] = frozenset(t.casefold() for t in post.hashtags)
+                keys = keys_of[tags] = frozenset(t.casefold() for t in tags)
             self._post_tags.append(keys)
         self._tag_counts: Counter[str] = Counter(chain.from_iterable(self._post_tags))
 
     # -- access -------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._posts)
+        return len(self._ids)
 
     def __getitem__(self, index: int) -> Post:
         return self._posts[index]
@@ -172,11 +191,10 @@ class Library:
         """Years -> months -> days with counts; an `undated` node last when there are any."""
         years: dict[str, DateNode] = {}
         undated = DateNode(UNDATED, "Undated")
-        for post in self._posts:
-            date = post.date
+        for date, date_bounds in zip(self._dates, self._bounds, strict=True):
             if date is None or date.year is None:
                 undated.count += 1
-                bounds = post.date_bounds or (None, None)
+                bounds = date_bounds or (None, None)
                 key = f"{bounds[0] or ''}..{bounds[1] or ''}"
                 child = undated.children.get(key)
                 if child is None:
@@ -209,9 +227,9 @@ class Library:
     def month_counts(self) -> list[tuple[str, int]]:
         """Posts per month from the first dated month to the last, gaps included as 0."""
         counter: Counter[tuple[int, int]] = Counter()
-        for post in self._posts:
-            if post.date and post.date.year and post.date.month:
-                counter[(post.date.year, post.date.month)] += 1
+        for date in self._dates:
+            if date and date.year and date.month:
+                counter[(date.year, date.month)] += 1
         if not counter:
             return []
         (y, m), last = min(counter), max(counter)
@@ -248,16 +266,17 @@ class Library:
             # Search alone (or nothing): no need to walk every post before searching them all.
             if flt.query.strip():
                 return self.search(flt.query)
-            return list(range(len(self._posts)))
+            return list(range(len(self._ids)))
         out: list[int] = []
-        for i, post in enumerate(self._posts):
+        for i, post_id in enumerate(self._ids):
             if flt.tag is not None and flt.tag not in self._post_tags[i]:
                 continue
-            if flt.period is not None and not _in_period(post, flt.period):
+            if flt.period is not None and not _in_period(self._dates[i], self._bounds[i],
+                                                         flt.period):  # fmt: skip
                 continue
-            if flt.collection == "bookmarks" and post.id not in bookmarked:
+            if flt.collection == "bookmarks" and post_id not in bookmarked:
                 continue
-            if flt.collection == "notes" and post.id not in noted:
+            if flt.collection == "notes" and post_id not in noted:
                 continue
             out.append(i)
         if flt.query.strip():
@@ -294,16 +313,18 @@ def _period_text(period: str) -> str:
     return human_iso(period)
 
 
-def _in_period(post: Post, period: str) -> bool:
+def _in_period(
+    date: PostDate | None, date_bounds: tuple[str | None, str | None] | None, period: str
+) -> bool:
     if period.startswith(UNDATED):
-        if post.date is not None and post.date.year is not None:
+        if date is not None and date.year is not None:
             return False
         rest = period[len(UNDATED) + 1 :]
         if not rest:
             return True
-        bounds = post.date_bounds or (None, None)
+        bounds = date_bounds or (None, None)
         return rest == f"{bounds[0] or ''}..{bounds[1] or ''}"
-    iso = post.date_iso()
+    iso = date.iso() if date else None
     return iso is not None and (iso == period or iso.startswith(period + "-"))
 
 
