@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Input, LoadingIndicator, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 
 from tui.clipboard import Clipboard, resolve_mode
 from tui.commands import ReaderCommands
@@ -116,8 +116,8 @@ class ReaderApp(App[int]):
             with Vertical(id="list-column"):
                 yield Input(placeholder="Search posts (Enter to read, Esc to close)",
                             id="search")
-                yield LoadingIndicator(id="loading")
-                yield Static(Text("Opening…"), id="progress")
+                yield Static(Text(self._opening_text()), id="progress")
+                yield ProgressBar(total=None, show_eta=False, id="loading")
                 yield PostList(self._post, self._flags, id="posts")
             yield ReadingPane(id="reader")
         yield Static(id="status")
@@ -177,11 +177,28 @@ class ReaderApp(App[int]):
         from the index in the cache folder when it is still valid, else by building it."""
         warnings: list[str] = []
         try:
-            library = open_library(self.paths, warnings.append)
+            library = open_library(self.paths, warnings.append, progress=self._progress_from_thread)
         except IngestError as exc:
             self.call_from_thread(self._load_failed, str(exc))
             return
         self.call_from_thread(self._loaded, library, warnings)
+
+    def _opening_text(self) -> str:
+        names = ", ".join(p.name or str(p) for p in self.paths[:3])
+        more = f" and {len(self.paths) - 3} more" if len(self.paths) > 3 else ""
+        return f"Opening {names}{more}…"
+
+    def _progress_from_thread(self, done: int, total: int) -> None:
+        """Called by the indexer (at most every 50 ms) while it reads the files."""
+        self.call_from_thread(self._show_progress, done, total)
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.query_one("#loading", ProgressBar).update(total=max(total, 1), progress=done)
+        megabytes = total / 1_000_000
+        self.query_one("#progress", Static).update(Text(
+            f"{self._opening_text()} indexing {megabytes:,.0f} MB once; "
+            "later opens are instant."
+        ))
 
     def _load_failed(self, message: str) -> None:
         """A fatal input problem: leave the screen and let the CLI print the one line."""
@@ -197,9 +214,10 @@ class ReaderApp(App[int]):
             self.read_ids = self.store.read_ids(library.archive_key)
             self.bookmarked = self.store.bookmarked_ids()
             self.note_counts = self.store.note_counts()
+            marked = self.bookmarked | set(self.note_counts)
+            places = (library.index_of(post_id) for post_id in marked)
             self.store.refresh_snapshots(
-                library[i].snapshot() for i in range(len(library))
-                if library[i].id in self.bookmarked or library[i].id in self.note_counts
+                library[i].snapshot() for i in places if i is not None
             )
         self.query_one("#loading").display = False
         self.query_one("#progress").display = False

@@ -15,6 +15,7 @@ from textual.content import Content
 
 from tui.clean import visible
 from tui.library import fold
+from tui.model import PostDate
 
 if TYPE_CHECKING:
     from tui.app import ReaderApp
@@ -87,9 +88,8 @@ class ReaderCommands(Provider):
         hits = 0
         examined = 0
         for index in range(len(library)):
-            post = library[index]
-            title = visible(post.title)
-            tags = " ".join("#" + t for t in post.hashtags)
+            title = visible(library.title_of(index))
+            tags = " ".join("#" + t for t in library.tags_of(index))
             haystack = fold(title + " " + tags)
             if not all(ch in haystack for ch in set(wanted)):
                 continue
@@ -106,7 +106,13 @@ class ReaderCommands(Provider):
                 literal_highlight(query, candidate, tuple(offsets)),
                 partial(app.go_to_post, index),
                 text=candidate,
-                help=f"Post · {post.date_iso() or 'undated'}",
+                help=f"Post · {_date_text(library.date_of(index))}",
             )
             if hits >= MAX_HITS:
                 break
+
+
+def _date_text(date: PostDate | None) -> str:
+    if date is None or date.year is None:
+        return "undated"
+    return ("≈ " if date.inferred else "") + date.human()

@@ -293,6 +293,12 @@ class IndexedLibrary(Library):
     def month_counts(self) -> list[tuple[str, int]]:
         return [(month, count) for month, count in self._month_counts]
 
+    def title_of(self, index: int) -> str:
+        return self._heads.titles[index]
+
+    def tags_of(self, index: int) -> tuple[str, ...]:
+        return self._heads.tags[index]
+
     def __getitem__(self, index: int) -> Post:
         if index < 0:
             index += len(self._ids)

@@ -171,6 +171,16 @@ class Library:
     def index_of(self, post_id: str) -> int | None:
         return self._by_id.get(post_id)
 
+    def title_of(self, index: int) -> str:
+        """A post's title without reading its whole text (the palette scans every title)."""
+        return self._posts[index].title
+
+    def tags_of(self, index: int) -> tuple[str, ...]:
+        return self._posts[index].hashtags
+
+    def date_of(self, index: int) -> PostDate | None:
+        return self._dates[index]
+
     def ids(self) -> set[str]:
         return set(self._by_id)
 

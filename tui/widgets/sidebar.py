@@ -29,19 +29,27 @@ class DateTree(Tree[str]):
     ]
 
     def fill(self, nodes: list[DateNode]) -> None:
+        """Years and months now; a month's days when it is first expanded (a decade of daily
+        posts is 3,650 nodes, too many to build before the first paint)."""
         self.clear()
+        self._days: dict[str, list[DateNode]] = {}
         self.root.expand()
         for year in nodes:
             year_node = self.root.add(self._label(year), data=year.period, expand=False)
             for month in year.children.values():
                 if month.children:
-                    month_node = year_node.add(self._label(month), data=month.period)
-                    for day in month.children.values():
-                        month_node.add_leaf(self._label(day), data=day.period)
+                    year_node.add(self._label(month), data=month.period)
+                    self._days[month.period] = list(month.children.values())
                 else:
                     year_node.add_leaf(self._label(month), data=month.period)
         if len(nodes) == 1 and nodes[0].children:
             self.root.children[0].expand()
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[str]) -> None:
+        days = self._days.pop(event.node.data or "", None)
+        if days:
+            for day in days:
+                event.node.add_leaf(self._label(day), data=day.period)
 
     @staticmethod
     def _label(node: DateNode) -> Text:
