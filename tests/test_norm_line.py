@@ -34,3 +34,16 @@ def test_norm_line_folds_the_spaces_a_copy_carries() -> None:
     assert norm_line("\u200b Samarkand,\u00a0September\u2009 15\t2022 \r") == (
         "Samarkand, September 15 2022"
     )
+
+
+LINE_CHARS = st.sampled_from(list("ab é\u0301\u00a0\u200b\t\r#Ж"))
+
+
+@given(st.lists(st.text(alphabet=LINE_CHARS, max_size=12), max_size=6))
+def test_text_key_equals_the_folded_lines_joined(lines: list[str]) -> None:
+    """Post ids hash text_key: it must stay exactly the per-line folding, or bookmarks orphan."""
+    from tui.clean import text_key
+
+    text = "\n".join(lines)
+    expected = "\n".join(k for k in (norm_line(line) for line in text.split("\n")) if k)
+    assert text_key(text) == expected

@@ -12,6 +12,7 @@ import calendar
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import islice
 
 from tui.model import PostDate
 
@@ -59,6 +60,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 
 
+_DIGIT = re.compile(r"\d")
+#: A cheap test that a line may name a month, before the patterns that need one are tried.
+#: Run on the lower-cased line: case-insensitive alternations are most of a large import.
+_MONTH_HINT = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|"
+    r"январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class DateMatch:
     date: PostDate
@@ -89,7 +99,12 @@ def find_dates(line: str) -> list[DateMatch]:
     """Every date written in `line`, in order, overlapping matches resolved to the first found."""
     found: list[DateMatch] = []
     taken: list[tuple[int, int]] = []
+    if not _DIGIT.search(line):
+        return found
+    named_month = _MONTH_HINT.search(line.lower()) is not None
     for kind, pattern in _PATTERNS:
+        if not named_month and kind not in ("num", "iso"):
+            continue  # the month-name patterns are the slow ones; most lines have no month
         for m in pattern.finditer(line):
             if any(m.start() < end and start < m.end() for start, end in taken):
                 continue
@@ -140,7 +155,7 @@ def date_from_opening(lines: Sequence[str]) -> PostDate | None:
     as a dateline (`📍 City, date`, `(City, date)`, `On <date>, …`, or a line that is a date).
     A month without a day (`September 2022`) counts only as a dateline.
     """
-    opening = [line for line in lines if line.strip()][:OPENING_LINES]
+    opening = islice((line for line in lines if line.strip()), OPENING_LINES)
     for index, line in enumerate(opening):
         for match in find_dates(line):
             dateline = _is_dateline(line, match)

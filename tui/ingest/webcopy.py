@@ -19,6 +19,10 @@ MEDIA_LINES = {"media is too big", "view in telegram"}
 READ_IN_FULL = re.compile(r"^(?:👉\s*)?read in full$", re.IGNORECASE)
 
 
+#: Longer lines are never placeholders (the longest, padded, is well under this).
+PLACEHOLDER_MAX = 64
+
+
 def is_placeholder(key: str) -> bool:
     """Is this (normalised) line one the web preview writes in place of media or a link?"""
     return key.lower() in MEDIA_LINES or bool(READ_IN_FULL.match(key))
@@ -39,7 +43,7 @@ def build_post(
     read_in_full = False
     body: list[str] = []
     for _lineno, line in block:
-        key = norm_line(line)
+        key = norm_line(line) if len(line) <= PLACEHOLDER_MAX else ""
         if key.lower() in MEDIA_LINES:
             has_media = True
         elif READ_IN_FULL.match(key):
@@ -64,7 +68,8 @@ def parse(path: Path, warn: Callable[[str], None]) -> Iterator[RawPost]:
     block: list[tuple[int, str]] = []
     seen_header = False
     for lineno, line in iter_lines(path):
-        match = FORWARDED.match(norm_line(line))
+        # Folding every line to test it is most of a large file's parse; a header must say so.
+        match = FORWARDED.match(norm_line(line)) if "Forwarded" in line else None
         if match is None:
             block.append((lineno, line))
             continue
