@@ -133,9 +133,7 @@ def pane_title(app: ReaderApp) -> str:
 
 def pane_text(app: ReaderApp) -> str:
     """Header, body and notes of the reading pane as plain text."""
-    reader = pane(app)
-    return "\n".join(str(reader.query_one(f"#post-{part}").render())
-                     for part in ("header", "body", "notes"))
+    return pane(app).content_text()
 
 
 def list_rows(app: ReaderApp) -> list[str]:

@@ -64,8 +64,10 @@ async def test_list_pane_tree_and_tags_show_the_brackets_literally(tmp_path: Pat
         text = no_raw_escape(app)
         assert "[bold]Loud[/] [/link] [@click=app.quit]x[/]" in text  # list row and pane
         assert "^[[31mred^[[0m" in text
-        assert "Body [red]not red[/red] and [link=https://example.org]no" in text  # wrapped
-        assert "link[/link] #tag2 [/]" in text
+        # On screen, wherever the pane wraps the line, every bracket is still there.
+        for piece in ("Body [red]not red[/red] and", "[link=https://example.org]no",
+                      "link[/link]", "#tag2 [/]"):
+            assert piece in text, piece
         assert "#tag 1" in tag_options(app) and "#tag2 1" in tag_options(app)
         assert any(label.startswith("2023") for label in date_labels(app))
         assert status(app) == "2 posts · 2 shown"

@@ -88,6 +88,7 @@ class PostList(ScrollView, can_focus=True):
         posts: Callable[[int], Post],
         flags: RowFlags,
         *,
+        on_move: Callable[[int], None] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -95,6 +96,10 @@ class PostList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._post = posts
         self._flags = flags
+        # Called at once when the cursor moves, before the Highlighted message: a message
+        # is handled after this frame is painted, so whatever shows the post would repaint
+        # a frame later (20-40 ms). The message is still posted for every other listener.
+        self._on_move = on_move
         self.rows: list[int] = []
         self.cursor = 0
         self.empty_message = "No posts match this filter. Esc clears it."
@@ -114,7 +119,13 @@ class PostList(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
         if self.rows:
-            self.post_message(self.Highlighted(self, self.rows[self.cursor]))
+            self._announce()
+
+    def _announce(self) -> None:
+        index = self.rows[self.cursor]
+        if self._on_move is not None:
+            self._on_move(index)
+        self.post_message(self.Highlighted(self, index))
 
     @property
     def current(self) -> int | None:
@@ -142,7 +153,7 @@ class PostList(ScrollView, can_focus=True):
         scroll_y = int(self.scroll_offset.y)
         self.refresh_lines(old - scroll_y)
         self.refresh_lines(position - scroll_y)
-        self.post_message(self.Highlighted(self, self.rows[self.cursor]))
+        self._announce()
 
     def _scroll_to_cursor(self) -> None:
         height = max(1, self.scrollable_content_region.height)

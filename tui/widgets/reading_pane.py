@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
 
 from tui.clean import iter_hashtags, visible
 from tui.library import find_matches
@@ -19,14 +20,11 @@ from tui.model import Note, Post, date_label
 from tui.quote import ParagraphSelection
 
 
-class ReadingPane(VerticalScroll, can_focus=True):
+class ReadingPane(ScrollView, can_focus=True):
     """Shows a post as styled literal text. ↑/↓ move a paragraph highlight for quoting."""
 
     DEFAULT_CSS = """
-    ReadingPane { padding: 0 1; background: $surface; }
-    ReadingPane > #post-header { color: $text-muted; margin-bottom: 1; }
-    ReadingPane > #post-body { }
-    ReadingPane > #post-notes { margin-top: 1; }
+    ReadingPane { padding: 0 1; background: $surface; overflow-y: scroll; overflow-x: hidden; }
     ReadingPane > .reading--tag { color: $accent; text-style: bold; }
     ReadingPane > .reading--match { background: $warning 60%; color: $text; }
     ReadingPane > .reading--cursor { background: $boost; }
@@ -67,11 +65,9 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self.words: list[str] = []
         self.bookmarked = False
         self.spaced = True  # a blank line between paragraphs; display only, never copied
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="post-header")
-        yield Static(id="post-body")
-        yield Static(id="post-notes")
+        self._rows: list[Text] = []
+        self._paragraph_rows: list[tuple[int, int]] = []  # (first row, row count) each
+        self._laid_width = 0
 
     # -- content -----------------------------------------------------------------------------
     def show(
@@ -90,22 +86,103 @@ class ReadingPane(VerticalScroll, can_focus=True):
         self.bookmarked = bookmarked
         if not (same and keep_place):
             self.selection = ParagraphSelection()
-            self.scroll_home(animate=False)
+            self.scroll_to(0, 0, animate=False, immediate=True)
         self._draw()
 
     def _draw(self) -> None:
-        header = self.query_one("#post-header", Static)
-        body = self.query_one("#post-body", Static)
-        notes = self.query_one("#post-notes", Static)
+        """Lay the post out as wrapped rows. Only this widget repaints: its size never
+        changes with the post, so showing the next post costs no screen layout."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            self._rows, self._laid_width = [], 0
+            return
+        rows: list[Text] = []
+        self._paragraph_rows = []
+        console = self.app.console
+
+        def add(text: Text) -> tuple[int, int]:
+            first = len(rows)
+            rows.extend(text.wrap(console, width, overflow="fold") or [Text("")])
+            return first, len(rows) - first
+
         post = self.post
         if post is None:
-            header.update(Text("No post to show.", style=self._style("reading--meta")))
-            body.update(Text(""))
-            notes.update(Text(""))
-            return
-        header.update(self.header_text(post))
-        body.update(self.body_text(post))
-        notes.update(self.notes_text())
+            add(Text("No post to show.", style=self._style("reading--meta")))
+        else:
+            add(self.header_text(post))
+            rows.append(Text(""))
+            paragraphs = post.paragraphs()
+            for number, paragraph in enumerate(paragraphs):
+                if number and self.spaced:
+                    rows.append(Text(""))
+                self._paragraph_rows.append(add(self.paragraph_text(number, paragraph)))
+            tail = self.tail_text(post, bool(paragraphs))
+            if tail.plain:
+                if paragraphs:
+                    rows.append(Text(""))
+                add(tail)
+            notes = self.notes_text()
+            if notes.plain:
+                rows.append(Text(""))
+                add(notes)
+        self._rows = rows
+        self._laid_width = width
+        size = Size(width, len(rows))
+        if size != self.virtual_size:
+            # Assigning virtual_size re-lays out the whole screen (it is a layout reactive);
+            # the pane's box never changes with its content, so update only the scrollbar.
+            self.set_reactive(ReadingPane.virtual_size, size)
+            self._scroll_update(size)
+        self.refresh()
+
+    def plain_text(self) -> str:
+        """Everything the pane shows, as wrapped plain text (what a mouse selection copies)."""
+        return "\n".join(row.plain for row in self._rows)
+
+    def content_text(self) -> str:
+        """Header, paragraphs, media, links and notes as plain text, unwrapped."""
+        post = self.post
+        if post is None:
+            return "No post to show."
+        paragraphs = post.paragraphs()
+        parts = [self.header_text(post).plain]
+        parts += [self.paragraph_text(n, p).plain for n, p in enumerate(paragraphs)]
+        parts += [self.tail_text(post, bool(paragraphs)).plain, self.notes_text().plain]
+        return "\n".join(parts)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if width != self._laid_width:
+            self._draw()
+        scroll_x, scroll_y = self.scroll_offset
+        row = y + int(scroll_y)
+        base = self.rich_style
+        if row >= len(self._rows):
+            return Strip.blank(width, base)
+        text = self._rows[row].copy()
+        text.stylize_before(base)
+        selection = self.text_selection
+        if selection is not None:
+            span = selection.get_span(row)
+            if span is not None:
+                start, end = span
+                text.stylize(self.screen.get_component_rich_style("screen--selection"),
+                             start, len(text) if end == -1 else end)
+        text.end = ""
+        strip = Strip(list(text.render(self.app.console)), text.cell_len)
+        return strip.crop_extend(int(scroll_x), int(scroll_x) + width, base).apply_offsets(
+            int(scroll_x), row
+        )
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """Mouse selection: the rows under it, as shown."""
+        return selection.extract(self.plain_text()), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._draw()
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
@@ -128,46 +205,59 @@ class ReadingPane(VerticalScroll, can_focus=True):
             text.append(f"\n{post.occurrences} copies in the files", self._style("reading--meta"))
         return text
 
-    def body_text(self, post: Post) -> Text:
-        """The post's text, literally, with tags, matches and the paragraph cursor styled."""
-        paragraphs = post.paragraphs()
+    def paragraph_text(self, number: int, paragraph: str) -> Text:
+        """One paragraph, literally, with tags, matches and the paragraph cursor styled."""
         start, end = self.selection.range()
-        cursor_style = self._style(
-            "reading--selection" if self.selection.active else "reading--cursor"
-        )
-        focused = self.has_focus
+        line = Text(visible(paragraph))
+        shown = line.plain
         tag_style = self._style("reading--tag")
+        for s, e in iter_hashtags(shown):
+            key = shown[s + 1 : e].casefold()
+            line.stylize(tag_style + Style(meta={"@click": f"app.filter_tag({key!r})"}), s, e)
         match_style = self._style("reading--match")
+        for s, e in find_matches(shown, self.words):
+            line.stylize(match_style, s, e)
+        if (self.has_focus or self.selection.active) and start <= number < end:
+            line.stylize(self._style(
+                "reading--selection" if self.selection.active else "reading--cursor"
+            ))
+        if number == 0:
+            line.stylize(self._style("reading--title"))
+        return line
+
+    def body_text(self, post: Post) -> Text:
+        """The whole body as one Text (paragraphs, media, links), styled as the rows show it."""
         text = Text()
+        paragraphs = post.paragraphs()
         for number, paragraph in enumerate(paragraphs):
-            line = Text(visible(paragraph))
-            shown = line.plain
-            for s, e in iter_hashtags(shown):
-                key = shown[s + 1 : e].casefold()
-                line.stylize(tag_style + Style(meta={"@click": f"app.filter_tag({key!r})"}), s, e)
-            for s, e in find_matches(shown, self.words):
-                line.stylize(match_style, s, e)
-            if (focused or self.selection.active) and start <= number < end:
-                line.stylize(cursor_style)
-            if number == 0:
-                line.stylize(self._style("reading--title"))
-            text.append_text(line)
-            if number < len(paragraphs) - 1:
+            if number:
                 text.append("\n\n" if self.spaced else "\n")
-        meta = self._style("reading--meta")
-        if not paragraphs:
-            text.append("(this post has no text)", meta)
-        if post.has_media:
-            text.append("\n\n▣ media not included in this copy", meta)
-        for link in post.links:
-            text.append("\n🔗 " if (paragraphs or post.has_media) else "🔗 ", meta)
-            text.append(visible(link.text), meta)
-            if link.url:
-                text.append(" — ", meta)
-                text.append(visible(link.url), Style(underline=True, link=link.url))
-            else:
-                text.append(" (address not in this copy)", meta)
+            text.append_text(self.paragraph_text(number, paragraph))
+        tail = self.tail_text(post, bool(paragraphs))
+        if paragraphs and tail.plain:
+            text.append("\n\n")
+        text.append_text(tail)
         return text
+
+    def tail_text(self, post: Post, has_paragraphs: bool) -> Text:
+        """What follows the words, a line each: a no-text notice, the media placeholder,
+        links. Empty when there is none of these."""
+        meta = self._style("reading--meta")
+        lines: list[Text] = []
+        if not has_paragraphs:
+            lines.append(Text("(this post has no text)", meta))
+        if post.has_media:
+            lines.append(Text("▣ media not included in this copy", meta))
+        for link in post.links:
+            line = Text("🔗 ", meta)
+            line.append(visible(link.text), meta)
+            if link.url:
+                line.append(" — ", meta)
+                line.append(visible(link.url), Style(underline=True, link=link.url))
+            else:
+                line.append(" (address not in this copy)", meta)
+            lines.append(line)
+        return Text("\n").join(lines)
 
     def notes_text(self) -> Text:
         if not self.notes:
@@ -183,6 +273,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
             text.append(visible(note.body) + "\n")
             stamp = note.updated[:16].replace("T", " ")
             text.append(f"  {stamp}\n", meta)
+        text.rstrip()
         return text
 
     # -- paragraph cursor --------------------------------------------------------------------
@@ -247,20 +338,13 @@ class ReadingPane(VerticalScroll, can_focus=True):
 
     def _after_move(self) -> None:
         self._draw()
-        self.call_after_refresh(self._scroll_to_paragraph)
+        self._scroll_to_paragraph()
 
     def _scroll_to_paragraph(self) -> None:
-        """Keep the highlighted paragraph in view, counting wrapped lines as they are drawn."""
-        if self.post is None:
+        """Keep the highlighted paragraph in view."""
+        if not self._paragraph_rows:
             return
-        body = self.query_one("#post-body", Static)
-        width = max(1, body.content_region.width)
-        paragraphs = self.post.paragraphs()
-        row = 0
-        gap = 1 if self.spaced else 0
-        for paragraph in paragraphs[: self.selection.cursor]:
-            row += max(1, len(Text(visible(paragraph)).wrap(self.app.console, width))) + gap
-        here = paragraphs[self.selection.cursor] if paragraphs else ""
-        height = max(1, len(Text(visible(here)).wrap(self.app.console, width)))
-        top = body.virtual_region.y + row
-        self.scroll_to_region(Region(0, top, width, height), animate=False)
+        last = len(self._paragraph_rows) - 1
+        first, count = self._paragraph_rows[min(self.selection.cursor, last)]
+        width = max(1, self.scrollable_content_region.width)
+        self.scroll_to_region(Region(0, first, width, count), animate=False, immediate=True)
