@@ -215,3 +215,53 @@ def test_unusable_unixtime_is_a_warning_not_a_guess(tmp_path: Path) -> None:
     assert len(warnings) == 1 and "result.json:2: message 3 has an unusable date_unixtime" in (
         warnings[0]
     )
+
+
+# -- streaming: the file is read a few MB at a time; chunk edges must change nothing --------
+STREAMED = sorted((ROOT / "tests" / "fixtures" / "desktop_json").glob("*/result.json"))
+BROKEN_JSON = sorted((ROOT / "tests" / "fixtures" / "broken").glob("*.json"))
+
+
+def _parse_all(path: Path) -> list[RawPost] | str:
+    try:
+        return list(parse(path, lambda _message: None))
+    except IngestError as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 17, 64])
+@pytest.mark.parametrize("path", STREAMED + BROKEN_JSON, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_tiny_chunks_give_the_same_posts_and_errors(
+    path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Escapes, multi-byte characters and values cut at any byte read as if whole."""
+    import tui.ingest.desktop_json as desktop_json
+
+    whole = _parse_all(path)
+    monkeypatch.setattr(desktop_json, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(desktop_json._Walker, "KEEP", 16)
+    assert _parse_all(path) == whole
+
+
+def test_escapes_and_emoji_across_chunk_edges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tui.ingest.desktop_json as desktop_json
+
+    texts = ["a\\x41b 🇷🇺 Сергей", "path C:\\\\x41 stays", "\\x07bell", "ok"]
+    messages = [
+        {"id": n, "type": "message", "date": f"2023-05-0{n + 1}T10:00:00", "from": "C",
+         "text": "@@" + str(n)}
+        for n in range(len(texts))
+    ]
+    raw = json.dumps({"name": "C", "type": "public_channel", "id": 1, "messages": messages})
+    for n, text in enumerate(texts):  # raw escapes, as a real export writes them
+        raw = raw.replace(f'"@@{n}"', f'"{text}"')
+    path = tmp_path / "result.json"
+    path.write_text(raw, encoding="utf-8")
+    whole = [p.lines for p in parse(path, lambda _m: None)]
+    assert whole[0] == ("aAb 🇷🇺 Сергей",)
+    assert whole[1] == ("path C:\\x41 stays",)
+    for chunk in range(1, 12):
+        monkeypatch.setattr(desktop_json, "CHUNK_BYTES", chunk)
+        assert [p.lines for p in parse(path, lambda _m: None)] == whole

@@ -1,8 +1,9 @@
 """Telegram Desktop's machine-readable export (`result.json`), of one chat or a whole account.
 
-The file is read once into a string, then walked message by message with `raw_decode`, so
-the parsed form of only one message is alive at a time: a 500 MB export costs its text plus
-the posts, not a tree of dicts many times its size. Real exports may hold `\\xNN` escapes,
+The file is streamed a few MB at a time and walked message by message with `raw_decode`, so
+only a window of its text and the parsed form of one message are alive at a time: a 500 MB
+export costs a few MB plus the posts, not its whole text (4 bytes a character once it holds
+one emoji) nor a tree of dicts many times its size. Real exports may hold `\\xNN` escapes,
 which JSON forbids; they are repaired to `\\u00NN` before decoding.
 """
 
@@ -55,50 +56,104 @@ class _ExportError(Exception):
 class _Walker:
     """Just enough of a JSON reader to step through objects and arrays lazily.
 
-    Values the reader does not need (contacts, profile pictures) are decoded and dropped one
-    at a time; messages are decoded one at a time by `json`'s own scanner.
+    It reads the file as a stream of text chunks and keeps only a window of it: what it has
+    not consumed yet plus the element being read. Values the reader does not need (contacts,
+    profile pictures) are decoded and dropped one at a time; messages are decoded one at a
+    time by `json`'s own scanner. Positions (`pos`) count characters from the file's start.
     """
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    KEEP = 1 << 20  # characters consumed before the window is trimmed
+
+    def __init__(self, chunks: Iterator[str]) -> None:
+        self._chunks = chunks
+        self.buf = ""
+        self.base = 0  # file position of buf[0]
         self.pos = 0
+        self.eof = False
         self.decoder = json.JSONDecoder()
         self._line_pos = 0
         self._line = 1
 
-    def line_at(self, pos: int) -> int:
-        """The 1-based line of `pos`; positions only move forward, so this stays linear."""
-        if pos >= self._line_pos:
-            self._line += self.text.count("\n", self._line_pos, pos)
-        else:
-            self._line = self.text.count("\n", 0, pos) + 1
-        self._line_pos = pos
-        return self._line
+    # -- the window ------------------------------------------------------------------------
+    def _more(self) -> bool:
+        """Append the next chunk; False at the end of the file."""
+        if self.eof:
+            return False
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            self.eof = True
+            return False
+        self.buf += chunk
+        return True
 
+    def _rel(self) -> int:
+        return self.pos - self.base
+
+    def trim(self) -> None:
+        """Forget text before the cursor (called between elements, never inside one)."""
+        cut = self._rel()
+        if cut < self.KEEP:
+            return
+        self.line_at(self.pos)  # count the lines being dropped first
+        self.buf = self.buf[cut:]
+        self.base += cut
+
+    def line_at(self, pos: int) -> int:
+        """The 1-based line of `pos` (at or after the window's start). Counting goes on from
+        the last position asked about, so asking in file order stays linear."""
+        if pos >= self._line_pos:
+            self._line += self.buf.count("\n", self._line_pos - self.base, pos - self.base)
+            self._line_pos = pos
+            return self._line
+        return self._line - self.buf.count("\n", pos - self.base, self._line_pos - self.base)
+
+    def column_at(self, pos: int) -> int:
+        rel = min(pos - self.base, len(self.buf))
+        return rel - self.buf.rfind("\n", 0, rel)
+
+    def rest_is_blank(self, pos: int) -> bool:
+        while self._more():
+            pass
+        return not self.buf[pos - self.base :].strip()
+
+    def at_end(self) -> bool:
+        self.skip_ws()
+        return self._rel() >= len(self.buf) and not self._more()
+
+    # -- reading ---------------------------------------------------------------------------
     def skip_ws(self) -> None:
-        match = _WS.match(self.text, self.pos)
-        assert match is not None
-        self.pos = match.end()
+        while True:
+            match = _WS.match(self.buf, self._rel())
+            assert match is not None
+            self.pos = self.base + match.end()
+            if match.end() < len(self.buf) or not self._more():
+                return
 
     def expect(self, char: str) -> None:
         self.skip_ws()
-        if self.text.startswith(char, self.pos):
+        if self.buf.startswith(char, self._rel()):
             self.pos += 1
             return
-        found = self.text[self.pos : self.pos + 1] or "end of file"
+        found = self.buf[self._rel() : self._rel() + 1] or "end of file"
         raise _ExportError(self.pos, f"expected '{char}', found {found!r}")
 
     def value(self) -> Any:
         self.skip_ws()
-        try:
-            obj, self.pos = self.decoder.raw_decode(self.text, self.pos)
-        except json.JSONDecodeError as exc:
-            raise _ExportError(exc.pos, exc.msg) from None
-        return obj
+        while True:
+            try:
+                obj, end = self.decoder.raw_decode(self.buf, self._rel())
+            except json.JSONDecodeError as exc:
+                if self._more():
+                    continue  # the value runs past the window: read on and try again
+                raise _ExportError(self.base + exc.pos, exc.msg) from None
+            if end >= len(self.buf) and self._more():
+                continue  # a number or literal may go on in the next chunk
+            self.pos = self.base + end
+            return obj
 
     def peek(self) -> str:
         self.skip_ws()
-        return self.text[self.pos : self.pos + 1]
+        return self.buf[self._rel() : self._rel() + 1]
 
     def keys(self) -> Iterator[str]:
         """The keys of the object at the cursor; the caller consumes each value."""
@@ -126,6 +181,7 @@ class _Walker:
             self.pos += 1
             return
         while True:
+            self.trim()  # before the blanks: the window then starts at the last token read
             self.skip_ws()
             yield self.pos
             if self.peek() == ",":
@@ -147,41 +203,72 @@ def repair_escapes(data: bytes) -> bytes:
     return _BAD_ESCAPE.sub(fix, data)
 
 
-def _read_text(path: Path) -> str:
+CHUNK_BYTES = 1 << 22
+
+
+def _read_chunks(path: Path) -> Iterator[str]:
+    """The file as text, a few MB at a time, with `\\xNN` escapes repaired.
+
+    A chunk never ends within four bytes after a backslash, so no escape (nor a run of
+    escaped backslashes) is split between two chunks and each can be repaired on its own.
+    """
+    import codecs
+
     from tui.ingest import IngestError
 
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    lines_before = 0
+    carry = b""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            while True:
+                block = fh.read(CHUNK_BYTES)
+                data = carry + block
+                if block:
+                    cut = len(data)
+                    while cut > 0 and b"\\" in data[max(0, cut - 4) : cut]:
+                        cut -= 1
+                    if cut == 0:
+                        carry = data  # all escapes so far: read on before repairing
+                        continue
+                    data, carry = data[:cut], data[cut:]
+                else:
+                    carry = b""
+                try:
+                    text = decoder.decode(repair_escapes(data), final=not block)
+                except UnicodeDecodeError as exc:
+                    bad = exc.object[exc.start : exc.start + 1].hex()
+                    line = lines_before + exc.object.count(b"\n", 0, exc.start) + 1
+                    raise IngestError(
+                        path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it "
+                        "again", line=line,
+                    ) from None
+                lines_before += data.count(b"\n")
+                if text:
+                    yield text
+                if not block:
+                    return
     except OSError as exc:
         raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
-    data = repair_escapes(data)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        raise IngestError(
-            path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it again", line=line
-        ) from None
 
 
 def parse(path: Path, warn: Warn) -> Iterator[RawPost]:
     """The posts of every chat in the export, in file order (service messages skipped)."""
     from tui.ingest import IngestError
 
-    walker = _Walker(_read_text(path))
+    walker = _Walker(_read_chunks(path))
     try:
         yield from _chat(walker, path, warn, top=True)
-        walker.skip_ws()
-        if walker.pos != len(walker.text):
+        if not walker.at_end():
             raise _ExportError(walker.pos, "extra data after the export's closing brace")
     except _ExportError as exc:
-        text = walker.text
-        if not text[exc.pos :].strip():
+        pos = max(exc.pos, walker.base)
+        if walker.rest_is_blank(pos):
+            last = walker.base + len(walker.buf.rstrip())
             raise IngestError(path, "the file ends in the middle of the export (cut short?)",
-                              line=text.rstrip().count("\n") + 1) from None
-        line = walker.line_at(min(exc.pos, len(text)))
-        column = exc.pos - text.rfind("\n", 0, exc.pos)
+                              line=walker.line_at(last)) from None
+        line = walker.line_at(pos)
+        column = walker.column_at(pos)
         raise IngestError(path, f"not valid JSON at column {column}: {exc.message}",
                           line=line) from None
 
