@@ -210,7 +210,6 @@ class ReaderApp(App[int]):
         # The library's heads are hundreds of thousands of long-lived objects; left to the
         # cyclic GC, every full collection walks them all (a 50 ms stall in the middle of a
         # key press at 100k posts). They live as long as the app: take them out of its view.
-        gc.collect()
         gc.freeze()
         self.library = library
         self.load_warnings = warnings

@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, OptionList, Sparkline, Tree
 from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
 
 from tui.clean import visible
 from tui.library import DateNode, Library, TagCount
@@ -29,27 +30,30 @@ class DateTree(Tree[str]):
     ]
 
     def fill(self, nodes: list[DateNode]) -> None:
-        """Years and months now; a month's days when it is first expanded (a decade of daily
-        posts is 3,650 nodes, too many to build before the first paint)."""
+        """Years (and the undated group) now; a node's children when it is first expanded.
+
+        A decade of daily posts is 3,650 day nodes, and undated posts between different
+        neighbours thousands of groups: too many to build before the first paint.
+        """
         self.clear()
-        self._days: dict[str, list[DateNode]] = {}
+        self._pending: dict[str, list[DateNode]] = {}
         self.root.expand()
-        for year in nodes:
-            year_node = self.root.add(self._label(year), data=year.period, expand=False)
-            for month in year.children.values():
-                if month.children:
-                    year_node.add(self._label(month), data=month.period)
-                    self._days[month.period] = list(month.children.values())
-                else:
-                    year_node.add_leaf(self._label(month), data=month.period)
+        for node in nodes:
+            self._add(self.root, node)
         if len(nodes) == 1 and nodes[0].children:
             self.root.children[0].expand()
 
+    def _add(self, parent: TreeNode[str], node: DateNode) -> None:
+        if node.children:
+            parent.add(self._label(node), data=node.period)
+            self._pending[node.period] = list(node.children.values())
+        else:
+            parent.add_leaf(self._label(node), data=node.period)
+
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[str]) -> None:
-        days = self._days.pop(event.node.data or "", None)
-        if days:
-            for day in days:
-                event.node.add_leaf(self._label(day), data=day.period)
+        children = self._pending.pop(event.node.data or "", None)
+        for child in children or ():
+            self._add(event.node, child)
 
     @staticmethod
     def _label(node: DateNode) -> Text:
