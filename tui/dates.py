@@ -146,6 +146,20 @@ def _is_dateline(line: str, match: DateMatch) -> bool:
 
 
 OPENING_LINES = 3
+_ON_LEAD = re.compile(r"^[\W_]*(?:on|from)\s", re.IGNORECASE)
+
+
+def _may_be_dateline(line: str) -> bool:
+    """A cheap superset of `_is_dateline`'s shapes, tried before looking for dates at all:
+    a marked line, a short one (a line that is a date, `City, date`), `(City, date)`, or
+    `On <date>`. Every other line would only give dates in passing."""
+    stripped = line.strip()
+    return (
+        stripped.startswith(_DATELINE_MARKS)
+        or len(stripped) <= 80
+        or "(" in stripped
+        or _ON_LEAD.match(stripped) is not None
+    )
 
 
 def date_from_opening(lines: Sequence[str]) -> PostDate | None:
@@ -157,6 +171,8 @@ def date_from_opening(lines: Sequence[str]) -> PostDate | None:
     """
     opening = islice((line for line in lines if line.strip()), OPENING_LINES)
     for index, line in enumerate(opening):
+        if index and not _may_be_dateline(line):
+            continue  # a long line of prose: no date in it could be a dateline
         for match in find_dates(line):
             dateline = _is_dateline(line, match)
             if match.date.day is None and not dateline:
