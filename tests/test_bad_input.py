@@ -109,3 +109,18 @@ def test_two_missing_paths_stop_at_the_first(
 ) -> None:
     code, _, err = export(capsys, str(tmp_path / "x.txt"), str(tmp_path / "y.txt"))
     assert code == EXIT_BAD_INPUT and len(err) == 1 and "x.txt" in err[0]
+
+
+def test_an_unrecognised_text_file_in_a_folder_is_named_not_silently_skipped(
+    tmp_path: Path,
+) -> None:
+    from tui.assemble import load_posts
+
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    (folder / "channel.txt").write_text("Forwarded from C\nHello\n", encoding="utf-8")
+    (folder / "shopping.txt").write_text("milk\neggs\n", encoding="utf-8")
+    warnings: list[str] = []
+    posts = load_posts([folder], warnings.append)
+    assert [p.text for p in posts] == ["Hello"]
+    assert warnings == [f"{folder / 'shopping.txt'}: not recognisably a Telegram dump (skipped)"]

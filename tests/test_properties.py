@@ -63,7 +63,7 @@ def dump(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
     return lines, firsts
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(dump(), st.booleans(), st.booleans())
 def test_no_content_line_is_dropped(
     generated: tuple[list[str], list[list[str]]], crlf: bool, bom: bool

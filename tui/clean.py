@@ -44,14 +44,19 @@ def split_doubled_body(lines: Sequence[str]) -> int:
     (a Q&A asking the same thing twice) are kept.
     """
     # Most copies repeat their lines byte for byte: try the cheap key first. Lines equal once
-    # stripped are equal once folded, so a split found this way is one norm_line would find.
-    split = _doubled_tail([line.strip() for line in lines])
-    if split is None:
-        split = _doubled_tail([norm_line(line) for line in lines])
-    return len(lines) if split is None else split
+    # stripped are equal once folded, so what it finds norm_line finds too; but norm_line may
+    # find a longer repeat (a copy in another Unicode form), so the cheap answer is taken only
+    # when no longer one is possible.
+    cheap = _doubled_tail([line.strip() for line in lines])
+    if cheap is not None and cheap[1] == cheap[2] // 2:
+        return cheap[0]
+    found = _doubled_tail([norm_line(line) for line in lines])
+    return len(lines) if found is None else found[0]
 
 
-def _doubled_tail(folded: Sequence[str]) -> int | None:
+def _doubled_tail(folded: Sequence[str]) -> tuple[int, int, int] | None:
+    """(where the repeat starts, its length m, the number of non-blank lines) for the longest
+    repeated tail, or None."""
     content = [i for i, key in enumerate(folded) if key]
     keys = [folded[i] for i in content]
     n = len(keys)
@@ -59,7 +64,7 @@ def _doubled_tail(folded: Sequence[str]) -> int | None:
     for m in range(n // 2, 0, -1):
         # The last line must recur m lines earlier before the slices are worth comparing.
         if keys[n - m - 1] == last and keys[n - m :] == keys[n - 2 * m : n - m]:
-            return content[n - m]
+            return content[n - m], m, n
     return None
 
 

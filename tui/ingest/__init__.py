@@ -114,6 +114,8 @@ def find_dumps(path: Path, warn: Warn) -> list[Dump]:
             kind = sniff(child, head)
             if kind is not None:
                 dumps.append(Dump(child, kind))
+            elif child.suffix.lower() in (".txt", ".json", ".html", ".htm"):
+                warn(f"{child}: not recognisably a Telegram dump (skipped)")
         if not dumps:
             raise IngestError(
                 path, "no Telegram dumps in this folder (looked for web copies, result.json, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from rich.style import Style
 from rich.text import Text
@@ -201,8 +202,13 @@ class ReadingPane(ScrollView, can_focus=True):
             text.append("  ★ bookmarked", self._style("reading--tag"))
         if post.channel and post.source and post.channel != post.source:
             text.append(f"\nin {visible(post.channel)}", self._style("reading--meta"))
-        if post.occurrences > 1:
-            text.append(f"\n{post.occurrences} copies in the files", self._style("reading--meta"))
+        places = [f"{PurePath(o.path).name}:{o.line}" for o in post.origins]
+        if len(places) > 1:
+            shown = ", ".join(places[:3]) + (f", … ({len(places) - 3} more)" if len(places) > 3
+                                             else "")
+            text.append(f"\n{len(places)} copies: {visible(shown)}", self._style("reading--meta"))
+        elif places:
+            text.append(f"\nfrom {visible(places[0])}", self._style("reading--meta"))
         return text
 
     def paragraph_text(self, number: int, paragraph: str) -> Text:
