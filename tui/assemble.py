@@ -26,6 +26,20 @@ def _date_key(date: PostDate | None, stamp: str | None) -> SortKey | None:
     return (*date.sort_key(), stamp or "")
 
 
+def identity(raw: RawPost, text: str) -> tuple[str, tuple[str, ...], str]:
+    """A post's id, hashtags and title: the one rule every path to a library shares, so the
+    same text gets the same id (and keeps its bookmarks) however it was opened."""
+    tags = merge_tags(raw.hashtags) if raw.hashtags is not None else hashtags(text)
+    key = text_key(text)
+    if key:
+        pid = post_id(key)
+    else:  # nothing to compare: identify the empty post by its place instead
+        origin = raw.origin
+        pid = post_id(f"\x00{Path(origin.path).name}:{origin.line}:{raw.message_id}")
+    title = next((line.strip() for line in raw.lines if line.strip()), "")
+    return pid, tags, title
+
+
 def file_posts(raws: Sequence[RawPost]) -> list[tuple[SortKey, Post]]:
     """The posts of one file, in file order, each with the key that places it among others."""
     text_dates: list[PostDate | None] = [
@@ -40,17 +54,11 @@ def file_posts(raws: Sequence[RawPost]) -> list[tuple[SortKey, Post]]:
         if date is not None and date.year is None:
             date = None  # a day and month with no year anywhere near: honestly undated
         text = "\n".join(raw.lines)
-        tags = merge_tags(raw.hashtags) if raw.hashtags is not None else hashtags(text)
-        key = text_key(text)
-        if key:
-            pid = post_id(key)
-        else:  # nothing to compare: identify the empty post by its place instead
-            origin = raw.origin
-            pid = post_id(f"\x00{Path(origin.path).name}:{origin.line}:{raw.message_id}")
+        pid, tags, title = identity(raw, text)
         post = Post(
             id=pid,
             source=raw.source,
-            title=next((line.strip() for line in raw.lines if line.strip()), ""),
+            title=title,
             text=text,
             date=date,
             date_bounds=bound,

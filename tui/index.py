@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tui.clean import hashtags, merge_tags, post_id, text_key
+from tui.assemble import identity
 from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import DateNode, Library, fold, query_words
@@ -571,20 +571,13 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
         if len(batch) >= BATCH:
             conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)", batch)
             batch = []
-        tags = merge_tags(raw.hashtags) if raw.hashtags is not None else hashtags(text)
-        key = text_key(text)
-        if key:
-            pid = post_id(key)
-        else:  # nothing to compare: identify the empty post by its place instead
-            origin = raw.origin
-            pid = post_id(f"\x00{Path(origin.path).name}:{origin.line}:{raw.message_id}")
+        pid, tags, title = identity(raw, text)
         text_dates.append(
             raw.date if raw.date is not None or raw.datetime else date_from_opening(raw.lines)
         )
         heads.append(Post(
-            id=pid, source=raw.source,
-            title=next((line.strip() for line in raw.lines if line.strip()), ""),
-            text="", date=None, hashtags=tags, has_media=raw.has_media, links=raw.links,
+            id=pid, source=raw.source, title=title, text="", date=None, hashtags=tags,
+            has_media=raw.has_media, links=raw.links,
             origins=(raw.origin,), channel=raw.channel, datetime=raw.datetime,
         ))  # fmt: skip
         reporter.at_line(raw.origin.line)

@@ -43,13 +43,14 @@ class PostDate:
             return f"{self.year:04d}-{self.month:02d}"
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
-    def human(self) -> str:
-        """`15 Sep 2022`, `Sep 2022`, `2022`; `10 Jan` while the year is unknown."""
+    def human(self, long: bool = False) -> str:
+        """`15 Sep 2022`, `Sep 2022`, `2022`; `10 Jan` while the year is unknown. With `long`,
+        months in full (`15 September 2022`), as citations write them."""
         parts: list[str] = []
         if self.day is not None:
             parts.append(str(self.day))
         if self.month is not None:
-            parts.append(MONTH_ABBR[self.month - 1])
+            parts.append((MONTH_NAMES if long else MONTH_ABBR)[self.month - 1])
         if self.year is not None:
             parts.append(str(self.year))
         return " ".join(parts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tui.model import MONTH_NAMES, Post, PostDate, bounds_phrase
+from tui.model import Post, PostDate, bounds_phrase
 
 OPEN_QUOTE = "\u201c"  # “
 CLOSE_QUOTE = "\u201d"  # ”
@@ -93,14 +93,7 @@ def passage(post: Post, start: int, end: int) -> str:
 
 def long_date(date: PostDate) -> str:
     """`15 September 2022`, `September 2022`, `2022`: month names in full, for citations."""
-    parts: list[str] = []
-    if date.day is not None:
-        parts.append(str(date.day))
-    if date.month is not None:
-        parts.append(MONTH_NAMES[date.month - 1])
-    if date.year is not None:
-        parts.append(str(date.year))
-    return " ".join(parts)
+    return date.human(long=True)
 
 
 def date_phrase(post: Post) -> str:
