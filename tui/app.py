@@ -228,6 +228,7 @@ class ReaderApp(App[int]):
         self.query_one("#progress").display = False
         posts = self.query_one("#posts", PostList)
         posts.display = True
+        self.query_one(ReadingPane).empty_message = "No post to show: no post matches."
         self._fill_sidebar()
         state = self.store.ui_state(library.archive_key) if self.store else {}
         self._restoring = True
@@ -281,11 +282,11 @@ class ReaderApp(App[int]):
             return
         shown = len(self.query_one("#posts", PostList).rows)
         total = len(self.library)
-        parts = ["1 post" if total == 1 else f"{total} posts"]
+        parts = ["1 post" if total == 1 else f"{total:,} posts"]
         described = self.library.describe(self.flt)
         if described:
             parts.append(described)
-        parts.append(f"{shown} shown")
+        parts.append(f"{shown:,} shown")
         status = " · ".join(parts)
         if not self.flt.empty:
             status += "   (Esc clears the last filter)"

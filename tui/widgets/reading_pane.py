@@ -69,6 +69,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._rows: list[Text] = []
         self._paragraph_rows: list[tuple[int, int]] = []  # (first row, row count) each
         self._laid_width = 0
+        self.empty_message = "Opening…"
 
     # -- content -----------------------------------------------------------------------------
     def show(
@@ -108,7 +109,7 @@ class ReadingPane(ScrollView, can_focus=True):
 
         post = self.post
         if post is None:
-            add(Text("No post to show.", style=self._style("reading--meta")))
+            add(Text(self.empty_message, style=self._style("reading--meta")))
         else:
             add(self.header_text(post))
             rows.append(Text(""))
@@ -144,7 +145,7 @@ class ReadingPane(ScrollView, can_focus=True):
         """Header, paragraphs, media, links and notes as plain text, unwrapped."""
         post = self.post
         if post is None:
-            return "No post to show."
+            return self.empty_message
         paragraphs = post.paragraphs()
         parts = [self.header_text(post).plain]
         parts += [self.paragraph_text(n, p).plain for n, p in enumerate(paragraphs)]
