@@ -169,3 +169,18 @@ async def test_the_highlighted_paragraph_is_scrolled_into_view() -> None:
             screen_text(app))
         await pilot.press("g")
         assert "Main Foreign Policy Outcomes of 2022" in screen_text(app).split("▔")[-1]
+
+
+async def test_a_mouse_selection_in_the_reading_pane_gives_the_text_drawn_there() -> None:
+    """Textual's own text selection (drag, then Ctrl+C) still works on the drawn rows."""
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    async with running() as (app, pilot):
+        reader = pane(app)
+        rows = reader.plain_text().split("\n")
+        line = next(i for i, row in enumerate(rows) if row.startswith("📍 Samarkand"))
+        chosen = reader.get_selection(Selection(Offset(2, line), Offset(11, line)))
+        assert chosen == ("Samarkand", "\n")
+        whole = reader.get_selection(Selection(None, None))
+        assert whole is not None and "How did the talks with China go?" in whole[0]
