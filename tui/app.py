@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -354,15 +355,15 @@ class ReaderApp(App[int]):
 
     # -- filters -----------------------------------------------------------------------------
     def apply_tag(self, key: str) -> None:
-        self.flt = _replace(self.flt, tag=key)
+        self.flt = replace(self.flt, tag=key)
         self._refresh_list()
 
     def apply_period(self, period: str) -> None:
-        self.flt = _replace(self.flt, period=period)
+        self.flt = replace(self.flt, period=period)
         self._refresh_list()
 
     def apply_collection(self, collection: str) -> None:
-        self.flt = _replace(self.flt, collection=collection)
+        self.flt = replace(self.flt, collection=collection)
         self._refresh_list()
 
     def clear_filters(self) -> None:
@@ -437,7 +438,7 @@ class ReaderApp(App[int]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.flt = _replace(self.flt, query=event.value)
+        self.flt = replace(self.flt, query=event.value)
         self._refresh_list()
 
     @on(Input.Submitted, "#search")
@@ -689,12 +690,6 @@ class ReaderApp(App[int]):
                 self.store.close()
             except StorageError:
                 pass
-
-
-def _replace(flt: Filter, **changes: Any) -> Filter:
-    from dataclasses import replace
-
-    return replace(flt, **changes)
 
 
 def make_app(

@@ -43,7 +43,7 @@ from typing import Any
 from tui.assemble import identity
 from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
-from tui.library import DateNode, Library, fold, query_words
+from tui.library import DateNode, Library, query_words
 from tui.model import Link, Origin, Post, PostDate
 
 #: Bump when the tables change: older index files are rebuilt.
@@ -355,10 +355,6 @@ class IndexedLibrary(Library):
             channel=heads.channels[at],
             datetime=stamp if isinstance(stamp, str) else None,
         )
-
-    def folded_text(self, index: int) -> str:
-        post = self[index]
-        return fold(post.text + "\n" + (post.source or ""))
 
     def search(self, query: str, within: Iterable[int] | None = None) -> list[int]:
         """Posts holding every word of the query (each a word prefix), in reading order."""

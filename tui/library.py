@@ -62,17 +62,6 @@ def find_matches(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def period_of(post: Post) -> str:
-    """The date-tree key of a post: `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, or `undated`."""
-    return post.date_iso() or UNDATED
-
-
-def period_label(period: str) -> str:
-    if period == UNDATED:
-        return "undated"
-    return human_iso(period)
-
-
 @dataclass(frozen=True, slots=True)
 class Filter:
     """What the post list shows. Every part narrows it; empty parts do nothing."""
@@ -338,4 +327,4 @@ def _in_period(
     return iso is not None and (iso == period or iso.startswith(period + "-"))
 
 
-__all__ = ["Filter", "Library", "TagCount", "DateNode", "fold", "find_matches", "period_label"]
+__all__ = ["Filter", "Library", "TagCount", "DateNode", "fold", "find_matches"]

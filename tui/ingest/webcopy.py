@@ -23,11 +23,6 @@ READ_IN_FULL = re.compile(r"^(?:👉\s*)?read in full$", re.IGNORECASE)
 PLACEHOLDER_MAX = 64
 
 
-def is_placeholder(key: str) -> bool:
-    """Is this (normalised) line one the web preview writes in place of media or a link?"""
-    return key.lower() in MEDIA_LINES or bool(READ_IN_FULL.match(key))
-
-
 def looks_like(head: str) -> bool:
     lines = head.splitlines()[:400]
     return any(FORWARDED.match(norm_line(line)) for line in lines) or any(
