@@ -33,3 +33,8 @@ def _index_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     """Indexes that opening an archive builds go to a temporary folder, never the user's cache
     (subprocesses inherit it through the environment)."""
     monkeypatch.setenv("TGREADER_CACHE", str(tmp_path_factory.getbasetemp() / "index-cache"))
+
+# Real exports and saved pages that people published, copied byte for byte from
+# shared/data/real (see its SOURCES.md, copied beside them), so the suite needs nothing outside
+# the repository.
+REAL = ROOT / "tests" / "fixtures" / "real"
