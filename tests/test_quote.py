@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -147,13 +148,19 @@ class TestCitation:
                     date_bounds=bounds)  # fmt: skip
         assert citation(post, "x") == f"“x” — Russian MFA 🇷🇺, Telegram, {words}"
 
-    def test_address_follows_the_date_when_known(self) -> None:
+    def test_the_posts_own_address_follows_the_date(self) -> None:
+        post = replace(make_post(links=(Link("Read in full", "https://mid.ru/en/1"),)),
+                       url="https://t.me/MFARussia/15000")  # fmt: skip
+        assert citation(post, "x") == (
+            "“x” — Russian MFA 🇷🇺, Telegram, 15 September 2022, https://t.me/MFARussia/15000"
+        )
+
+    def test_a_link_in_the_body_is_never_cited_as_the_posts_address(self) -> None:
+        """Citing a third-party site as the post's address would misattribute the quote."""
         post = make_post(
             links=(Link("Read in full"), Link("Read in full", "https://mid.ru/en/1")),
         )
-        assert citation(post, "x") == (
-            "“x” — Russian MFA 🇷🇺, Telegram, 15 September 2022, https://mid.ru/en/1"
-        )
+        assert citation(post, "x") == "“x” — Russian MFA 🇷🇺, Telegram, 15 September 2022"
 
     def test_link_without_address_adds_nothing(self) -> None:
         post = make_post(links=(Link("Read in full"),))

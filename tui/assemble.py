@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 
-from tui.clean import hashtags, merge_tags, post_id, text_key
 from tui.dates import date_bounds, date_from_opening, infer_years
+from tui.identity import combine, identity
 from tui.ingest import IngestError, Warn, find_dumps, iter_raw_posts
 from tui.model import Post, PostDate, RawPost
 
@@ -24,20 +23,6 @@ def _date_key(date: PostDate | None, stamp: str | None) -> SortKey | None:
     if date is None or date.year is None:
         return None
     return (*date.sort_key(), stamp or "")
-
-
-def identity(raw: RawPost, text: str) -> tuple[str, tuple[str, ...], str]:
-    """A post's id, hashtags and title: the one rule every path to a library shares, so the
-    same text gets the same id (and keeps its bookmarks) however it was opened."""
-    tags = merge_tags(raw.hashtags) if raw.hashtags is not None else hashtags(text)
-    key = text_key(text)
-    if key:
-        pid = post_id(key)
-    else:  # nothing to compare: identify the empty post by its place instead
-        origin = raw.origin
-        pid = post_id(f"\x00{Path(origin.path).name}:{origin.line}:{raw.message_id}")
-    title = next((line.strip() for line in raw.lines if line.strip()), "")
-    return pid, tags, title
 
 
 def file_posts(raws: Sequence[RawPost]) -> list[tuple[SortKey, Post]]:
@@ -63,11 +48,16 @@ def file_posts(raws: Sequence[RawPost]) -> list[tuple[SortKey, Post]]:
             date=date,
             date_bounds=bound,
             hashtags=tags,
-            has_media=raw.has_media,
+            media=raw.media,
             links=raw.links,
             origins=(raw.origin,),
             channel=raw.channel,
             datetime=raw.datetime,
+            message_id=raw.message_id,
+            chat=raw.chat,
+            url=raw.url,
+            sender=raw.sender,
+            author=raw.author,
         )
         own = _date_key(date, raw.datetime)
         if own is not None:
@@ -100,21 +90,6 @@ def merge(files: Iterable[list[tuple[SortKey, Post]]]) -> list[Post]:
             continue
         posts[at] = combine(posts[at], post)
     return posts
-
-
-def combine(kept: Post, copy: Post) -> Post:
-    """One post from two copies of the same text: every place kept, and the most exact
-    facts either copy knows (an export's real timestamp beats a date read from text)."""
-    merged = replace(
-        kept,
-        origins=kept.origins + copy.origins,
-        has_media=kept.has_media or copy.has_media,
-        links=kept.links + tuple(link for link in copy.links if link not in kept.links),
-        channel=kept.channel or copy.channel,
-    )
-    if kept.datetime is None and copy.datetime is not None:
-        merged = replace(merged, date=copy.date, date_bounds=None, datetime=copy.datetime)
-    return merged
 
 
 def load_posts(paths: Sequence[Path], warn: Warn) -> list[Post]:

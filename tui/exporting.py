@@ -29,10 +29,16 @@ def _md_line(line: str) -> str:
 def post_record(post: Post) -> dict[str, Any]:
     """The exported fields of a post, in a stable order."""
     origin = post.origin
+    media = post.media
     return {
         "id": post.id,
+        "message_id": post.message_id,
+        "chat": post.chat,
+        "url": post.url,
         "source": post.source,
         "channel": post.channel,
+        "from": post.sender,
+        "author": post.author,
         "date": post.date_iso(),
         "date_inferred": post.date_inferred,
         "date_bounds": list(post.date_bounds) if post.date_bounds else None,
@@ -41,6 +47,10 @@ def post_record(post: Post) -> dict[str, Any]:
         "text": post.text,
         "hashtags": list(post.hashtags),
         "has_media": post.has_media,
+        "media": (
+            None if media is None
+            else {"kind": media.kind, "file": media.file, "present": media.present}
+        ),
         "links": [{"text": link.text, "url": link.url} for link in post.links],
         "occurrences": post.occurrences,
         "origin": {"path": origin.path, "line": origin.line} if origin else None,
@@ -63,8 +73,9 @@ def export_posts(posts: Iterable[Post], fmt: str) -> str:
 def _csv(posts: Iterable[Post]) -> str:
     out = io.StringIO()
     fields = [
-        "id", "source", "channel", "date", "date_inferred", "date_bounds", "datetime",
-        "title", "text", "hashtags", "has_media", "links", "occurrences", "origin",
+        "id", "message_id", "chat", "url", "source", "channel", "from", "author", "date",
+        "date_inferred", "date_bounds", "datetime", "title", "text", "hashtags", "has_media",
+        "media", "links", "occurrences", "origin",
     ]  # fmt: skip
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -74,18 +85,37 @@ def _csv(posts: Iterable[Post]) -> str:
         row["hashtags"] = " ".join("#" + t for t in post.hashtags)
         row["links"] = " ".join(f"{link.text} <{link.url or ''}>" for link in post.links)
         row["origin"] = f"{post.origin.path}:{post.origin.line}" if post.origin else ""
+        row["media"] = _media_words(post)
         writer.writerow(row)
     return out.getvalue()
+
+
+def _media_words(post: Post) -> str:
+    """`photo: photos/photo_1.jpg`, `video_file: … (file not in the export folder)`,
+    `sticker (not included in this copy)`; empty without media."""
+    media = post.media
+    if media is None:
+        return ""
+    if media.file is None:
+        return f"{media.kind} (not included in this copy)"
+    missing = "" if media.present else " (file not in the export folder)"
+    return f"{media.kind}: {media.file}{missing}"
 
 
 def _markdown(posts: Iterable[Post]) -> str:
     parts: list[str] = []
     for number, post in enumerate(posts, start=1):
         meta = [f"**Date:** {date_label(post)}", f"**Source:** {post.source or 'unknown'}"]
+        if post.sender and post.sender != post.source:
+            meta.append(f"**From:** {post.sender}")
+        if post.author:
+            meta.append(f"**Author:** {post.author}")
+        if post.url:
+            meta.append(f"**Address:** <{post.url}>")
         if post.hashtags:
             meta.append("**Tags:** " + " ".join("#" + t for t in post.hashtags))
         if post.has_media:
-            meta.append("**Media:** not included in this copy")
+            meta.append(f"**Media:** {_media_words(post)}")
         if post.occurrences > 1:
             meta.append(f"**Copies in the files:** {post.occurrences}")
         body = "\n".join(_md_line(line) + "  " if line else "" for line in post.text.split("\n"))

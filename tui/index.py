@@ -40,14 +40,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tui.assemble import identity
 from tui.dates import date_bounds, date_from_opening, infer_years
+from tui.identity import identity
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import DateNode, Library, query_words
-from tui.model import Link, Origin, Post, PostDate
+from tui.model import Link, Media, Origin, Post, PostDate
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 Progress = Callable[[int, int], None]
 SortKey = tuple[int, int, int, str]
@@ -79,7 +79,13 @@ CREATE TABLE posts(
     datetime TEXT,
     links TEXT NOT NULL,
     origins TEXT NOT NULL,
-    body INTEGER NOT NULL
+    body INTEGER NOT NULL,
+    message_id INTEGER,
+    chat TEXT,
+    url TEXT,
+    sender TEXT,
+    author TEXT,
+    media TEXT
 );
 CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
 CREATE TABLE heads(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
@@ -327,18 +333,19 @@ class IndexedLibrary(Library):
     def _read(self, start: int, stop: int) -> Iterator[tuple[int, Post]]:
         """Posts [start, stop) whole; a post whose text cannot be read says so in its text."""
         rows = self._fetch_all(
-            "SELECT p.pos, t.text, p.links, p.origins, p.datetime FROM posts p "
+            "SELECT p.pos, t.text, p.links, p.origins, p.datetime, p.message_id, p.chat, "
+            "p.url, p.sender, p.author, p.media FROM posts p "
             "JOIN texts t ON t.rowid = p.body WHERE p.pos >= ? AND p.pos < ? ORDER BY p.pos",
             (start, stop),
         )
         found = {row[0]: row[1:] for row in rows}
         for at in range(start, stop):
             row = found.get(at)
-            yield at, self._post(at, row if row else (_DAMAGED, "[]", "[]", None))
+            yield at, self._post(at, row if row else _DAMAGED_ROW)
 
     def _post(self, at: int, row: Sequence[object]) -> Post:
         """The whole post: its head plus what was read from disk."""
-        text, links, origins, stamp = row
+        text, links, origins, stamp, message_id, chat, url, sender, author, media = row
         assert isinstance(text, str) and isinstance(links, str) and isinstance(origins, str)
         heads = self._heads
         return Post(
@@ -349,11 +356,16 @@ class IndexedLibrary(Library):
             date=heads.dates[at],
             date_bounds=heads.bounds[at],
             hashtags=heads.tags[at],
-            has_media=heads.media[at],
+            media=_media_from(media) if heads.media[at] else None,
             links=tuple(Link(t, u) for t, u in json.loads(links)) if links != "[]" else (),
             origins=tuple(Origin(p, n) for p, n in json.loads(origins)),
             channel=heads.channels[at],
             datetime=stamp if isinstance(stamp, str) else None,
+            message_id=message_id if isinstance(message_id, int) else None,
+            chat=_text_or_none(chat),
+            url=_text_or_none(url),
+            sender=_text_or_none(sender),
+            author=_text_or_none(author),
         )
 
     def search(self, query: str, within: Iterable[int] | None = None) -> list[int]:
@@ -423,6 +435,27 @@ def _sql_yo(expression: str) -> str:
 
 
 _DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
+_DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _media_to(media: Media | None) -> str | None:
+    return None if media is None else json.dumps([media.kind, media.file, media.present],
+                                                 ensure_ascii=False)  # fmt: skip
+
+
+def _media_from(stored: object) -> Media:
+    """A post's media as stored; a row that lost it still says there was something."""
+    try:
+        kind, named, present = json.loads(stored) if isinstance(stored, str) else [None] * 3
+    except ValueError:
+        return Media("media")
+    if not isinstance(kind, str):
+        return Media("media")
+    return Media(kind, named if isinstance(named, str) else None, present is True)
 
 
 # -- building an index ----------------------------------------------------------------------------
@@ -573,8 +606,10 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
         )
         heads.append(Post(
             id=pid, source=raw.source, title=title, text="", date=None, hashtags=tags,
-            has_media=raw.has_media, links=raw.links,
+            media=raw.media, links=raw.links,
             origins=(raw.origin,), channel=raw.channel, datetime=raw.datetime,
+            message_id=raw.message_id, chat=raw.chat, url=raw.url, sender=raw.sender,
+            author=raw.author,
         ))  # fmt: skip
         reporter.at_line(raw.origin.line)
     if batch:
@@ -602,8 +637,8 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
 
 def _merge(per_file: list[list[Placed]]) -> tuple[list[Post], list[int]]:
     """Posts in reading order with the text each keeps, copies folded into the first by
-    `tui.assemble.combine` (as `tui.assemble.merge` does)."""
-    from tui.assemble import combine
+    `tui.identity.combine` (as `tui.assemble.merge` does)."""
+    from tui.identity import combine
 
     first: dict[str, int] = {}
     posts: list[Post] = []
@@ -631,10 +666,11 @@ def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
                 _TAG_SEP.join(post.hashtags), int(post.has_media), post.datetime,
                 json.dumps([[link.text, link.url] for link in post.links], ensure_ascii=False),
                 json.dumps([[o.path, o.line] for o in post.origins], ensure_ascii=False),
-                body,
+                body, post.message_id, post.chat, post.url, post.sender, post.author,
+                _media_to(post.media),
             )  # fmt: skip
 
-    conn.executemany(f"INSERT INTO posts VALUES ({', '.join('?' * 16)})", rows())
+    conn.executemany(f"INSERT INTO posts VALUES ({', '.join('?' * 22)})", rows())
     if len(kept) < bodies:  # copies folded into an earlier one: their texts are not needed
         keep = set(kept)
         dropped = ((body,) for body in range(1, bodies + 1) if body not in keep)

@@ -106,6 +106,21 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Media:
+    """What a message carries beside (or instead of) its text.
+
+    `kind` is the export's word for it (`photo`, `video_file`, `sticker`, `audio_file`,
+    `voice_message`, `file`, …; `media` when a copy only says there was something). `file` is
+    the path the export gives, relative to the export's folder, when it names one; `present`
+    says whether that file is actually there (Telegram Desktop can leave media out).
+    """
+
+    kind: str
+    file: str | None = None
+    present: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a copy of a post starts: the file and its 1-based line (or message number)."""
 
@@ -121,23 +136,45 @@ class RawPost:
     doubled body. `date` and `datetime` are set by importers whose format carries real
     timestamps; for text copies they stay None and the date is read from the text later.
     `hashtags` is None when they should be read from the text.
+
+    Identity and provenance, when the format carries them (see `tui.identity`):
+    `message_id` is the message's number in its chat; `chat` is the chat's public username
+    (`durov`) when the source knows it, else the export's numeric chat id (`"1878264527"`),
+    else None (an HTML export names its chat only by title: `channel`); `url` is the post's own
+    address (`https://t.me/durov/523`), never a link from its body; `sender` is who sent it
+    (the export's `from`), `author` the signature a channel put under it, `media` what it
+    carries besides text. `source` stays the name the text is credited to (a forward's
+    origin, else the sender), as the reader shows it.
     """
 
     origin: Origin
     lines: tuple[str, ...]
     source: str | None = None
     channel: str | None = None
-    has_media: bool = False
+    media: Media | None = None
     links: tuple[Link, ...] = ()
     date: PostDate | None = None
     datetime: str | None = None
     hashtags: tuple[str, ...] | None = None
     message_id: int | None = None
+    chat: str | None = None
+    url: str | None = None
+    sender: str | None = None
+    author: str | None = None
+
+    @property
+    def has_media(self) -> bool:
+        return self.media is not None
 
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """A clean post: the channel's text once, its date as honestly as it is known."""
+    """A clean post: the channel's text once, its date as honestly as it is known.
+
+    `id` is what bookmarks and notes are keyed by (see `tui.identity.post_key`). The
+    provenance fields mean what they mean on `RawPost`; `url` is the post's own address or
+    None, never a link from the body.
+    """
 
     id: str
     source: str | None
@@ -146,11 +183,20 @@ class Post:
     date: PostDate | None
     date_bounds: tuple[str | None, str | None] | None = None
     hashtags: tuple[str, ...] = ()
-    has_media: bool = False
+    media: Media | None = None
     links: tuple[Link, ...] = ()
     origins: tuple[Origin, ...] = ()
     channel: str | None = None
     datetime: str | None = None
+    message_id: int | None = None
+    chat: str | None = None
+    url: str | None = None
+    sender: str | None = None
+    author: str | None = None
+
+    @property
+    def has_media(self) -> bool:
+        return self.media is not None
 
     @property
     def occurrences(self) -> int:
@@ -166,14 +212,6 @@ class Post:
 
     def date_iso(self) -> str | None:
         return self.date.iso() if self.date else None
-
-    @property
-    def url(self) -> str | None:
-        """The first link with an address, used for citations."""
-        for link in self.links:
-            if link.url:
-                return link.url
-        return None
 
     def paragraphs(self) -> list[str]:
         """The text's lines, the unit a reader highlights and quotes."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tui.model import Link, Origin, PostDate, RawPost
+from tui.model import Link, Media, Origin, PostDate, RawPost
 
 Warn = Callable[[str], None]
 
@@ -72,6 +72,9 @@ class _Message:
     links: list[Link] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     media: bool = False
+    media_kind: str | None = None
+    media_file: str | None = None
+    signature: list[str] = field(default_factory=list)
     poll: bool = False
     question: list[str] = field(default_factory=list)
     answers: list[list[str]] = field(default_factory=list)
@@ -137,11 +140,19 @@ class _Page(HTMLParser):
             role = "forwarded"
         elif "from_name" in classes:
             role = "forwarded_name" if self._inside("forwarded") else "sender"
-        elif classes & {"reply_to", "signature", "userpic_wrap"}:
+        elif "signature" in classes and "details" in classes:
+            role = "signature"
+        elif classes & {"reply_to", "userpic_wrap"}:
             role = "skip"
         elif "media_wrap" in classes:
             role = "media"
             self.message.media = True
+        elif (self.message.media_kind is None and self._inside("media")
+              and _media_kind(classes) is not None):
+            self.message.media_kind = _media_kind(classes)
+            href = attr.get("href")
+            if tag == "a" and href and not href.startswith(("http:", "https:", "tg:")):
+                self.message.media_file = href
         elif "media_poll" in classes:
             self.message.poll = True
         elif "question" in classes and self.message.poll:
@@ -234,12 +245,50 @@ class _Page(HTMLParser):
                 target = self.message.question
             elif role == "answer":
                 target = self.message.answers[-1]
+            elif role == "signature":
+                target = self.message.signature
             else:
                 continue
             break
         if target is None:
             return
         target.append(data if br else data.replace("\n", _NL))
+
+
+#: Classes of the block that holds a message's media, and the kind each means (the words the
+#: JSON export uses in `media_type`, so both formats of one export say the same thing).
+_WRAP_KINDS = {
+    "photo_wrap": "photo", "video_file_wrap": "video_file", "sticker_wrap": "sticker",
+    "animated_wrap": "animation", "video_message_wrap": "video_message",
+    "media_photo": "photo", "media_video": "video_file", "media_file": "file",
+    "media_audio_file": "audio_file", "media_voice_message": "voice_message",
+    "media_location": "location", "media_live_location": "location", "media_venue": "location",
+    "media_contact": "contact", "media_game": "game", "media_invoice": "invoice",
+    "media_call": "call",
+}
+
+
+def _media_kind(classes: set[str]) -> str | None:
+    for name in classes:
+        kind = _WRAP_KINDS.get(name)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _media(path: Path, message: _Message) -> Media | None:
+    """The message's media, with whether the file it links to is in the export folder."""
+    if not message.media or message.poll:
+        return None
+    kind = message.media_kind or "media"
+    named = message.media_file
+    if not named:
+        return Media(kind)
+    try:
+        present = (path.parent / named).is_file()
+    except (OSError, ValueError):  # a name no file system accepts
+        present = False
+    return Media(kind, named, present)
 
 
 def _layout_free(words: list[str]) -> str:
@@ -317,10 +366,12 @@ def _post(path: Path, message: _Message, channel: str | None, sender: str | None
         lines=tuple(text.split("\n")) if text else (),
         source=source,
         channel=channel,
-        has_media=message.media and not message.poll,
+        media=_media(path, message),
         links=tuple(message.links),
         date=date,
         datetime=iso,
         hashtags=tuple(message.tags),
         message_id=message.number,
+        sender=sender,
+        author=_name(message.signature),
     )

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tui.model import Link, Origin, PostDate, RawPost
+from tui.model import Link, Media, Origin, PostDate, RawPost
 
 Warn = Callable[[str], None]
 
@@ -29,11 +29,15 @@ _EXPORT_MARKS = re.compile(
     r'"messages"\s*:\s*\[|"chats"\s*:\s*\{|"personal_information"\s*:\s*\{'
 )
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-#: Keys of a message that carry something the export shows beside the text (or instead of it).
-_MEDIA_KEYS = (
-    "photo", "file", "media_type", "sticker_emoji", "location_information", "place_name",
-    "contact_information", "contact_vcard", "game_title", "invoice_information",
-)
+#: Keys of a message that carry something the export shows beside the text (or instead of
+#: it), and the kind of media each means when the export gives no `media_type`.
+_MEDIA_KINDS = {
+    "photo": "photo", "file": "file", "media_type": "file", "sticker_emoji": "sticker",
+    "location_information": "location", "place_name": "location",
+    "contact_information": "contact", "contact_vcard": "contact", "game_title": "game",
+    "invoice_information": "invoice",
+}
+_MEDIA_KEYS = tuple(_MEDIA_KINDS)
 #: Entity types whose text is an address to keep as a link.
 _URL_ENTITIES = {"link", "url"}
 
@@ -274,23 +278,30 @@ def parse(path: Path, warn: Warn) -> Iterator[RawPost]:
 
 
 def _chat(walker: _Walker, path: Path, warn: Warn, top: bool = False) -> Iterator[RawPost]:
-    """Posts of one chat object; at the top level also of the chats an account export lists."""
-    name: str | None = None
-    held: list[RawPost] = []  # posts read before the chat's name (not Telegram's key order)
+    """Posts of one chat object; at the top level also of the chats an account export lists.
+
+    Every post carries its chat's name and id, which Telegram writes before the messages; a
+    file that writes them after has its posts held back until they are known.
+    """
+    chat = _ChatFacts()
+    held: list[RawPost] = []
     for key in walker.keys():
-        if key == "name":
+        if key in ("name", "id"):
             value = walker.value()
-            name = value if isinstance(value, str) else None
-            if held:
-                yield from (replace(post, channel=name, source=post.source or name)
-                            for post in held)
+            if key == "name":
+                chat.name = value if isinstance(value, str) else None
+                chat.named = True
+            elif isinstance(value, int) and not isinstance(value, bool):
+                chat.id = str(value)
+            if held and chat.complete:
+                yield from (chat.fill(post) for post in held)
                 held = []
         elif key == "messages":
-            for post in _messages(walker, path, warn, name):
-                if name is None:
-                    held.append(post)
+            for post in _messages(walker, path, warn):
+                if chat.complete:
+                    yield chat.fill(post)
                 else:
-                    yield post
+                    held.append(post)
         elif top and key in ("chats", "left_chats"):
             for list_key in walker.keys():
                 if list_key != "list":
@@ -300,10 +311,26 @@ def _chat(walker: _Walker, path: Path, warn: Warn, top: bool = False) -> Iterato
                     yield from _chat(walker, path, warn)
         else:
             walker.value()
-    yield from held
+    yield from (chat.fill(post) for post in held)
 
 
-def _messages(walker: _Walker, path: Path, warn: Warn, chat: str | None) -> Iterator[RawPost]:
+class _ChatFacts:
+    """What a chat object says about itself: its title and numeric id."""
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.named = False
+        self.id: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.named and self.id is not None
+
+    def fill(self, post: RawPost) -> RawPost:
+        return replace(post, channel=self.name, source=post.source or self.name, chat=self.id)
+
+
+def _messages(walker: _Walker, path: Path, warn: Warn) -> Iterator[RawPost]:
     from tui.ingest import IngestError
 
     for number, pos in enumerate(walker.items(), start=1):
@@ -315,7 +342,7 @@ def _messages(walker: _Walker, path: Path, warn: Warn, chat: str | None) -> Iter
             continue  # service messages: channel created, message pinned, …
         label = f"message {message.get('id', f'#{number}')}"
         try:
-            post = _post(message, path, line, chat)
+            post = _post(message, path, line)
         except ValueError as exc:
             raise IngestError(path, f"{label} {exc}", line=line) from None
         unix = message.get("date_unixtime")
@@ -325,7 +352,7 @@ def _messages(walker: _Walker, path: Path, warn: Warn, chat: str | None) -> Iter
         yield post
 
 
-def _post(message: dict[str, Any], path: Path, line: int, chat: str | None) -> RawPost:
+def _post(message: dict[str, Any], path: Path, line: int) -> RawPost:
     """One post from one message; ValueError (completing "message N …") when it is malformed."""
     stamp = message.get("date")
     if not isinstance(stamp, str):
@@ -358,22 +385,48 @@ def _post(message: dict[str, Any], path: Path, line: int, chat: str | None) -> R
         text = "\n".join(filter(None, (text, _poll_text(poll))))
 
     forwarded = message.get("forwarded_from")
-    sender = message.get("from")
-    source = next((s for s in (forwarded, sender, chat) if isinstance(s, str) and s), None)
-    has_media = any(key in message for key in _MEDIA_KEYS)
+    sender = _text_field(message, "from")
+    source = next((s for s in (forwarded, sender) if isinstance(s, str) and s), None)
     message_id = message.get("id")
     return RawPost(
         origin=Origin(str(path), line),
         lines=tuple(text.split("\n")) if text else (),
         source=source,
-        channel=chat,
-        has_media=has_media,
+        media=_media(message, path.parent),
         links=tuple(links),
         date=PostDate(local.year, local.month, local.day),
         datetime=iso,
         hashtags=tags,
-        message_id=message_id if isinstance(message_id, int) else None,
+        message_id=message_id if type(message_id) is int else None,
+        sender=sender,
+        author=_text_field(message, "author"),
     )
+
+
+def _text_field(message: dict[str, Any], key: str) -> str | None:
+    value = message.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _media(message: dict[str, Any], folder: Path) -> Media | None:
+    """What the message carries besides text, and whether its file is in the export folder.
+
+    The export names the file relative to its own folder, or says in words that it was left
+    out (`(File not included. …)`): then there is no file to look for.
+    """
+    kind = _text_field(message, "media_type")
+    if kind is None:
+        kind = next((_MEDIA_KINDS[key] for key in _MEDIA_KEYS if key in message), None)
+    if kind is None:
+        return None
+    named = _text_field(message, "photo") or _text_field(message, "file")
+    if named is None or named.startswith("("):
+        return Media(kind)
+    try:
+        present = (folder / named).is_file()
+    except (OSError, ValueError):  # a name no file system accepts (a NUL, too long)
+        present = False
+    return Media(kind, named, present)
 
 
 def _offset(local: datetime, unix: object) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui.model import Link, Origin, PostDate, RawPost
+from tui.model import Link, Media, Origin, PostDate, RawPost
 
 Warn = Callable[[str], None]
 
@@ -201,7 +201,7 @@ def parse(path: Path, warn: Warn) -> Iterator[RawPost]:
 
 def _post(path: Path, message: _Message, date: PostDate, iso: str) -> RawPost:
     source = message.sender
-    has_media = False
+    media: Media | None = None
     lines: list[str] = []
     body = list(message.body)
     while body and not body[-1].strip():
@@ -218,7 +218,7 @@ def _post(path: Path, message: _Message, date: PostDate, iso: str) -> RawPost:
             if placeholder["kind"].strip().lower() == "poll":
                 lines.append((placeholder["detail"] or "").strip())
             else:
-                has_media = True
+                media = Media(placeholder["kind"].strip().lower())
             continue
         lines.append(line)
     while lines and not lines[0].strip():
@@ -227,7 +227,8 @@ def _post(path: Path, message: _Message, date: PostDate, iso: str) -> RawPost:
         origin=Origin(str(path), message.lineno),
         lines=tuple(lines),
         source=source,
-        has_media=has_media,
+        media=media,
+        sender=message.sender,
         links=tuple(_links(lines)),
         date=date,
         datetime=iso,

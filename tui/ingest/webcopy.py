@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tui.clean import clean_line, dedupe_body, norm_line
-from tui.model import Link, Origin, RawPost
+from tui.model import Link, Media, Origin, RawPost
 
 FORWARDED = re.compile(r"^Forwarded from\s+(?P<source>.+)$")
 MEDIA_LINES = {"media is too big", "view in telegram"}
@@ -34,13 +34,13 @@ def build_post(
     path: Path, start: int, source: str | None, block: list[tuple[int, str]]
 ) -> RawPost:
     """One post from its lines: placeholders out (remembered as flags), doubled body dropped."""
-    has_media = False
+    media: Media | None = None
     read_in_full = False
     body: list[str] = []
     for _lineno, line in block:
         key = norm_line(line) if len(line) <= PLACEHOLDER_MAX else ""
         if key.lower() in MEDIA_LINES:
-            has_media = True
+            media = Media("media")  # the copy says only that something was there
         elif READ_IN_FULL.match(key):
             read_in_full = True
         else:
@@ -50,7 +50,7 @@ def build_post(
         origin=Origin(str(path), start),
         lines=tuple(dedupe_body(body)),
         source=source,
-        has_media=has_media,
+        media=media,
         links=links,
     )
 

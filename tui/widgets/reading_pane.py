@@ -201,8 +201,18 @@ class ReadingPane(ScrollView, can_focus=True):
             text.append(" " + post.datetime.split("T", 1)[1][:5])
         if self.bookmarked:
             text.append("  ★ bookmarked", self._style("reading--tag"))
+        meta = self._style("reading--meta")
         if post.channel and post.source and post.channel != post.source:
-            text.append(f"\nin {visible(post.channel)}", self._style("reading--meta"))
+            text.append(f"\nin {visible(post.channel)}", meta)
+        if post.sender and post.sender != post.source:
+            text.append(f"\nsent by {visible(post.sender)}", meta)
+        if post.author:
+            text.append(f"\nsigned {visible(post.author)}", meta)
+        if post.url:
+            text.append("\n")
+            text.append(visible(post.url), meta + Style(underline=True, link=post.url))
+        elif post.message_id is not None:
+            text.append(f"\nmessage {post.message_id}", meta)
         places = [f"{PurePath(o.path).name}:{o.line}" for o in post.origins]
         if len(places) > 1:
             shown = ", ".join(places[:3]) + (f", … ({len(places) - 3} more)" if len(places) > 3
@@ -253,8 +263,15 @@ class ReadingPane(ScrollView, can_focus=True):
         lines: list[Text] = []
         if not has_paragraphs:
             lines.append(Text("(this post has no text)", meta))
-        if post.has_media:
-            lines.append(Text("▣ media not included in this copy", meta))
+        media = post.media
+        if media is not None:
+            if media.file is None:
+                said = f"▣ {media.kind}, not included in this copy"
+            elif media.present:
+                said = f"▣ {media.kind}: {media.file}"
+            else:
+                said = f"▣ {media.kind}: {media.file} (not in the export folder)"
+            lines.append(Text(visible(said), meta))
         for link in post.links:
             line = Text("🔗 ", meta)
             line.append(visible(link.text), meta)
