@@ -266,7 +266,7 @@ class ReadingPane(ScrollView, can_focus=True):
         media = post.media
         if media is not None:
             if media.file is None:
-                said = f"▣ {media.kind}, not included in this copy"
+                said = f"▣ {media.kind} not included in this copy"
             elif media.present:
                 said = f"▣ {media.kind}: {media.file}"
             else:
