@@ -7,8 +7,10 @@ for conftest). Fixtures are imported by name so pytest finds them in the importi
 
 from __future__ import annotations
 
+import asyncio
 import io
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +19,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 from textual.command import CommandInput, CommandList, CommandPalette
+from textual.message import Message
 from textual.pilot import Pilot
+from textual.timer import Timer
 from textual.widgets import Input, OptionList, Tree
+from textual.worker import Worker, WorkerState
 
 from tui.app import ReaderApp, make_app
 from tui.clipboard import Clipboard
@@ -76,18 +81,108 @@ def clipboard() -> FakeClipboard:
     return FakeClipboard()
 
 
+class Messages:
+    """Every message the app's nodes handle, in order: the `message_hook` of `run_test`.
+    Tests wait on it for the event they need (a worker finishing, a screen opening) instead
+    of waiting for a time."""
+
+    HANG_GUARD_S = 120.0  # only turns a hang into a failure; nothing waits for it normally
+
+    def __init__(self) -> None:
+        self.seen: list[Message] = []
+        self._arrived = asyncio.Event()
+
+    def __call__(self, message: Message) -> None:
+        self.seen.append(message)
+        self._arrived.set()
+
+    def mark(self) -> int:
+        """A place in the record: `wait_for(..., after=mark)` ignores what came before."""
+        return len(self.seen)
+
+    async def wait_for(self, wanted: Callable[[Message], bool], after: int, what: str) -> Message:
+        """The first message from `after` on for which `wanted` is true, waiting for it."""
+        looked = after
+        while True:
+            for message in self.seen[looked:]:
+                if wanted(message):
+                    return message
+            looked = len(self.seen)
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), self.HANG_GUARD_S)
+            except TimeoutError:
+                raise AssertionError(f"the app never got to: {what}") from None
+
+
+class HeldTimer:
+    """A read-mark timer that fires only when the test says the reading time ran out."""
+
+    def __init__(self, callback: Callable[[], object]) -> None:
+        self.callback = callback
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+class HeldReadTimers:
+    """Stands in for the app's `set_timer` for its read-mark timer (named `mark-read`) and
+    passes every other timer through. So a slow machine never marks a post read behind a
+    test's back, and a test marks the post left on screen by calling `run_out()`."""
+
+    def __init__(self, real: Callable[..., Timer]) -> None:
+        self.real = real
+        self.timers: list[HeldTimer] = []
+
+    def set_timer(self, delay: float, callback: Any = None, *, name: str | None = None,
+                  pause: bool = False) -> Timer | HeldTimer:
+        if name != "mark-read":
+            return self.real(delay, callback, name=name, pause=pause)
+        timer = HeldTimer(callback)
+        self.timers.append(timer)
+        return timer
+
+    def pending(self) -> list[HeldTimer]:
+        return [timer for timer in self.timers if not timer.stopped]
+
+    def run_out(self) -> None:
+        """The reading time of every timer still running is up."""
+        for timer in self.pending():
+            timer.stopped = True
+            timer.callback()
+
+
+@dataclass
+class Harness:
+    """What a test holds on a running app besides the app itself."""
+
+    messages: Messages
+    read_timers: HeldReadTimers
+
+
+HARNESSES: weakref.WeakKeyDictionary[ReaderApp, Harness] = weakref.WeakKeyDictionary()
+
+
+def harness(app: ReaderApp) -> Harness:
+    return HARNESSES[app]
+
+
 def build_app(
     paths: list[Path] | None = None,
     backend: FakeClipboard | None = None,
     mode: str | None = None,
 ) -> ReaderApp:
-    """The app as the CLI builds it, with no SSH in its environment and a fake clipboard;
-    `mode` is the --clipboard flag."""
+    """The app as the CLI builds it, with no SSH in its environment, a fake clipboard and
+    held read-mark timers; `mode` is the --clipboard flag."""
     app = make_app(paths or [SAMPLE], clipboard=mode, env={})
     app.copier = Clipboard(
         app.copier.mode, osc52=app.copy_to_clipboard, env={},
         backend=backend or FakeClipboard(),
     )
+    timers = HeldReadTimers(app.set_timer)
+    app.set_timer = timers.set_timer  # type: ignore[method-assign, assignment]
+    HARNESSES[app] = Harness(Messages(), timers)
     return app
 
 
@@ -106,7 +201,7 @@ async def running(
 ) -> AsyncIterator[tuple[ReaderApp, Pilot[Any]]]:
     """Run a freshly built app until its posts are loaded; the user_dirs fixture must be active."""
     app = build_app(paths, backend, mode)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, message_hook=harness(app).messages) as pilot:
         await wait_loaded(app, pilot)
         yield app, pilot
 
@@ -204,29 +299,34 @@ def dump(tmp_path: Path, text: str, name: str = "dump.txt") -> Path:
 
 async def palette_choose(app: ReaderApp, pilot: Pilot[Any], query: str, wanted: str) -> None:
     """Open the command palette, type `query`, and choose the first hit whose text holds
-    `wanted` (waiting for the palette's background search); fails if none shows up."""
+    `wanted` once the palette's search has finished; fails if there is none."""
     await palette_type(app, pilot, query)
-    for _ in range(40):
-        await pilot.pause(0.05)
-        prompts = palette_prompts(app)
-        found = [i for i, prompt in enumerate(prompts) if wanted in prompt]
-        if found:
-            break
-    else:
-        raise AssertionError(f"no palette hit for {query!r} holds {wanted!r}: {prompts}")
+    prompts = palette_prompts(app)
+    found = [i for i, prompt in enumerate(prompts) if wanted in prompt]
+    assert found, f"no palette hit for {query!r} holds {wanted!r}: {prompts}"
     app.screen.query_one(CommandList).highlighted = found[0]
     await pilot.press("enter")
     await pilot.pause()
     await pilot.pause()
 
 
+def palette_search_done(message: Message) -> bool:
+    return (isinstance(message, Worker.StateChanged) and message.state == WorkerState.SUCCESS
+            and isinstance(message.worker.node, CommandPalette))
+
+
 async def palette_type(app: ReaderApp, pilot: Pilot[Any], query: str) -> None:
     """Ctrl+P, then put `query` in the palette's input (as pasting it would: one key per
-    character costs a tenth of a second under Pilot)."""
+    character costs a tenth of a second under Pilot), and wait until the palette's search
+    for it has finished and its hits are listed."""
+    messages = harness(app).messages
+    opened = messages.mark()
     await pilot.press("ctrl+p")
-    await pilot.pause()
+    await messages.wait_for(palette_search_done, opened, "the palette's first search")
     assert isinstance(app.screen, CommandPalette)
+    typed = messages.mark()
     app.screen.query_one(CommandInput).value = query
+    await messages.wait_for(palette_search_done, typed, f"the palette's search for {query!r}")
     await pilot.pause()
 
 

@@ -10,6 +10,7 @@ from apphelpers import (
     FakeClipboard,
     cursor_title,
     dump,
+    harness,
     list_rows,
     pane,
     pane_title,
@@ -227,16 +228,17 @@ async def test_the_theme_choice_is_remembered() -> None:
         assert app.theme == "nord"
 
 
-async def test_a_post_left_on_screen_for_a_while_is_marked_read_one_skipped_is_not(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("tui.app.READ_AFTER_SECONDS", 0.6)
+async def test_a_post_left_on_screen_for_a_while_is_marked_read_one_skipped_is_not() -> None:
     async with running() as (app, pilot):
-        await pilot.press("j", "j")  # post 1 is passed over quickly; stay on post 2
-        await pilot.pause(0.9)
+        await pilot.press("j", "j")  # post 1 is passed over; stay on post 2
+        timers = harness(app).read_timers
+        assert len(timers.pending()) == 1  # moving on stopped the clocks of posts 0 and 1
+        timers.run_out()
+        await pilot.pause()
         assert app.store is not None and app.library is not None
         read = app.store.read_ids(app.library.archive_key)
-        assert app.library[2].id in read and app.library[1].id not in read
+        assert app.library[2].id in read
+        assert app.library[1].id not in read and app.library[0].id not in read
 
 
 async def test_restart_brings_back_a_date_and_collection_filter() -> None:

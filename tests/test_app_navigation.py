@@ -186,7 +186,6 @@ async def test_palette_finds_posts_by_title_words_and_by_hashtags_beyond_the_fil
 async def test_palette_commands_filter_by_tag_and_go_to_a_year() -> None:
     async with running() as (app, pilot):
         await palette_type(app, pilot, "Filter: #Lavrov")
-        await pilot.pause(0.3)
         prompts = palette_prompts(app)
         assert any("1 post tagged #Lavrov" in p for p in prompts), prompts
         await pilot.press("escape")

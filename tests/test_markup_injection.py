@@ -90,7 +90,6 @@ async def test_palette_help_picker_search_and_notes_show_the_text_literally(
 ) -> None:
     async with running([injection_dump(tmp_path)], backend=FakeClipboard()) as (app, pilot):
         await palette_type(app, pilot, "loud")
-        await pilot.pause(0.3)
         text = no_raw_escape(app)
         assert "[bold]Loud[/] [/link] [@click=app.quit]x[/] #tag ^[[31mred" in text
         await pilot.press("escape")

@@ -4,8 +4,8 @@ Regenerate with `pytest tests/test_snapshots.py --snapshot-update` and look at e
 SVG before committing it (`rsvg-convert -w 1400 x.svg -o x.png`).
 
 The environment is pinned: a fresh database in tmp_path (no remembered theme, filter or read
-marks), the textual-dark theme, no cursor blink, no timed read marks, no toasts at capture
-time.
+marks), the textual-dark theme, no cursor blink, no toasts at capture time; `build_app`
+holds the read-mark timers, so no row dims mid-capture however slow the machine.
 """
 
 from __future__ import annotations
@@ -25,13 +25,7 @@ from textual.pilot import Pilot
 
 from tui.app import ReaderApp
 
-pytestmark = pytest.mark.usefixtures("user_dirs", "no_timed_read_marks")
-
-
-@pytest.fixture
-def no_timed_read_marks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A post stays unread however slow the machine: no dimmed row appears mid-capture."""
-    monkeypatch.setattr("tui.app.READ_AFTER_SECONDS", 3600.0)
+pytestmark = pytest.mark.usefixtures("user_dirs")
 
 SnapCompare = Callable[..., bool]
 Step = Callable[[ReaderApp, Pilot[Any]], Awaitable[None]]

@@ -15,8 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ from tui.storage import StorageError, Store
 from tui.storage.atomic import temp_prefix
 
 WRITER = Path(__file__).resolve().parent / "helpers" / "storage_writer.py"
-KILL_ROUNDS = 30
+KILL_ROUNDS = 8
 
 
 def snap(post_id: str, title: str = "A post") -> PostSnapshot:
@@ -40,38 +39,59 @@ def temp_files(db: Path) -> list[Path]:
 class Writer:
     """A storage_writer.py process whose acknowledged writes are collected as they come."""
 
-    def __init__(self, db: Path, tag: str, count: int, archive: str, go: Path | None = None):
+    def __init__(
+        self, db: Path, tag: str, count: int, archive: str, go: Path | None = None,
+        stop_at: str | None = None,
+    ):
         args = [sys.executable, str(WRITER), str(db), tag, str(count), archive]
         if go is not None:
-            args.append(str(go))
+            args += ["--go", str(go)]
+        if stop_at is not None:
+            args += ["--stop-at", stop_at]
         self.errors = db.with_name(f"{tag}.stderr")
         with open(self.errors, "w") as errors:
             self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=errors, text=True)
         self.lines: list[str] = []
-        self._ready = threading.Event()
+        self.ready = False
+        self.stopped = False
+        self.ended = False
+        self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            if line.strip() == "ready":
-                self._ready.set()
-            else:
-                self.lines.append(line.rstrip("\n"))
-        self._ready.set()
+            with self._changed:
+                if line.strip() == "ready":
+                    self.ready = True
+                elif line.strip() == "stopped":
+                    self.stopped = True
+                else:
+                    self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self.ended = True
+            self._changed.notify_all()
+
+    def wait_until(self, what: str, condition: Callable[[], bool]) -> None:
+        """Block until the writer's output makes `condition` true; the timeout only turns a
+        hung writer into a failure, it is not what the test waits for."""
+        with self._changed:
+            done = self._changed.wait_for(lambda: condition() or self.ended, timeout=120)
+        assert done and condition(), f"writer never got to: {what}\n{self.errors.read_text()}"
 
     def wait_ready(self) -> None:
-        assert self._ready.wait(10), "writer did not start"
+        self.wait_until("ready", lambda: self.ready)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-        self._reader.join(10)
+        self.process.wait(60)
+        self._reader.join(60)
 
     def finish(self) -> None:
-        self.process.wait(60)
-        self._reader.join(10)
+        self.process.wait(120)
+        self._reader.join(60)
         assert self.process.returncode == 0, self.errors.read_text()
 
     def acknowledged(self, kind: str) -> set[str]:
@@ -85,22 +105,31 @@ def stored_note_heads(store: Store) -> set[str]:
 # --- 1. a kill at any moment leaves a whole file -------------------------------------------
 
 
-def test_sigkill_mid_write_never_loses_an_acknowledged_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("moment", ["random", "mid temp file", "before replace"])
+def test_sigkill_mid_write_never_loses_an_acknowledged_write(tmp_path: Path, moment: str) -> None:
+    """Each round kills a writer once it has acknowledged some writes: at a random point of
+    the writes that follow, or (deterministically, by stopping the writer there) halfway
+    through writing the temporary file or between the complete temporary file and the
+    rename. Whatever the moment, the file is whole JSON and every acknowledged write is in it."""
     db = tmp_path / "library.json"
     rng = random.Random(20261127)
     notes: set[str] = set()
     bookmarks: set[str] = set()
     reads: set[str] = set()
-    rounds_with_orphan = 0
+    stop_at = {"random": None, "mid temp file": "write", "before replace": "replace"}[moment]
     for round_no in range(KILL_ROUNDS):
-        writer = Writer(db, f"r{round_no}", 1_000_000, "archive")
-        writer.wait_ready()
-        time.sleep(rng.uniform(0.0, 0.12))
+        writer = Writer(db, f"r{round_no}", 1_000_000, "archive", stop_at=stop_at)
+        if stop_at is None:
+            acks = rng.randint(1, 12)
+            writer.wait_until(f"{acks} writes", lambda: len(writer.lines) >= acks)  # noqa: B023
+        else:
+            writer.wait_until("its stop", lambda: writer.stopped)  # noqa: B023
         writer.kill()
         notes |= writer.acknowledged("note")
         bookmarks |= writer.acknowledged("bm")
         reads |= writer.acknowledged("read")
-        rounds_with_orphan += bool(temp_files(db))
+        if stop_at is not None:
+            assert temp_files(db), "the kill left no temporary file to clean up"
 
         json.loads(db.read_bytes())  # whole JSON, not a cut file
         store = Store.open(db)
@@ -110,10 +139,7 @@ def test_sigkill_mid_write_never_loses_an_acknowledged_write(tmp_path: Path) -> 
         assert reads <= store.read_ids("archive")
         assert temp_files(db) == []
         store.close()
-    assert len(notes) + len(bookmarks) + len(reads) > KILL_ROUNDS  # writes did happen
-    # The kills did land mid-write (between temp file and rename) in some rounds, so the
-    # rounds above really tested the cleanup and the atomic replace.
-    assert rounds_with_orphan > 0
+    assert len(notes) + len(bookmarks) + len(reads) >= KILL_ROUNDS  # writes did happen
 
 
 # --- 2. two processes, two stores ------------------------------------------------------------

@@ -337,7 +337,9 @@ class ReaderApp(App[int]):
             self._save_state(last_post=post.id)
         if self._read_timer is not None:
             self._read_timer.stop()
-        self._read_timer = self.set_timer(READ_AFTER_SECONDS, lambda: self._mark_read(index))
+        self._read_timer = self.set_timer(
+            READ_AFTER_SECONDS, lambda: self._mark_read(index), name="mark-read"
+        )
 
     def _mark_read(self, index: int) -> None:
         if self.library is None:

@@ -1,38 +1,94 @@
 """A tgreader process that writes to the library in a loop, for the crash and concurrency tests.
 
-    python storage_writer.py DB TAG COUNT ARCHIVE [GO_FILE]
+    python storage_writer.py DB TAG COUNT ARCHIVE [--go GO_FILE] [--stop-at replace|write]
 
 Prints `ready` once the store is open, then (after GO_FILE exists, if given) cycles through
 adding a note, bookmarking a post and marking a post read + flushing. After each write has
 RETURNED it prints what it wrote (`note <body>`, `bm <post id>`, `read <post id>`) and flushes
 stdout, so whatever the parent has read was acknowledged to the user before any kill.
+
+With `--stop-at`, the first save after the first acknowledged write stops at a chosen moment
+and prints `stopped`, so the parent's kill lands exactly there, whatever the machine's speed:
+`write` after half of the temporary file is written, `replace` after the temporary file is
+complete and fsynced but before it replaces the database.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tui.model import PostSnapshot, Quote  # noqa: E402
 from tui.storage import Store  # noqa: E402
+from tui.storage.atomic import temp_prefix  # noqa: E402
 
 
 def snapshot(post_id: str) -> PostSnapshot:
     return PostSnapshot(post_id=post_id, source="writer", title=f"Post {post_id}", date=None)
 
 
+def stop_forever() -> None:
+    print("stopped", flush=True)
+    threading.Event().wait()  # until the parent's SIGKILL
+
+
+def stop_saves_at(moment: str, db: Path) -> None:
+    """Patch the os calls the atomic save makes so that the next save of `db` halts at
+    `moment` (only the test process's own copy of `os` is patched)."""
+    if moment == "replace":
+        real_replace = os.replace
+
+        def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+            if Path(dst) == db:
+                stop_forever()
+            real_replace(src, dst, *args, **kwargs)
+
+        os.replace = replace  # type: ignore[assignment]
+    else:
+        real_open, real_write = os.open, os.write
+        temp_fds: set[int] = set()
+
+        def open_(path: Any, *args: Any, **kwargs: Any) -> int:
+            fd = real_open(path, *args, **kwargs)
+            if Path(path).name.startswith(temp_prefix(db)):
+                temp_fds.add(fd)
+            return fd
+
+        def write(fd: int, data: Any) -> int:
+            if fd in temp_fds:
+                real_write(fd, bytes(data[: max(1, len(data) // 2)]))
+                stop_forever()
+            return real_write(fd, data)
+
+        os.open = open_  # type: ignore[assignment]
+        os.write = write
+
+
 def main() -> None:
-    db, tag, count, archive = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    go_file = Path(sys.argv[5]) if len(sys.argv) > 5 else None
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db", type=Path)
+    parser.add_argument("tag")
+    parser.add_argument("count", type=int)
+    parser.add_argument("archive")
+    parser.add_argument("--go", type=Path)
+    parser.add_argument("--stop-at", choices=("write", "replace"))
+    args = parser.parse_args()
+    db, tag = args.db, args.tag
     store = Store.open(db)
     print("ready", flush=True)
-    if go_file is not None:
-        while not go_file.exists():
+    if args.go is not None:
+        while not args.go.exists():
             time.sleep(0.001)
-    for i in range(count):
+    for i in range(args.count):
+        if i == 1 and args.stop_at:
+            stop_saves_at(args.stop_at, db)
         step = i % 3
         if step == 0:
             body = f"{tag} note {i}: «verbatim» words\nsecond line"
@@ -45,7 +101,7 @@ def main() -> None:
             print(f"bm {post_id}", flush=True)
         else:
             post_id = f"{tag}-r{i}"
-            store.mark_read(archive, post_id)
+            store.mark_read(args.archive, post_id)
             store.flush()
             print(f"read {post_id}", flush=True)
     store.close()
