@@ -1,15 +1,22 @@
 """Command line: `tgreader [PATH ...]` reads, `tgreader export` writes posts out,
-`tgreader notes export` writes bookmarks and notes out. Thin: it parses and delegates."""
+`tgreader notes export` writes bookmarks and notes out, `tgreader fetch` keeps a public
+channel's archive up to date. Thin: it parses and delegates."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.ingest import IngestError
+
+if TYPE_CHECKING:
+    from tui.fetch.archive import Summary as ChannelSummary
+    from tui.fetch.channel import Progress as FetchProgress
 
 EXIT_BAD_INPUT = 2
 
@@ -33,7 +40,26 @@ def _warn(message: str) -> None:
 
 
 def _paths(given: Sequence[str]) -> list[Path]:
-    return [Path(p) for p in given] if given else [bundled_sample()]
+    return [_path(p) for p in given] if given else [bundled_sample()]
+
+
+def _path(given: str) -> Path:
+    """A path as given, or for `@name` (when no such file exists) that fetched channel's
+    archive folder."""
+    if given.startswith("@") and not Path(given).exists():
+        from tui.fetch.channel import channel_name
+        from tui.fetch.errors import FetchError
+        from tui.paths import channels_dir
+
+        try:
+            name = channel_name(given)
+        except FetchError as exc:
+            raise IngestError(given, str(exc)) from None
+        folder = channels_dir() / name.lower()
+        if not folder.is_dir():
+            raise IngestError(given, f"not fetched yet; run: tgreader fetch {given}")
+        return folder
+    return Path(given)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -48,10 +74,12 @@ def _reader_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tgreader",
         description="Read archives of public Telegram channels in the terminal. "
-        "Subcommands: 'tgreader export …' and 'tgreader notes export …' (see --help of each).",
+        "Subcommands: 'tgreader export …', 'tgreader notes export …' and "
+        "'tgreader fetch …' (see --help of each).",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="dumps or folders of dumps (default: the bundled sample)")
+                        help="dumps, folders of dumps or @name of a fetched channel "
+                        "(default: the bundled sample)")
     parser.add_argument("--db", metavar="PATH", help="bookmarks and notes database "
                         "(default: the platform's data folder; also $TGREADER_DB)")
     parser.add_argument("--clipboard", choices=("auto", "system", "osc52"),
@@ -96,6 +124,111 @@ def _progress_on_terminal() -> Callable[[int, int], None] | None:
               file=sys.stderr, flush=True)  # fmt: skip
 
     return show
+
+
+def _fetch_parser() -> argparse.ArgumentParser:
+    from tui.fetch.channel import DEFAULT_BASE_URL
+
+    parser = argparse.ArgumentParser(
+        prog="tgreader fetch",
+        description="Download a public channel's web preview (t.me/s/NAME) into its archive "
+        "folder, or bring it up to date; then read it with 'tgreader @NAME'.",
+    )
+    parser.add_argument("channel", nargs="?", metavar="CHANNEL",
+                        help="@name, name, or a t.me / t.me/s link")
+    parser.add_argument("--list", action="store_true",
+                        help="show the fetched channels: posts, date range, last update")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", type=_iso_date,
+                        help="on a first fetch, stop at posts older than this day")
+    parser.add_argument("--limit", metavar="N", type=_positive_int,
+                        help="on a first fetch, stop after about N posts (whole pages)")
+    parser.add_argument("--delay", metavar="SECONDS", type=float, default=1.0,
+                        help="pause between requests (default 1)")
+    parser.add_argument("--base-url", metavar="URL", default=DEFAULT_BASE_URL,
+                        help=f"the host to ask (default {DEFAULT_BASE_URL}; a mirror, or tests)")
+    return parser
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-01-31") from None
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return int(value)
+
+
+def _fetch_progress(name: str) -> Callable[[FetchProgress], None] | None:
+    """`tgreader: @name: 3 pages, 60 new posts, back to 2024-01-31` on stderr, rewritten in
+    place, when a person is watching; nothing in a pipe."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(progress: FetchProgress) -> None:
+        back = f", back to {progress.oldest[:10]}" if progress.oldest else ""
+        print(f"\rtgreader: @{name}: {progress.pages} pages, {progress.new_posts} new posts"
+              f"{back}\x1b[K", end="", file=sys.stderr, flush=True)  # fmt: skip
+
+    return show
+
+
+def run_fetch(argv: Sequence[str]) -> int:
+    from tui.fetch.archive import Archive, list_archives
+    from tui.fetch.channel import channel_name, fetch_channel
+    from tui.fetch.client import Client, Politeness
+    from tui.fetch.errors import FetchError, NetworkError
+    from tui.paths import channels_dir
+
+    parser = _fetch_parser()
+    args = parser.parse_args(argv)
+    if args.list:
+        _write(_channel_list(list_archives(channels_dir())), None)
+        return 0
+    if not args.channel:
+        parser.error("name a channel (@name), or use --list")
+    if args.delay < 0:
+        parser.error("--delay cannot be negative")
+    try:
+        name = channel_name(args.channel)
+        show = _fetch_progress(name)
+        with Archive.open(channels_dir() / name.lower()) as archive, Client(
+            args.base_url, Politeness(delay=args.delay)
+        ) as client:
+            try:
+                result = fetch_channel(name, archive, client, since=args.since,
+                                       limit=args.limit, progress=show)  # fmt: skip
+            finally:
+                if show is not None:
+                    print(file=sys.stderr)
+    except NetworkError as exc:
+        _say(str(exc))
+        return 1
+    except FetchError as exc:
+        _say(str(exc))
+        return EXIT_BAD_INPUT
+    if sys.stderr.isatty():
+        _say(f"@{name}: {result.new_posts} new posts; read them with: tgreader @{name}")
+    return 0
+
+
+def _channel_list(summaries: Sequence[ChannelSummary]) -> str:
+    if not summaries:
+        return "No fetched channels yet: tgreader fetch @name\n"
+    from tui.clean import visible  # titles come from the pages: never let one drive the terminal
+
+    rows = [("channel", "posts", "from", "to", "updated", "title")]
+    for s in summaries:
+        updated = (s.updated or "never finished")[:16].replace("T", " ")
+        rows.append((f"@{visible(s.name)}", f"{s.posts:,}", (s.first or "?")[:10],
+                     (s.last or "?")[:10], updated, visible(s.title or "")))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths, strict=True))
+             + "  " + row[5] for row in rows]  # fmt: skip
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def run_export(argv: Sequence[str]) -> int:
@@ -162,6 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(argv[1:])
         if argv[:1] == ["notes"]:
             return run_notes(argv[1:])
+        if argv[:1] == ["fetch"]:
+            return run_fetch(argv[1:])
         return run_reader(argv)
     except IngestError as exc:
         _say(str(exc))

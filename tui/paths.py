@@ -15,6 +15,7 @@ from platformdirs import user_cache_path, user_data_path
 APP_NAME = "tgreader"
 DB_ENV = "TGREADER_DB"
 CACHE_ENV = "TGREADER_CACHE"
+CHANNELS_ENV = "TGREADER_CHANNELS"
 
 
 def _from_env(name: str) -> Path | None:
@@ -32,3 +33,9 @@ def cache_dir() -> Path:
     """Where rebuildable files (the index of large archives) go: `$TGREADER_CACHE`, else the
     platform's user cache folder. Safe to delete; nothing in it is the user's own work."""
     return _from_env(CACHE_ENV) or user_cache_path(APP_NAME)
+
+
+def channels_dir() -> Path:
+    """Where `tgreader fetch` keeps channel archives, one folder per channel:
+    `$TGREADER_CHANNELS`, else `<user data>/channels`. The user's own data: never cleaned."""
+    return _from_env(CHANNELS_ENV) or user_data_path(APP_NAME) / "channels"

@@ -56,7 +56,7 @@ def read_head(path: Path) -> bytes:
 
 def sniff(path: Path, head: bytes) -> str | None:
     """The dump kind by content, never by name: `webcopy`, `desktop_json`, `desktop_text`,
-    `desktop_html`; None when the file is not recognisably a Telegram dump."""
+    `desktop_html`, `tme_page`; None when the file is not recognisably a Telegram dump."""
     from tui.ingest import formats
 
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")

@@ -1,0 +1,219 @@
+"""A fetched channel on disk: `<channels>/<name>/`, one HTML file per page as it was received,
+and `.state.json` saying which message ids the pages cover.
+
+The pages are the source: the reader opens the folder like any folder of saved pages, and a
+better parser later reads them again. Every file is written to a hidden temporary file and
+renamed over its name, so a killed fetch leaves whole pages or none; the state is written
+after the page it describes, so a page the state does not know is simply fetched again.
+
+Coverage is kept as id intervals. A page asked for with `?before=B` holds every post with an
+id below B down to its lowest (deleted ids are gaps t.me skips), so it covers [lowest, B-1];
+the newest page covers [lowest, highest]; a page without a link to older posts reaches the
+start of the channel, so it covers down to 0.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tui.fetch.errors import FetchError
+from tui.ingest.tme_page import Page
+
+STATE_NAME = ".state.json"
+LOCK_NAME = ".lock"
+TEMP_PREFIX = ".tmp-"
+STATE_VERSION = 1
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """`path` holds `data` or what it held before, never a part: temp file, fsync, rename."""
+    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}")
+    try:
+        with temp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    try:
+        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse; the rename has happened
+    finally:
+        os.close(fd)
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What `fetch --list` says of one archive."""
+
+    name: str
+    title: str | None
+    posts: int
+    first: str | None
+    last: str | None
+    updated: str | None
+    complete: bool
+
+
+class Archive:
+    """One channel's folder. Open it with `Archive.open` (creates the folder) or read it
+    without writing with `Archive.read`."""
+
+    def __init__(self, folder: Path, state: dict[str, Any]) -> None:
+        self.folder = folder
+        self.state = state
+        self.pages: dict[str, dict[str, Any]] = state.setdefault("pages", {})
+        self.covered: list[list[int]] = state.setdefault("covered", [])
+        self.known_ids: set[int] = {i for meta in self.pages.values() for i in meta["ids"]}
+
+    @classmethod
+    def read(cls, folder: Path) -> Archive:
+        path = folder / STATE_NAME
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            state = {}
+        except (OSError, ValueError) as exc:
+            message = f"{path}: cannot be read ({exc}); move it away to start over"
+            raise FetchError(message) from None
+        if not isinstance(state, dict) or state.get("version", STATE_VERSION) != STATE_VERSION:
+            raise FetchError(f"{path}: not a state file this tgreader knows")
+        state["version"] = STATE_VERSION
+        return cls(folder, state)
+
+    @classmethod
+    @contextmanager
+    def open(cls, folder: Path) -> Iterator[Archive]:
+        """The archive, locked against a second fetch of the same channel, with the
+        temporary files of a killed run removed."""
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / LOCK_NAME).open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise FetchError(f"{folder}: another fetch of this channel is running") from None
+            for orphan in folder.glob(TEMP_PREFIX + "*"):
+                orphan.unlink(missing_ok=True)
+            yield cls.read(folder)
+
+    # --- coverage ---------------------------------------------------------------------
+
+    def covered_from(self, message_id: int) -> int | None:
+        """The lowest id down to which everything from `message_id` is covered; None when
+        `message_id` itself is not."""
+        for low, high in self.covered:
+            if low <= message_id <= high:
+                return low
+        return None
+
+    @property
+    def floor(self) -> int | None:
+        """The lowest id a bounded fetch (`--since`, `--limit`) wanted; older is not fetched."""
+        value = self.state.get("floor")
+        return value if isinstance(value, int) else None
+
+    def set_floor(self, message_id: int) -> None:
+        floor = self.floor
+        self.state["floor"] = message_id if floor is None else min(floor, message_id)
+        self._save_state()
+
+    def _cover(self, low: int, high: int) -> None:
+        spans = sorted([*self.covered, [low, high]])
+        merged: list[list[int]] = []
+        for span in spans:
+            if merged and span[0] <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], span[1])
+            else:
+                merged.append(list(span))
+        self.covered[:] = merged
+
+    # --- pages ------------------------------------------------------------------------
+
+    def save_page(self, body: bytes, page: Page, before: int | None) -> int:
+        """Store a page as received and what it covers; the number of posts new to the
+        archive. A page without posts stores no file, only that nothing is below `before`."""
+        ids = sorted(post.message_id for post in page.posts)
+        reaches_start = page.before is None
+        if not ids:
+            if before is not None:
+                self._cover(0, before - 1)
+            self._note(page)
+            self._save_state()
+            return 0
+        name = f"{ids[0]:010d}-{ids[-1]:010d}.html"
+        write_atomic(self.folder / name, body)
+        stamps = sorted(post.datetime for post in page.posts if post.datetime)
+        self.pages[name] = {
+            "before": before,
+            "ids": ids,
+            "first": stamps[0] if stamps else None,
+            "last": stamps[-1] if stamps else None,
+        }
+        self._cover(0 if reaches_start else ids[0], ids[-1] if before is None else before - 1)
+        fresh = len(set(ids) - self.known_ids)
+        self.known_ids.update(ids)
+        self._note(page)
+        self._save_state()
+        return fresh
+
+    def _note(self, page: Page) -> None:
+        if page.title:
+            self.state["title"] = page.title
+        if page.username:
+            self.state["username"] = page.username
+
+    def finish(self) -> None:
+        """Record the end of a run that went as far as it meant to."""
+        self.state["updated"] = _now()
+        self._save_state()
+
+    def _save_state(self) -> None:
+        data = json.dumps(self.state, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        write_atomic(self.folder / STATE_NAME, data.encode("utf-8"))
+
+    def summary(self) -> Summary:
+        firsts = [m["first"] for m in self.pages.values() if m.get("first")]
+        lasts = [m["last"] for m in self.pages.values() if m.get("last")]
+        return Summary(
+            name=str(self.state.get("username") or self.folder.name),
+            title=self.state.get("title"),
+            posts=len(self.known_ids),
+            first=min(firsts) if firsts else None,
+            last=max(lasts) if lasts else None,
+            updated=self.state.get("updated"),
+            complete=bool(self.covered) and self.covered[0][0] == 0,
+        )
+
+
+def list_archives(root: Path) -> list[Summary]:
+    """Every fetched channel under `root`, by name."""
+    if not root.is_dir():
+        return []
+    out: list[Summary] = []
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and (folder / STATE_NAME).is_file():
+            try:
+                out.append(Archive.read(folder).summary())
+            except FetchError:
+                continue
+    return out

@@ -1,0 +1,415 @@
+"""A channel's web preview page, `https://t.me/s/<channel>`, saved or fetched.
+
+The page is the source itself: every post once, with its message id (`data-post`), its exact
+time (`<time datetime>`), its author signature, forwarded-from name, views, media and the
+`?before=` link to older posts. It is read with the standard library's HTML parser (a real
+parser, linear in its input): lxml is not a dependency and html.parser reads a 20-post page in
+a few milliseconds (tests/bench/bench_tme_page.py).
+
+Text first, media as a flag: whatever markup a post's text holds (known or not), its words
+are kept; `<br>` is a line break, `<a href>` a link, entities are decoded. A hand copy of the
+same page drops its `Media is too big` / `VIEW IN TELEGRAM` lines and keeps `Read in full` only
+as a link (tui/ingest/webcopy.py); this parser does the same, so a page's post and its hand
+copy have one text and merge into one post.
+
+`read_page` gives everything a page says (the fetcher decides from it where to go next);
+`parse` turns a saved page into raw posts for the load path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from tui.ingest.webcopy import READ_IN_FULL
+from tui.model import Link, Origin, PostDate, RawPost
+
+#: What a class on a post's markup says about its media (text first: media is only a flag).
+MEDIA_CLASSES = {
+    "tgme_widget_message_photo_wrap": "photo",
+    "tgme_widget_message_video_player": "video",
+    "tgme_widget_message_roundvideo_player": "video",
+    "tgme_widget_message_voice_player": "voice",
+    "tgme_widget_message_voice": "voice",
+    "tgme_widget_message_document_wrap": "document",
+    "tgme_widget_message_poll": "poll",
+    "tgme_widget_message_sticker_wrap": "sticker",
+    "tgme_widget_message_sticker": "sticker",
+    "tgme_widget_message_location_wrap": "location",
+}
+
+#: The notice a page shows instead of a video it will not serve; a hand copy keeps it as the
+#: `Media is too big` line.
+TOO_BIG = "media is too big"
+
+#: Parts of a post whose words are not the post's text: a reply's quote of another message,
+#: a link preview (the linked site's title and description), a poll's own block (read apart).
+_NOT_TEXT = {
+    "tgme_widget_message_reply",
+    "tgme_widget_message_link_preview",
+    "tgme_widget_message_poll",
+}
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}  # fmt: skip
+#: Stands for `<br>` while a post's text is gathered, so that newlines of the markup itself
+#: (a pretty-printed page has them inside sentences) can be told from line breaks.
+_BR = "\x00"
+_FORMATTING_BREAK = re.compile(r"[ \t\r\f]*\n\s*")
+_DATA_POST = re.compile(r"^(?P<name>[A-Za-z0-9_]{1,64})/(?P<id>\d{1,12})$")
+
+
+@dataclass(frozen=True, slots=True)
+class PagePost:
+    """One message as the page shows it."""
+
+    channel: str  # the username in `data-post`, as the page spells it
+    message_id: int
+    line: int  # where its markup starts in the file
+    lines: tuple[str, ...]
+    links: tuple[Link, ...] = ()
+    datetime: str | None = None
+    author: str | None = None  # the signature under a channel post
+    forwarded_from: str | None = None
+    forwarded_url: str | None = None
+    media: tuple[str, ...] = ()
+    views: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The post's permanent address."""
+        return f"https://t.me/{self.channel}/{self.message_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What one page says. `kind` is `preview` (a post list, possibly empty), `landing` (the
+    channel or contact page t.me shows instead of a preview) or `unknown`."""
+
+    kind: str
+    username: str | None = None
+    title: str | None = None
+    posts: tuple[PagePost, ...] = ()
+    before: int | None = None  # the id of the `?before=` link to older posts
+    landing_exists: bool = False  # a landing page naming a real chat (it has a title block)
+    landing_preview: bool = False  # … that links to a preview (`Preview channel`)
+    complete: bool = False  # the markup reached `</html>` (a cut body does not)
+
+
+@dataclass
+class _PostBuilder:
+    channel: str
+    message_id: int
+    line: int
+    service: bool = False
+    chunks: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    datetime: str | None = None
+    author: str | None = None
+    forwarded_from: str | None = None
+    forwarded_url: str | None = None
+    media: list[str] = field(default_factory=list)
+    views: str | None = None
+    poll_question: str | None = None
+    poll_options: list[str] = field(default_factory=list)
+
+
+class _Reader(HTMLParser):
+    """One pass over the markup with a stack of open elements; each keeps the roles it opened
+    so its end tag closes them. Unclosed or stray end tags are tolerated, never fatal."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, tuple[str, ...]]] = []
+        self.posts: list[PagePost] = []
+        self.post: _PostBuilder | None = None
+        self.in_text = 0
+        self.not_text = 0
+        self.skip = 0  # script/style: never text
+        self.captures: dict[str, list[str]] = {}
+        self.link_href: str | None = None
+        self.link_chunks: list[str] | None = None
+        self.username: str | None = None
+        self.title: str | None = None
+        self.page_title_seen = False
+        self.preview_link = False
+        self.channel_info = False
+        self.history = False
+        self.before: int | None = None
+        self.landing = False
+        self.closed = False
+
+    # --- elements -------------------------------------------------------------------------
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {k: v or "" for k, v in attrs}
+        classes = set(attr.get("class", "").split())
+        roles: list[str] = []
+        if tag == "br":
+            self._text(_BR)
+            return
+        if tag in ("script", "style", "svg"):
+            roles.append("skip")
+            self.skip += 1
+        if classes:
+            self._classes(tag, attr, classes, roles)
+        if tag == "time" and self.post is not None and self.post.datetime is None:
+            self.post.datetime = attr.get("datetime") or None
+        if tag == "a" and self.in_text and not self.not_text and self.link_chunks is None:
+            self.link_href = attr.get("href") or None
+            self.link_chunks = []
+            roles.append("link")
+        if tag == "title":
+            self._capture("html_title", roles)
+        if tag not in _VOID:
+            self.stack.append((tag, tuple(roles)))
+
+    def _classes(
+        self, tag: str, attr: dict[str, str], classes: set[str], roles: list[str]
+    ) -> None:
+        post = self.post
+        if "tgme_widget_message" in classes and "data-post" in attr and post is None:
+            match = _DATA_POST.match(attr["data-post"].strip())
+            if match:
+                self.post = _PostBuilder(
+                    match["name"], int(match["id"]), self.getpos()[0],
+                    service="service_message" in classes,
+                )  # fmt: skip
+                roles.append("post")
+            return
+        if post is not None:
+            for name in classes:
+                kind = MEDIA_CLASSES.get(name)
+                if kind and kind not in post.media:
+                    post.media.append(kind)
+            if classes & _NOT_TEXT:
+                roles.append("not_text")
+                self.not_text += 1
+            if "tgme_widget_message_text" in classes and not self.not_text:
+                roles.append("text")
+                self.in_text += 1
+            for cls, key in (
+                ("tgme_widget_message_forwarded_from_name", "forwarded"),
+                ("tgme_widget_message_from_author", "author"),
+                ("tgme_widget_message_views", "views"),
+                ("message_media_not_supported_label", "notice"),
+                ("tgme_widget_message_poll_question", "poll_question"),
+                ("tgme_widget_message_poll_option_text", "poll_option"),
+            ):
+                if cls in classes:
+                    self._capture(key, roles)
+            if "tgme_widget_message_forwarded_from_name" in classes and tag == "a":
+                post.forwarded_url = attr.get("href") or None
+            return
+        if "tme_messages_more" in classes and attr.get("data-before", "").isdigit():
+            self.before = int(attr["data-before"])
+        if "tgme_channel_info" in classes:
+            self.channel_info = True
+        if "tgme_channel_history" in classes:
+            self.history = True
+        if "tgme_channel_info_header_title" in classes:
+            self._capture("title", roles)
+        if "tgme_channel_info_header_username" in classes:
+            self._capture("username", roles)
+        if "tgme_page" in classes:  # t.me's chat or contact page, not a post list
+            self.landing = True
+        if "tgme_page_title" in classes:
+            self.page_title_seen = True
+        if "tgme_page_context_link" in classes:
+            self.preview_link = True
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "html":
+            self.closed = True
+        if not any(open_tag == tag for open_tag, _ in self.stack[-64:]):
+            return  # a stray end tag: ignore it rather than close what is still open
+        while self.stack:
+            open_tag, roles = self.stack.pop()
+            for role in roles:
+                self._close(role)
+            if open_tag == tag:
+                break
+
+    # --- text -----------------------------------------------------------------------------
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        for buffer in self.captures.values():
+            buffer.append(data)
+        self._text(data.replace(_BR, ""))
+
+    def _text(self, data: str) -> None:
+        if self.post is None or not self.in_text or self.not_text or self.skip:
+            return
+        self.post.chunks.append(data)
+        if self.link_chunks is not None and data != _BR:
+            self.link_chunks.append(data)
+
+    def _capture(self, key: str, roles: list[str]) -> None:
+        self.captures[key] = []
+        roles.append("cap:" + key)
+
+    def _close(self, role: str) -> None:
+        post = self.post
+        if role == "skip":
+            self.skip -= 1
+        elif role == "not_text":
+            self.not_text -= 1
+        elif role == "text":
+            self.in_text -= 1
+        elif role == "link":
+            if post is not None and self.link_chunks is not None:
+                words = _fold(" ".join(self.link_chunks))
+                post.links.append(Link(words, self.link_href))
+            self.link_chunks = None
+            self.link_href = None
+        elif role == "post":
+            if post is not None and not post.service:
+                self.posts.append(_finish(post))
+            self.post = None
+            self.in_text = self.not_text = 0
+        elif role.startswith("cap:"):
+            key = role[4:]
+            value = _fold("".join(self.captures.pop(key, [])))
+            self._store(key, value)
+
+    def _store(self, key: str, value: str) -> None:
+        post = self.post
+        if key == "title":
+            self.title = self.title or value or None
+        elif key == "username":
+            self.username = self.username or value.lstrip("@") or None
+        elif key == "html_title":
+            pass
+        elif post is None:
+            return
+        elif key == "forwarded":
+            post.forwarded_from = value or None
+        elif key == "author":
+            post.author = value or None
+        elif key == "views":
+            post.views = value or None
+        elif key == "notice" and value.lower() == TOO_BIG and "video" not in post.media:
+            post.media.append("video")
+        elif key == "poll_question":
+            post.poll_question = value
+        elif key == "poll_option" and value:
+            post.poll_options.append(value)
+
+    def page(self) -> Page:
+        if self.posts or self.channel_info or self.history:
+            kind = "preview"
+        elif self.landing:
+            kind = "landing"
+        else:
+            kind = "unknown"
+        return Page(
+            kind=kind,
+            username=self.username or (self.posts[0].channel if self.posts else None),
+            title=self.title,
+            posts=tuple(self.posts),
+            before=self.before,
+            landing_exists=self.page_title_seen,
+            landing_preview=self.preview_link,
+            complete=self.closed,
+        )
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _finish(post: _PostBuilder) -> PagePost:
+    """The post's text as a reader sees it: formatting newlines of the markup are spaces,
+    `<br>` breaks lines, each line trimmed, outer blank lines dropped; a line that is only
+    `Read in full` is the link it stands for, not text."""
+    text = _FORMATTING_BREAK.sub(" ", "".join(post.chunks))
+    lines = [line.strip() for line in text.split(_BR)]
+    read_in_full = {i for i, line in enumerate(lines) if READ_IN_FULL.match(line)}
+    kept = [line for i, line in enumerate(lines) if i not in read_in_full]
+    if post.poll_question is not None:
+        kept += [post.poll_question, *(f"- {option}" for option in post.poll_options)]
+    while kept and not kept[-1]:
+        kept.pop()
+    while kept and not kept[0]:
+        kept.pop(0)
+    return PagePost(
+        channel=post.channel,
+        message_id=post.message_id,
+        line=post.line,
+        lines=tuple(kept),
+        links=tuple(post.links),
+        datetime=post.datetime,
+        author=post.author,
+        forwarded_from=post.forwarded_from,
+        forwarded_url=post.forwarded_url,
+        media=tuple(post.media),
+        views=post.views,
+    )
+
+
+def read_page(markup: str) -> Page:
+    """Everything a page says. Never raises on odd markup: what it cannot place it leaves."""
+    reader = _Reader()
+    reader.feed(markup)
+    reader.close()
+    return reader.page()
+
+
+def looks_like(head: str) -> bool:
+    """A t.me page: Telegram's widget markup with a post or the channel header, or the
+    chat page t.me shows instead of a preview (read as holding no posts, with a warning)."""
+    return "tgme_widget_message" in head or "tgme_channel_info" in head or (
+        'class="tgme_page' in head and "t.me" in head
+    )
+
+
+def to_raw(post: PagePost, path: Path | str, title: str | None) -> RawPost:
+    """The load path's record of a page's post."""
+    return RawPost(
+        origin=Origin(str(path), post.line),
+        lines=post.lines,
+        source=post.forwarded_from,
+        channel=title or post.channel,
+        has_media=bool(post.media),
+        links=post.links,
+        datetime=post.datetime,
+        date=_date_of(post.datetime),
+        message_id=post.message_id,
+    )
+
+
+def _date_of(stamp: str | None) -> PostDate | None:
+    if not stamp or len(stamp) < 10 or not stamp[:4].isdigit():
+        return None
+    try:
+        return PostDate.from_iso(stamp[:10])
+    except ValueError:
+        return None
+
+
+def parse(path: Path, warn: Callable[[str], None]) -> Iterator[RawPost]:
+    from tui.ingest import IngestError
+
+    try:
+        markup = path.read_text(encoding="utf-8-sig", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise IngestError(path, f"not UTF-8 (byte 0x{exc.object[exc.start]:02x})") from None
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
+    page = read_page(markup)
+    if page.kind == "landing":
+        return  # t.me's page of a chat, not its preview: no posts (the load path says so)
+    for post in page.posts:
+        if not post.lines and not post.media:
+            warn(f"{path}:{post.line}: post {post.url} shows no text or media (kept, empty)")
+        yield to_raw(post, path, page.title)
