@@ -40,6 +40,7 @@ from tui.widgets.dialogs import (
     RecordsScreen,
     TagPicker,
 )
+from tui.widgets.fetch_bar import FetchBar
 from tui.widgets.help import HelpScreen
 from tui.widgets.post_list import PostList
 from tui.widgets.reading_pane import ReadingPane
@@ -110,6 +111,7 @@ class ReaderApp(App[int]):
         self.fatal_message: str | None = None
         self._read_timer: Timer | None = None
         self._restoring = False
+        self._fetched: list[tuple[str, Path]] | None = None
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -171,6 +173,63 @@ class ReaderApp(App[int]):
         # The reader's own screen, not the one on top: a resize under the help or a dialog
         # must still reach the layout that is shown again when it closes.
         self.screen_stack[0].set_class(width < NARROW, "narrow")
+
+    # -- updating a fetched channel ----------------------------------------------------------
+    def fetched_channels(self) -> list[tuple[str, Path]]:
+        """(name, folder) of every open input that `tgreader fetch` made: each can be updated.
+        Read once (the palette asks on every key)."""
+        if self._fetched is None:
+            from tui.fetch.channel import fetched_channel
+
+            found = ((fetched_channel(path), path) for path in self.paths if path.is_dir())
+            self._fetched = [(ch[0], path) for ch, path in found if ch is not None]
+        return self._fetched
+
+    def update_channel(self, folder: Path) -> None:
+        """Fetch what is new in a channel while reading goes on, then show it in place."""
+        if self.query(FetchBar):
+            self.notify("An update is already running.", markup=False)
+            return
+        names = dict((path, name) for name, path in self.fetched_channels())
+        if folder not in names:
+            return
+        bar = FetchBar(names[folder])
+        self.mount(bar, before=self.query_one("#status"))
+        self._fetch_worker(folder, bar)
+
+    @work(thread=True, exclusive=True, group="fetch")
+    def _fetch_worker(self, folder: Path, bar: FetchBar) -> None:
+        from textual.worker import get_current_worker
+
+        from tui.fetch.channel import Progress, fetch_into, fetched_channel
+        from tui.fetch.errors import FetchError
+
+        worker = get_current_worker()
+
+        def progress(step: Progress) -> None:
+            if worker.is_cancelled:  # the app is closing: stop between two whole pages
+                raise FetchError("update stopped")
+            self.call_from_thread(bar.show, step.pages, step.new_posts, step.oldest)
+
+        channel = fetched_channel(folder)
+        if channel is None:
+            return
+        try:
+            result = fetch_into(folder, channel[0], channel[1], progress=progress)
+        except FetchError as exc:
+            self.call_from_thread(self._fetch_done, bar, str(exc), 0)
+            return
+        self.call_from_thread(self._fetch_done, bar, None, result.new_posts)
+
+    def _fetch_done(self, bar: FetchBar, error: str | None, new_posts: int) -> None:
+        bar.remove()
+        if error is not None:
+            self.notify(error, severity="error", timeout=15, markup=False)
+            return
+        plural = "" if new_posts == 1 else "s"
+        self.notify(f"@{bar.channel}: {new_posts} new post{plural}.", markup=False)
+        if new_posts:
+            self.load_library()  # the reader's place is kept: it is restored by post id
 
     # -- loading -----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")

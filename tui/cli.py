@@ -177,9 +177,9 @@ def _fetch_progress(name: str) -> Callable[[FetchProgress], None] | None:
 
 
 def run_fetch(argv: Sequence[str]) -> int:
-    from tui.fetch.archive import Archive, list_archives
-    from tui.fetch.channel import channel_name, fetch_channel
-    from tui.fetch.client import Client, Politeness
+    from tui.fetch.archive import list_archives
+    from tui.fetch.channel import channel_name, fetch_into
+    from tui.fetch.client import Politeness
     from tui.fetch.errors import FetchError, NetworkError
     from tui.paths import channels_dir
 
@@ -195,15 +195,13 @@ def run_fetch(argv: Sequence[str]) -> int:
     try:
         name = channel_name(args.channel)
         show = _fetch_progress(name)
-        with Archive.open(channels_dir() / name.lower()) as archive, Client(
-            args.base_url, Politeness(delay=args.delay)
-        ) as client:
-            try:
-                result = fetch_channel(name, archive, client, since=args.since,
-                                       limit=args.limit, progress=show)  # fmt: skip
-            finally:
-                if show is not None:
-                    print(file=sys.stderr)
+        try:
+            result = fetch_into(channels_dir() / name.lower(), name, args.base_url,
+                                Politeness(delay=args.delay), since=args.since,
+                                limit=args.limit, progress=show)  # fmt: skip
+        finally:
+            if show is not None:
+                print(file=sys.stderr)
     except NetworkError as exc:
         _say(str(exc))
         return 1

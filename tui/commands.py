@@ -57,6 +57,9 @@ class ReaderCommands(Provider):
             for month in node.children.values():
                 yield (f"Go to: {month.label} {node.label}", partial(app.apply_period,
                        month.period), _posts(month.count))
+        for name, folder in app.fetched_channels():
+            yield (f"Update @{name}", partial(app.update_channel, folder),
+                   "Fetch the channel's new posts from t.me while you read")
         yield ("Bookmarks: show", partial(app.apply_collection, "bookmarks"), "")
         yield ("Notes: show", partial(app.apply_collection, "notes"), "")
         yield ("Bookmarks: all, with posts not open", app.action_show_records, "B")

@@ -13,10 +13,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from tui.fetch.archive import Archive
-from tui.fetch.client import Client
+from tui.fetch.archive import STATE_NAME, Archive
+from tui.fetch.client import Client, Politeness
 from tui.fetch.client import Page as Response
 from tui.fetch.errors import FetchError
 from tui.ingest.tme_page import Page, read_page
@@ -138,3 +139,35 @@ def fetch_channel(
         before = below
     archive.finish()
     return Result(pages, new_posts, oldest, title)
+
+
+def fetch_into(
+    folder: Path,
+    name: str,
+    base_url: str = DEFAULT_BASE_URL,
+    politeness: Politeness | None = None,
+    *,
+    since: date | None = None,
+    limit: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Result:
+    """Fetch `name` into the archive at `folder` (created if need be), remembering where it
+    came from so `update_archive` can bring it up to date later."""
+    with Archive.open(folder) as archive, Client(base_url, politeness) as client:
+        archive.state["channel"] = name
+        archive.state["base_url"] = base_url
+        return fetch_channel(name, archive, client, since=since, limit=limit, progress=progress)
+
+
+def fetched_channel(folder: Path) -> tuple[str, str] | None:
+    """(channel name, base URL) when `folder` is an archive `tgreader fetch` made; else None."""
+    if not (folder / STATE_NAME).is_file():
+        return None
+    try:
+        state = Archive.read(folder).state
+    except FetchError:
+        return None
+    name, base_url = state.get("channel"), state.get("base_url")
+    if not isinstance(name, str) or not isinstance(base_url, str):
+        return None
+    return name, base_url

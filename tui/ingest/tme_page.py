@@ -362,6 +362,8 @@ def read_page(markup: str) -> Page:
     reader = _Reader()
     reader.feed(markup)
     reader.close()
+    if reader.post is not None and not reader.post.service:  # a page cut inside a post
+        reader.posts.append(_finish(reader.post))
     return reader.page()
 
 
@@ -409,6 +411,8 @@ def parse(path: Path, warn: Callable[[str], None]) -> Iterator[RawPost]:
     page = read_page(markup)
     if page.kind == "landing":
         return  # t.me's page of a chat, not its preview: no posts (the load path says so)
+    if page.posts and not page.complete:
+        warn(f"{path}: the page stops before its end (cut short?); its last post may be partial")
     for post in page.posts:
         if not post.lines and not post.media:
             warn(f"{path}:{post.line}: post {post.url} shows no text or media (kept, empty)")

@@ -1,0 +1,78 @@
+"""A fetched channel in the reader: `Update @name` from the palette fetches in a worker while
+reading goes on, and `Y` cites a fetched post with its own address. The server is the
+loopback t.me of tests/tmeserver.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apphelpers import (
+    FakeClipboard,
+    cursor_title,
+    palette_choose,
+    running,
+    shown_count,
+    toasts,
+    user_dirs,  # noqa: F401  (fixture)
+)
+from tmeserver import TmeServer, serve
+
+from tui.fetch.channel import fetch_into
+from tui.fetch.client import Politeness
+
+pytestmark = pytest.mark.usefixtures("user_dirs")
+
+
+@pytest.fixture
+def tme(monkeypatch: pytest.MonkeyPatch) -> Iterator[TmeServer]:
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                "all_proxy"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with serve() as server:
+        yield server
+
+
+def fetched(tme: TmeServer, tmp_path: Path, posts: int) -> Path:
+    tme.channel("chan", "Test Chan", posts)
+    folder = tmp_path / "channels" / "chan"
+    fetch_into(folder, "chan", tme.url, Politeness(delay=0.0, sleep=lambda _s: None))
+    return folder
+
+
+async def test_update_from_the_palette_adds_new_posts_and_keeps_the_place(
+    tme: TmeServer, tmp_path: Path
+) -> None:
+    folder = fetched(tme, tmp_path, 30)
+    async with running([folder]) as (app, pilot):
+        assert shown_count(app) == 30
+        await pilot.press("down", "down", "down")
+        place = cursor_title(app)
+        tme.channels["chan"].add(1, start=31)
+        tme.forget()
+        await palette_choose(app, pilot, "update", "Update @chan")
+        await app.workers.wait_for_complete()  # the fetch
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the reload it started
+        await pilot.pause()
+        await pilot.pause()
+        assert tme.paths() == ["/s/chan"]
+        assert shown_count(app) == 31
+        assert cursor_title(app) == place
+        assert "@chan: 1 new post." in toasts(app)
+        assert not app.query("#fetch-bar")
+
+
+async def test_y_cites_a_fetched_post_with_title_date_and_address(
+    tme: TmeServer, tmp_path: Path
+) -> None:
+    folder = fetched(tme, tmp_path, 3)
+    clip = FakeClipboard()
+    async with running([folder], backend=clip) as (app, pilot):
+        await pilot.press("home", "enter", "Y")
+        assert clip.copied[-1] == (
+            "“Post number 1 of Test Chan” — Test Chan, Telegram, 1 January 2024, "
+            "https://t.me/chan/1"
+        )

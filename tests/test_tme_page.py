@@ -1,0 +1,152 @@
+"""Saved t.me/s pages as an input: the real pages in tests/fixtures/real/tme-s-page/, and a
+page beside its hand copy (the bundled sample's shape)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import REAL, write_dump
+from tmeserver import FakeChannel, FakePost, render_page
+
+from tui.assemble import load_posts
+from tui.ingest import find_dumps
+from tui.ingest.tme_page import read_page
+
+PAGES = REAL / "tme-s-page"
+
+
+def test_the_saved_real_page_gives_its_posts_with_exact_times_and_addresses() -> None:
+    warnings: list[str] = []
+    posts = load_posts([PAGES / "DEXTNewPairsBot.html"], warnings.append)
+    assert warnings == []
+    assert [(p.datetime, p.url) for p in posts] == [
+        ("2023-11-09T17:35:20+00:00", "https://t.me/DEXTNewPairsBot/208649"),
+        ("2023-11-09T17:42:39+00:00", "https://t.me/DEXTNewPairsBot/208652"),
+    ]
+    first = posts[0]
+    assert first.channel == "DEXT Live New Pairs Bot [Ethereum Blockchain]"
+    assert first.date is not None and first.date.iso() == "2023-11-09"
+    # A pretty-printed page breaks lines inside sentences: those are spaces; <br> breaks lines;
+    # `&#036;` is a dollar sign.
+    assert first.text.split("\n")[:6] == [
+        "New pair at Uniswap v2", "", "YUMMY (YUMMY/WETH)", "", "Initial Liquidity: $3,027", "",
+    ]  # fmt: skip
+    link = "https://www.dextools.io/app/ether/pair-explorer/0x181cb8501164405bf07b1716334e5295285ed90d"
+    assert first.text.endswith("DEXTools:\n" + link)
+    assert [lk.url for lk in first.links] == [link]
+
+
+def test_durov_page_signature_media_views_and_the_link_to_older_posts() -> None:
+    page = read_page((PAGES / "durov.html").read_text(encoding="utf-8"))
+    assert page.kind == "preview" and page.username == "durov" and page.title == "Pavel Durov"
+    ids = [p.message_id for p in page.posts]
+    assert ids == [i for i in range(523, 544) if i != 530]
+    assert page.before == 523
+    first = page.posts[0]
+    assert first.datetime == "2026-06-09T19:33:51+00:00"
+    assert first.author == "Pavel Durov" and first.views == "12.5M"
+    assert first.lines == ("⌚️ A fully native Telegram app for Apple Watch is out.",)
+    assert first.media == ("video",)
+    media = [kind for p in page.posts for kind in p.media]
+    assert media.count("photo") == 3 and media.count("video") == 5
+    # Reactions, "VIEW IN TELEGRAM", the views counter: none of it is post text.
+    text = "\n".join(line for p in page.posts for line in p.lines)
+    assert "VIEW IN TELEGRAM" not in text and "12.5M" not in text and "55.2K" not in text
+
+
+def test_telegram_news_page() -> None:
+    page = read_page((PAGES / "telegram.html").read_text(encoding="utf-8"))
+    assert [p.message_id for p in page.posts] == list(range(435, 455))
+    assert page.title == "Telegram News" and page.before == 435
+    assert all(p.lines for p in page.posts)
+
+
+@pytest.mark.parametrize(
+    ("name", "exists", "preview"),
+    [("tdlibchat.html", True, False), ("landing-durov.html", True, True),
+     ("landing-nonexistent.html", False, False)],
+)  # fmt: skip
+def test_landing_pages_are_told_apart_from_previews(name: str, exists: bool, preview: bool) -> None:
+    page = read_page((PAGES / name).read_text(encoding="utf-8"))
+    assert (page.kind, page.posts, page.landing_exists, page.landing_preview) == (
+        "landing", (), exists, preview
+    )
+
+
+def test_a_folder_of_saved_pages_opens_and_skips_the_landing_pages() -> None:
+    warnings: list[str] = []
+    posts = load_posts([PAGES], warnings.append)
+    assert len(posts) == 2 + 20 + 20
+    assert len({p.url for p in posts}) == 42
+    assert sorted(w.split(":")[0].rsplit("/", 1)[-1] for w in warnings) == [
+        "landing-durov.html", "landing-nonexistent.html", "tdlibchat.html"
+    ]  # fmt: skip
+    kinds = {d.path.name: d.kind for d in find_dumps(PAGES, warnings.append)}
+    assert kinds["durov.html"] == kinds["DEXTNewPairsBot.html"] == "tme_page"
+
+
+def test_the_same_message_in_two_overlapping_pages_is_one_post(tmp_path: Path) -> None:
+    channel = FakeChannel("chan", "Chan")
+    channel.add(30)
+    older = write_dump(tmp_path, render_page(channel, channel.posts[0:20], None), "a.html")
+    newer = write_dump(tmp_path, render_page(channel, channel.posts[10:30], 11), "b.html")
+    posts = load_posts([older, newer], lambda _m: None)
+    assert [p.url for p in posts] == [f"https://t.me/chan/{i}" for i in range(1, 31)]
+    assert [p.occurrences for p in posts] == [1] * 10 + [2] * 10 + [1] * 10
+
+
+# A post of the bundled sample's channel as its page shows it, and as a reader copied it by
+# hand from the same page (tui/ingest/webcopy.py): `Media is too big` / `VIEW IN TELEGRAM` for
+# the video, the body twice, `Read in full` for the link.
+BODY = [
+    "⚡️Main Foreign Policy Outcomes of 2022⚡️",
+    "The year 2022 saw history-making events & a turning point for Russia’s foreign policy.",
+    "✅ International cooperation within the framework of the #EAEU, #SCO & #BRICS made headway.",
+]
+
+
+def test_a_hand_copy_of_a_page_merges_with_its_post_and_gains_id_time_and_address(
+    tmp_path: Path,
+) -> None:
+    channel = FakeChannel("sco_news", "SCO News")
+    channel.posts.append(FakePost(
+        77, "2022-12-30T09:15:00+00:00", "\n".join(BODY), forwarded_from="Russian MFA 🇷🇺",
+        link=("Read in full", "https://mid.ru/en/outcomes-2022"), too_big=True,
+    ))  # fmt: skip
+    page = write_dump(tmp_path, render_page(channel, channel.posts, None), "page.html")
+    copy = write_dump(tmp_path, "\n".join([
+        "Forwarded from Russian MFA 🇷🇺", "Media is too big", "VIEW IN TELEGRAM",
+        *BODY, "Read in full", *BODY[1:], "Read in full",
+    ]) + "\n", "copy.txt")  # fmt: skip
+
+    alone = load_posts([copy], lambda _m: None)
+    from_page = load_posts([page], lambda _m: None)
+    assert [p.text for p in alone] == [p.text for p in from_page] == ["\n".join(BODY)]
+
+    merged = load_posts([copy, page], lambda _m: None)
+    assert len(merged) == 1
+    post = merged[0]
+    assert post.occurrences == 2
+    assert post.source == "Russian MFA 🇷🇺" and post.has_media
+    assert post.datetime == "2022-12-30T09:15:00+00:00"
+    assert post.url == "https://t.me/sco_news/77"
+    assert "https://mid.ru/en/outcomes-2022" in [lk.url for lk in post.links]
+
+
+def test_hostile_markup_crashes_nothing(tmp_path: Path) -> None:
+    nasty = (
+        '<div class="tgme_widget_message" data-post="x_chan/1">'
+        + "<div>" * 5000
+        + '<div class="tgme_widget_message_text">\x1b[31mred</b></i></a>'
+        + "</span>" * 300
+        + '<time datetime="not a time">'
+        + '<div class="tgme_widget_message" data-post="../../etc/2">'
+    )
+    page = read_page(nasty)
+    assert not page.complete
+    assert [(p.message_id, p.lines) for p in page.posts] == [(1, ("\x1b[31mred",))]
+    warnings: list[str] = []
+    posts = load_posts([write_dump(tmp_path, nasty, "nasty.html")], warnings.append)
+    assert [p.text for p in posts] == ["\x1b[31mred"]  # kept as data; screens escape it
+    assert len(warnings) == 1 and "cut short" in warnings[0]
