@@ -134,7 +134,14 @@ def test_a_hand_copy_of_a_page_merges_with_its_post_and_gains_id_time_and_addres
     assert "https://mid.ru/en/outcomes-2022" in [lk.url for lk in post.links]
 
 
-def test_hostile_markup_crashes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("*.html")))
+def test_lxml_and_the_standard_library_read_a_page_alike(name: str) -> None:
+    markup = (PAGES / name).read_text(encoding="utf-8")
+    assert read_page(markup, "lxml") == read_page(markup, "stdlib")
+
+
+@pytest.mark.parametrize("tokenizer", ["lxml", "stdlib"])
+def test_hostile_markup_crashes_nothing(tmp_path: Path, tokenizer: str) -> None:
     nasty = (
         '<div class="tgme_widget_message" data-post="x_chan/1">'
         + "<div>" * 5000
@@ -143,7 +150,7 @@ def test_hostile_markup_crashes_nothing(tmp_path: Path) -> None:
         + '<time datetime="not a time">'
         + '<div class="tgme_widget_message" data-post="../../etc/2">'
     )
-    page = read_page(nasty)
+    page = read_page(nasty, tokenizer)
     assert not page.complete
     assert [(p.message_id, p.lines) for p in page.posts] == [(1, ("\x1b[31mred",))]
     warnings: list[str] = []

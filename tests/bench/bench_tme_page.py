@@ -2,11 +2,11 @@
 
 Prints, for the real saved pages (tests/fixtures/real/tme-s-page/) and a synthetic archive of
 PAGES pages (default 500, 20 posts each, in the markup of tests/tmeserver.py):
-- read_page (the whole reader: html.parser plus the post logic), ms per page and MB/s;
+- read_page (the whole reader: tokenizer plus the post logic) with lxml and with html.parser,
+  best of 20, per page;
 - the bare tokenizers, doing nothing with what they see: the standard library's html.parser
   and, when lxml is importable, lxml's streaming parser (`HTMLParser(target=…)`). The bare
-  figures bound what any reader on top of each could do; lxml is not a dependency, so it is
-  measured only where it happens to be installed.
+  figures bound what any reader on top of each could do.
 - load_posts over the synthetic archive folder (sniffing, parsing, merge), posts per second.
 Figures only; nothing here asserts a time.
 """
@@ -67,6 +67,14 @@ def bare_lxml(markup: str) -> None:
     parser.close()
 
 
+def _ms(seconds: float | None) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds is not None else "lxml not installed"
+
+
+def _mbs(size: int, seconds: float | None) -> str:
+    return f"{size / seconds / 1e6:.1f} MB/s" if seconds else "lxml not installed"
+
+
 def synthetic(pages: int, folder: Path) -> list[str]:
     sys.path.insert(0, str(ROOT / "tests"))
     from tmeserver import FakeChannel, render_page
@@ -89,18 +97,18 @@ def main() -> None:
         have_lxml = True
     except ImportError:
         have_lxml = False
-    print("| input | bytes | read_page ms/page | read_page MB/s | html.parser bare MB/s "
-          "| lxml bare MB/s |")
+    print("| input | bytes | read_page, lxml | read_page, html.parser | bare lxml "
+          "| bare html.parser |")
     print("|---|---|---|---|---|---|")
     for path in sorted(REAL.glob("*.html")):
         markup = path.read_text(encoding="utf-8")
         size = len(markup.encode("utf-8"))
-        full = best_of(20, lambda m=markup: read_page(m))
+        with_lxml = best_of(20, lambda m=markup: read_page(m, "lxml")) if have_lxml else None
+        with_stdlib = best_of(20, lambda m=markup: read_page(m, "stdlib"))
         bare = best_of(20, lambda m=markup: bare_stdlib(m))
         lx = best_of(20, lambda m=markup: bare_lxml(m)) if have_lxml else None
-        lx_text = f"{size / lx / 1e6:.1f}" if lx else "not installed"
-        print(f"| {path.name} | {size:,} | {full * 1000:.1f} | {size / full / 1e6:.1f} "
-              f"| {size / bare / 1e6:.1f} | {lx_text} |")
+        print(f"| {path.name} | {size:,} | {_ms(with_lxml)} | {_ms(with_stdlib)} "
+              f"| {_mbs(size, lx)} | {_mbs(size, bare)} |")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         markups = synthetic(pages, folder)

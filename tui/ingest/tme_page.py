@@ -2,9 +2,10 @@
 
 The page is the source itself: every post once, with its message id (`data-post`), its exact
 time (`<time datetime>`), its author signature, forwarded-from name, views, media and the
-`?before=` link to older posts. It is read with the standard library's HTML parser (a real
-parser, linear in its input): lxml is not a dependency and html.parser reads a 20-post page in
-a few milliseconds (tests/bench/bench_tme_page.py).
+`?before=` link to older posts. It is read with a real HTML parser: lxml's
+streaming parser (libxml2), which tokenizes real pages about fifteen times faster than the
+standard library's html.parser (tests/bench/bench_tme_page.py); html.parser stands in where
+lxml cannot be installed, and gives the same posts. Both are linear in their input.
 
 Text first, media as a flag: whatever markup a post's text holds (known or not), its words
 are kept; `<br>` is a line break, `<a href>` a link, entities are decoded. A hand copy of the
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -117,12 +118,12 @@ class _PostBuilder:
     poll_options: list[str] = field(default_factory=list)
 
 
-class _Reader(HTMLParser):
-    """One pass over the markup with a stack of open elements; each keeps the roles it opened
-    so its end tag closes them. Unclosed or stray end tags are tolerated, never fatal."""
+class _Reader:
+    """One pass over the markup's events (start, end, data: lxml's parser-target interface)
+    with a stack of open elements; each keeps the roles it opened so its end tag closes
+    them. Unclosed or stray end tags are tolerated, never fatal."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, tuple[str, ...]]] = []
         self.posts: list[PagePost] = []
         self.post: _PostBuilder | None = None
@@ -140,17 +141,19 @@ class _Reader(HTMLParser):
         self.history = False
         self.before: int | None = None
         self.landing = False
-        self.closed = False
 
     # --- elements -------------------------------------------------------------------------
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = {k: v or "" for k, v in attrs}
-        classes = set(attr.get("class", "").split())
-        roles: list[str] = []
+    def start(self, tag: str, attr: dict[str, str]) -> None:
         if tag == "br":
             self._text(_BR)
             return
+        if self.skip:  # inside a script, style or drawing: nothing to read, only to balance
+            if tag not in _VOID:
+                self.stack.append((tag, ()))
+            return
+        classes = set(attr.get("class", "").split())
+        roles: list[str] = []
         if tag in ("script", "style", "svg"):
             roles.append("skip")
             self.skip += 1
@@ -175,9 +178,8 @@ class _Reader(HTMLParser):
             match = _DATA_POST.match(attr["data-post"].strip())
             if match:
                 self.post = _PostBuilder(
-                    match["name"], int(match["id"]), self.getpos()[0],
-                    service="service_message" in classes,
-                )  # fmt: skip
+                    match["name"], int(match["id"]), 0, service="service_message" in classes
+                )
                 roles.append("post")
             return
         if post is not None:
@@ -221,18 +223,16 @@ class _Reader(HTMLParser):
         if "tgme_page_context_link" in classes:
             self.preview_link = True
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "html":
-            self.closed = True
-        if not any(open_tag == tag for open_tag, _ in self.stack[-64:]):
+    def end(self, tag: str) -> None:
+        stack = self.stack
+        if stack and stack[-1][0] == tag:  # the usual case (lxml always balances)
+            for role in stack.pop()[1]:
+                self._close(role)
+            return
+        if not any(open_tag == tag for open_tag, _ in stack[-64:]):
             return  # a stray end tag: ignore it rather than close what is still open
-        while self.stack:
-            open_tag, roles = self.stack.pop()
+        while stack:
+            open_tag, roles = stack.pop()
             for role in roles:
                 self._close(role)
             if open_tag == tag:
@@ -240,7 +240,7 @@ class _Reader(HTMLParser):
 
     # --- text -----------------------------------------------------------------------------
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if self.skip:
             return
         for buffer in self.captures.values():
@@ -320,7 +320,6 @@ class _Reader(HTMLParser):
             before=self.before,
             landing_exists=self.page_title_seen,
             landing_preview=self.preview_link,
-            complete=self.closed,
         )
 
 
@@ -357,14 +356,97 @@ def _finish(post: _PostBuilder) -> PagePost:
     )
 
 
-def read_page(markup: str) -> Page:
-    """Everything a page says. Never raises on odd markup: what it cannot place it leaves."""
+class _StdlibEvents(HTMLParser):
+    """The standard library's tokenizer, feeding the reader (used where lxml is missing)."""
+
+    def __init__(self, reader: _Reader) -> None:
+        super().__init__(convert_charrefs=True)
+        self.reader = reader
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.reader.start(tag, {k: v or "" for k, v in attrs})
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.reader.end(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.reader.end(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.reader.data(data)
+
+
+def _tokenize_stdlib(markup: str, reader: _Reader) -> None:
+    events = _StdlibEvents(reader)
+    events.feed(markup)
+    events.close()
+
+
+def _tokenize_lxml(markup: str, reader: _Reader) -> None:
+    # libxml2's HTML parser, streaming into the reader (no tree is built): about fifteen
+    # times the standard library's speed on real pages (tests/bench/bench_tme_page.py).
+    # Recovering, no network; `close()` is the reader's own end of input.
+    target = _LxmlTarget(reader)
+    parser = _lxml_etree.HTMLParser(target=target, recover=True, no_network=True)
+    parser.feed(markup)
+    parser.close()
+
+
+class _LxmlTarget:
+    def __init__(self, reader: _Reader) -> None:
+        self.start = reader.start  # lxml hands a plain dict of attributes
+        self.end = reader.end
+        self.data = reader.data
+
+    def close(self) -> None:
+        return None
+
+
+try:
+    from lxml import etree as _lxml_etree
+except ImportError:  # pragma: no cover - lxml is a dependency; the fallback keeps tests honest
+    _lxml_etree = None
+
+#: Which tokenizer `read_page` uses: "lxml" when it is installed, else "stdlib".
+TOKENIZER = "lxml" if _lxml_etree is not None else "stdlib"
+
+
+def read_page(markup: str, tokenizer: str | None = None) -> Page:
+    """Everything a page says. Never raises on odd markup: what it cannot place it leaves.
+    `tokenizer` ("lxml" or "stdlib") is for tests and the benchmark; both give one answer."""
     reader = _Reader()
-    reader.feed(markup)
-    reader.close()
+    markup = markup.replace(_BR, "")  # the reader's line-break mark cannot come from the page
+    if (tokenizer or TOKENIZER) == "lxml":
+        _tokenize_lxml(markup, reader)
+    else:
+        _tokenize_stdlib(markup, reader)
     if reader.post is not None and not reader.post.service:  # a page cut inside a post
         reader.posts.append(_finish(reader.post))
-    return reader.page()
+    page = reader.page()
+    return replace(
+        page,
+        posts=_with_lines(markup, page.posts),
+        complete="</html>" in markup[-4096:].lower(),
+    )
+
+
+def _with_lines(markup: str, posts: tuple[PagePost, ...]) -> tuple[PagePost, ...]:
+    """Each post with the line its markup starts on, found by its `data-post` in order (the
+    streaming parser gives no positions); one pass over the markup."""
+    out: list[PagePost] = []
+    at = 0
+    line = 1
+    for post in posts:
+        found = markup.find(f'data-post="{post.channel}/{post.message_id}"', at)
+        if found < 0:
+            out.append(replace(post, line=line))
+            continue
+        line += markup.count("\n", at, found)
+        at = found
+        out.append(replace(post, line=line))
+    return tuple(out)
 
 
 def looks_like(head: str) -> bool:
