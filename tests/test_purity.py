@@ -9,7 +9,8 @@ import sys
 from conftest import ROOT
 
 PURE = ["tui.model", "tui.clean", "tui.dates", "tui.ingest", "tui.assemble", "tui.exporting",
-        "tui.storage", "tui.paths", "tui.library", "tui.index"]  # fmt: skip
+        "tui.storage", "tui.paths", "tui.library", "tui.index", "tui.fetch",
+        "tui.fetch.client", "tui.fetch.archive", "tui.fetch.channel"]  # fmt: skip
 
 
 def pure_modules() -> list[str]:

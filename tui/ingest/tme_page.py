@@ -26,7 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from tui.ingest.webcopy import READ_IN_FULL
-from tui.model import Link, Origin, PostDate, RawPost
+from tui.model import Link, Media, Origin, PostDate, RawPost
 
 #: What a class on a post's markup says about its media (text first: media is only a flag).
 MEDIA_CLASSES = {
@@ -458,17 +458,23 @@ def looks_like(head: str) -> bool:
 
 
 def to_raw(post: PagePost, path: Path | str, title: str | None) -> RawPost:
-    """The load path's record of a page's post."""
+    """The load path's record of a page's post: credited to the channel it forwarded from,
+    else to the channel; sent by the channel, signed by its author; its own address."""
+    sender = title or post.channel
     return RawPost(
         origin=Origin(str(path), post.line),
         lines=post.lines,
-        source=post.forwarded_from,
-        channel=title or post.channel,
-        has_media=bool(post.media),
+        source=post.forwarded_from or sender,
+        channel=sender,
+        media=Media(post.media[0]) if post.media else None,
         links=post.links,
         datetime=post.datetime,
         date=_date_of(post.datetime),
         message_id=post.message_id,
+        chat=post.channel,
+        url=post.url,
+        sender=sender,
+        author=post.author,
     )
 
 
