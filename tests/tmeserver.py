@@ -70,7 +70,8 @@ def render_post(name: str, post: FakePost) -> str:
         media = (
             f'<a class="tgme_widget_message_video_player not_supported" '
             f'href="https://t.me/{name}/{post.message_id}">'
-            '<div class="message_media_not_supported_wrap"><div class="message_media_not_supported">'
+            '<div class="message_media_not_supported_wrap">'
+            '<div class="message_media_not_supported">'
             '<div class="message_media_not_supported_label">Media is too big</div>'
             '<span class="message_media_view_in_telegram">VIEW IN TELEGRAM</span></div></div></a>'
         )
@@ -110,7 +111,8 @@ def render_page(channel: FakeChannel, posts: list[FakePost], older: int | None) 
         f"    <title>{html.escape(channel.title)} – Telegram</title>\n  </head>\n"
         '  <body class="widget_frame_base tgme_webpreview emoji_image">\n'
         '<div class="tgme_channel_info">\n<div class="tgme_channel_info_header">\n'
-        '<div class="tgme_channel_info_header_title_wrap"><div class="tgme_channel_info_header_title">'
+        '<div class="tgme_channel_info_header_title_wrap">'
+        '<div class="tgme_channel_info_header_title">'
         f'<span dir="auto">{html.escape(channel.title)}</span></div></div>\n'
         '<div class="tgme_channel_info_header_username">'
         f'<a href="https://t.me/{channel.name}">@{channel.name}</a></div>\n</div></div>\n'
