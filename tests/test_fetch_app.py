@@ -11,12 +11,15 @@ import pytest
 from apphelpers import (
     FakeClipboard,
     cursor_title,
+    harness,
     palette_choose,
     running,
     shown_count,
     toasts,
     user_dirs,  # noqa: F401  (fixture)
 )
+from textual.message import Message
+from textual.worker import Worker, WorkerState
 from tmeserver import TmeServer, serve
 
 from tui.fetch.channel import fetch_into
@@ -33,6 +36,11 @@ def tme(monkeypatch: pytest.MonkeyPatch) -> Iterator[TmeServer]:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with serve() as server:
         yield server
+
+
+def worker_done(message: Message, group: str) -> bool:
+    return (isinstance(message, Worker.StateChanged) and message.state == WorkerState.SUCCESS
+            and message.worker.group == group)
 
 
 def fetched(tme: TmeServer, tmp_path: Path, posts: int) -> Path:
@@ -52,11 +60,11 @@ async def test_update_from_the_palette_adds_new_posts_and_keeps_the_place(
         place = cursor_title(app)
         tme.channels["chan"].add(1, start=31)
         tme.forget()
+        messages = harness(app).messages
+        chosen = messages.mark()
         await palette_choose(app, pilot, "update", "Update @chan")
-        await app.workers.wait_for_complete()  # the fetch
-        await pilot.pause()
-        await app.workers.wait_for_complete()  # the reload it started
-        await pilot.pause()
+        await messages.wait_for(lambda m: worker_done(m, "fetch"), chosen, "the update")
+        await messages.wait_for(lambda m: worker_done(m, "load"), chosen, "the reload")
         await pilot.pause()
         assert tme.paths() == ["/s/chan"]
         assert shown_count(app) == 31
