@@ -3,6 +3,8 @@ page beside its hand copy (the bundled sample's shape)."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -157,3 +159,37 @@ def test_hostile_markup_crashes_nothing(tmp_path: Path, tokenizer: str) -> None:
     posts = load_posts([write_dump(tmp_path, nasty, "nasty.html")], warnings.append)
     assert [p.text for p in posts] == ["\x1b[31mred"]  # kept as data; screens escape it
     assert len(warnings) == 1 and "cut short" in warnings[0]
+
+
+def test_a_page_and_a_desktop_export_of_the_channel_give_each_message_once(
+    tmp_path: Path,
+) -> None:
+    channel = FakeChannel("chan", "Test Chan", chat_id=777000111)
+    channel.add(3)
+    page = write_dump(tmp_path, render_page(channel, channel.posts, None), "page.html")
+    export = {
+        "name": "Test Chan", "type": "public_channel", "id": 777000111,
+        "messages": [
+            {"id": p.message_id, "type": "message", "date": p.datetime[:19],
+             "date_unixtime": str(int(datetime.fromisoformat(p.datetime).timestamp())),
+             "from": "Test Chan", "from_id": "channel777000111", "text": p.text}
+            for p in channel.posts
+        ],
+    }  # fmt: skip
+    result = write_dump(tmp_path, json.dumps(export), "result.json")
+    posts = load_posts([result, page], lambda _m: None)
+    assert [(p.message_id, p.occurrences, p.url) for p in posts] == [
+        (i, 2, f"https://t.me/chan/{i}") for i in (1, 2, 3)
+    ]
+    assert {p.chat for p in posts} == {"777000111"}  # the export's id, read from data-view
+
+
+def test_the_channel_id_comes_from_data_view_only_when_it_names_the_message() -> None:
+    page = read_page((PAGES / "durov.html").read_text(encoding="utf-8"))
+    assert {p.chat_id for p in page.posts} == {1006503122}
+    forged = render_page(FakeChannel("chan", "Chan"), [], None).replace(
+        "</section>",
+        '<div class="tgme_widget_message" data-post="chan/5" data-view="bm90IGpzb24">'
+        '<div class="tgme_widget_message_text">hi</div></div></section>',
+    )
+    assert [p.chat_id for p in read_page(forged).posts] == [None]

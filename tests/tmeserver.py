@@ -11,7 +11,9 @@ HTML stops half-way). Nothing here leaves the loopback interface.
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +42,7 @@ class FakeChannel:
     name: str
     title: str
     posts: list[FakePost] = field(default_factory=list)
+    chat_id: int = 1234567890  # what a Desktop export of it calls `id`
 
     def add(self, count: int, start: int = 1) -> None:
         """`count` posts with ids from `start`, a day apart from 2024-01-01 on."""
@@ -52,7 +55,13 @@ class FakeChannel:
             ))  # fmt: skip
 
 
-def render_post(name: str, post: FakePost) -> str:
+def data_view(chat_id: int, message_id: int) -> str:
+    """t.me's `data-view`: base64 of the channel's negated id and the message id."""
+    blob = json.dumps({"c": -chat_id, "p": message_id, "t": 1700000000, "h": "0" * 18})
+    return base64.urlsafe_b64encode(blob.encode()).decode().rstrip("=")
+
+
+def render_post(name: str, post: FakePost, chat_id: int = 1234567890) -> str:
     """One post in the real page's markup (durov.html), trimmed of avatars and SVGs."""
     body = "<br/>".join(html.escape(line, quote=False) for line in post.text.split("\n"))
     if post.link is not None:
@@ -82,7 +91,8 @@ def render_post(name: str, post: FakePost) -> str:
     return (
         '<div class="tgme_widget_message_wrap js-widget_message_wrap">'
         '<div class="tgme_widget_message text_not_supported_wrap js-widget_message" '
-        f'data-post="{name}/{post.message_id}" data-view="x">\n'
+        f'data-post="{name}/{post.message_id}" '
+        f'data-view="{data_view(chat_id, post.message_id)}">\n'
         '  <div class="tgme_widget_message_bubble">\n'
         '    <div class="tgme_widget_message_author accent_color">'
         f'<a class="tgme_widget_message_owner_name" href="https://t.me/{name}">'
@@ -118,7 +128,7 @@ def render_page(channel: FakeChannel, posts: list[FakePost], older: int | None) 
         f'<a href="https://t.me/{channel.name}">@{channel.name}</a></div>\n</div></div>\n'
         '<main class="tgme_main"><section class="tgme_channel_history js-message_history">\n'
         + more
-        + "".join(render_post(channel.name, post) for post in posts)
+        + "".join(render_post(channel.name, post, channel.chat_id) for post in posts)
         + "\n</section></main>\n  </body>\n</html>\n"
     )
 

@@ -19,6 +19,9 @@ copy have one text and merge into one post.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -78,6 +81,7 @@ class PagePost:
     forwarded_url: str | None = None
     media: tuple[str, ...] = ()
     views: str | None = None
+    chat_id: int | None = None  # the channel's numeric id, as Desktop exports give it
 
     @property
     def url(self) -> str:
@@ -116,6 +120,7 @@ class _PostBuilder:
     views: str | None = None
     poll_question: str | None = None
     poll_options: list[str] = field(default_factory=list)
+    chat_id: int | None = None
 
 
 class _Reader:
@@ -178,7 +183,8 @@ class _Reader:
             match = _DATA_POST.match(attr["data-post"].strip())
             if match:
                 self.post = _PostBuilder(
-                    match["name"], int(match["id"]), 0, service="service_message" in classes
+                    match["name"], int(match["id"]), 0, service="service_message" in classes,
+                    chat_id=_chat_id(attr.get("data-view", ""), int(match["id"])),
                 )
                 roles.append("post")
             return
@@ -323,6 +329,23 @@ class _Reader:
         )
 
 
+def _chat_id(view: str, message_id: int) -> int | None:
+    """The channel's numeric id from a post's `data-view` (base64 of `{"c": -<chat id>,
+    "p": <message id>, …}`), when it decodes and names this message; else None."""
+    if not view or len(view) > 512:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(view + "=" * (-len(view) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(data, dict) or data.get("p") != message_id:
+        return None
+    chat = data.get("c")
+    if isinstance(chat, bool) or not isinstance(chat, int) or chat >= 0:
+        return None
+    return -chat
+
+
 def _fold(text: str) -> str:
     return " ".join(text.split())
 
@@ -353,6 +376,7 @@ def _finish(post: _PostBuilder) -> PagePost:
         forwarded_url=post.forwarded_url,
         media=tuple(post.media),
         views=post.views,
+        chat_id=post.chat_id,
     )
 
 
@@ -459,7 +483,11 @@ def looks_like(head: str) -> bool:
 
 def to_raw(post: PagePost, path: Path | str, title: str | None) -> RawPost:
     """The load path's record of a page's post: credited to the channel it forwarded from,
-    else to the channel; sent by the channel, signed by its author; its own address."""
+    else to the channel; sent by the channel, signed by its author; its own address.
+
+    Its chat is the channel's numeric id when the page gives it (`data-view`), the id a
+    Desktop export of the channel carries, so the same message read from both is one post
+    (and a renamed channel keeps its posts); the username only when the id is missing."""
     sender = title or post.channel
     return RawPost(
         origin=Origin(str(path), post.line),
@@ -471,7 +499,7 @@ def to_raw(post: PagePost, path: Path | str, title: str | None) -> RawPost:
         datetime=post.datetime,
         date=_date_of(post.datetime),
         message_id=post.message_id,
-        chat=post.channel,
+        chat=str(post.chat_id) if post.chat_id is not None else post.channel,
         url=post.url,
         sender=sender,
         author=post.author,
