@@ -358,3 +358,33 @@ def test_list_shows_posts_range_and_last_update(
     row = out[1].split()
     assert row[:4] == ["@chan", "40", "2024-01-01", "2024-02-12"]
     assert out[1].endswith("Test Chan")
+
+
+class _Terminal:
+    """A stderr that says it is a terminal, keeping what is written to it."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_shows_pages_posts_and_how_far_back_on_a_terminal(
+    tme: TmeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tme.channel("chan", "Test Chan", 40)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["fetch", "@chan", "--base-url", tme.url, "--delay", "0"]) == 0
+    shown = "".join(terminal.written)
+    assert "@chan: 1 page, 20 new posts, back to 2024-01-21" in shown
+    assert "@chan: 2 pages, 40 new posts, back to 2024-01-01" in shown
+    assert shown.rstrip().endswith("40 new posts; read them with: tgreader @chan")

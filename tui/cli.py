@@ -170,8 +170,9 @@ def _fetch_progress(name: str) -> Callable[[FetchProgress], None] | None:
 
     def show(progress: FetchProgress) -> None:
         back = f", back to {progress.oldest[:10]}" if progress.oldest else ""
-        print(f"\rtgreader: @{name}: {progress.pages} pages, {progress.new_posts} new posts"
-              f"{back}\x1b[K", end="", file=sys.stderr, flush=True)  # fmt: skip
+        pages = "1 page" if progress.pages == 1 else f"{progress.pages} pages"
+        print(f"\rtgreader: @{name}: {pages}, {progress.new_posts} new posts{back}\x1b[K",
+              end="", file=sys.stderr, flush=True)  # fmt: skip
 
     return show
 
