@@ -19,7 +19,7 @@ from conftest import ROOT
 from tmeserver import REAL_PAGES, TmeServer, serve
 
 from tui.cli import main
-from tui.fetch.archive import Archive
+from tui.fetch.archive import ORPHANS, Archive
 from tui.fetch.channel import channel_name, fetch_channel
 from tui.fetch.client import Client, Politeness
 from tui.fetch.errors import FetchError, NetworkError
@@ -165,7 +165,7 @@ def test_a_killed_fetch_leaves_whole_pages_and_the_next_run_completes_the_archiv
     assert sorted(archive_files(channels / "chan")) == [
         "0000000041-0000000060.html", "0000000061-0000000080.html", "0000000081-0000000100.html"
     ]  # fmt: skip
-    assert not [p for p in (channels / "chan").iterdir() if p.name.startswith(".tmp-")]
+    assert not list((channels / "chan").glob(ORPHANS))
     run(tme, "chan", channels)
     assert archive_files(channels / "chan") == archive_files(whole / "chan")
 
@@ -388,3 +388,11 @@ def test_progress_shows_pages_posts_and_how_far_back_on_a_terminal(
     assert "@chan: 1 page, 20 new posts, back to 2024-01-21" in shown
     assert "@chan: 2 pages, 40 new posts, back to 2024-01-01" in shown
     assert shown.rstrip().endswith("40 new posts; read them with: tgreader @chan")
+
+
+def test_two_fetches_of_one_channel_do_not_run_at_once(tme: TmeServer, channels: Path) -> None:
+    tme.channel("chan", "Test Chan", 20)
+    with Archive.open(channels / "chan"), pytest.raises(FetchError, match="another fetch"):
+        run(tme, "chan", channels)
+    assert tme.paths() == []
+    assert run(tme, "chan", channels).new_posts == 20  # the lock went with the first

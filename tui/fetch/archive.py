@@ -2,8 +2,9 @@
 and `.state.json` saying which message ids the pages cover.
 
 The pages are the source: the reader opens the folder like any folder of saved pages, and a
-better parser later reads them again. Every file is written to a hidden temporary file and
-renamed over its name, so a killed fetch leaves whole pages or none; the state is written
+better parser later reads them again. Every file is written as the storage writes the
+database (tui/storage/atomic.py: hidden temporary file, fsync, rename), so a killed fetch
+leaves whole pages or none; the state is written
 after the page it describes, so a page the state does not know is simply fetched again.
 
 Coverage is kept as id intervals. A page asked for with `?before=B` holds every post with an
@@ -14,12 +15,10 @@ start of the channel, so it covers down to 0.
 
 from __future__ import annotations
 
-import fcntl
+import errno
 import json
-import os
-import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,35 +26,13 @@ from typing import Any
 
 from tui.fetch.errors import FetchError
 from tui.ingest.tme_page import Page
+from tui.storage.atomic import InterProcessLock, temp_prefix, write_atomically
 
 STATE_NAME = ".state.json"
-LOCK_NAME = ".lock"
-TEMP_PREFIX = ".tmp-"
 STATE_VERSION = 1
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """`path` holds `data` or what it held before, never a part: temp file, fsync, rename."""
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}")
-    try:
-        with temp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    try:
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse; the rename has happened
-    finally:
-        os.close(fd)
+#: The temporary files of `write_atomically`, whatever file they were for (hidden, so the
+#: reader never takes one for a page).
+ORPHANS = temp_prefix(Path("*")) + "*"
 
 
 def _now() -> str:
@@ -104,15 +81,20 @@ class Archive:
     @classmethod
     @contextmanager
     def open(cls, folder: Path) -> Iterator[Archive]:
-        """The archive, locked against a second fetch of the same channel, with the
-        temporary files of a killed run removed."""
+        """The archive, locked against a second fetch of the same channel (the storage's
+        inter-process lock, not waited for), with the temporary files of a killed run
+        removed."""
         folder.mkdir(parents=True, exist_ok=True)
-        with (folder / LOCK_NAME).open("a") as lock:
+        lock = InterProcessLock(folder / STATE_NAME, timeout_s=0.0)
+        with ExitStack() as stack:
+            stack.callback(lock.close)
             try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                stack.enter_context(lock.held())
+            except OSError as exc:
+                if exc.errno != errno.EAGAIN:
+                    raise
                 raise FetchError(f"{folder}: another fetch of this channel is running") from None
-            for orphan in folder.glob(TEMP_PREFIX + "*"):
+            for orphan in folder.glob(ORPHANS):
                 orphan.unlink(missing_ok=True)
             yield cls.read(folder)
 
@@ -161,7 +143,7 @@ class Archive:
             self._save_state()
             return 0
         name = f"{ids[0]:010d}-{ids[-1]:010d}.html"
-        write_atomic(self.folder / name, body)
+        write_atomically(self.folder / name, body)
         stamps = sorted(post.datetime for post in page.posts if post.datetime)
         self.pages[name] = {
             "before": before,
@@ -189,7 +171,7 @@ class Archive:
 
     def _save_state(self) -> None:
         data = json.dumps(self.state, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        write_atomic(self.folder / STATE_NAME, data.encode("utf-8"))
+        write_atomically(self.folder / STATE_NAME, data.encode("utf-8"))
 
     def summary(self) -> Summary:
         firsts = [m["first"] for m in self.pages.values() if m.get("first")]
