@@ -18,6 +18,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
@@ -29,6 +30,7 @@ from tui.library import Filter, Library, query_words
 from tui.model import Post, Quote
 from tui.paths import db_path
 from tui.quote import citation, passage, whole_post
+from tui.safetext import visible
 from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
     ConfirmScreen,
@@ -112,6 +114,20 @@ class ReaderApp(App[int]):
         self._read_timer: Timer | None = None
         self._restoring = False
         self._fetched: list[tuple[str, Path]] | None = None
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast as literal text: messages name files and quote data, so markup is
+        never parsed and control characters are shown, not sent to the terminal."""
+        super().notify(visible(message), title=visible(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -247,7 +263,7 @@ class ReaderApp(App[int]):
     def _opening_text(self) -> str:
         names = ", ".join(p.name or str(p) for p in self.paths[:3])
         more = f" and {len(self.paths) - 3} more" if len(self.paths) > 3 else ""
-        return f"Opening {names}{more}…"
+        return visible(f"Opening {names}{more}…")
 
     def _progress_from_thread(self, done: int, total: int) -> None:
         """Called by the indexer (at most every 50 ms) while it reads the files."""
@@ -350,7 +366,7 @@ class ReaderApp(App[int]):
         status = " · ".join(parts)
         if not self.flt.empty:
             status += "   (Esc clears the last filter)"
-        self.query_one("#status", Static).update(Text(status))
+        self.query_one("#status", Static).update(Text(visible(status)))
 
     def _save_filter(self) -> None:
         if self.store is None or self.library is None or self._restoring:

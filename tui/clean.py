@@ -6,7 +6,6 @@ Dates live in `tui.dates`. Nothing here knows about files or formats.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -143,21 +142,3 @@ def text_key(text: str) -> str:
 def post_id(key: str) -> str:
     """A stable id from content: the same text gives the same id in any file, at any place."""
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """Text safe to put on a terminal: control characters (ESC and friends) are shown in caret
-    notation (`^[`), so a post can never move the cursor or change colours."""
-
-    def caret(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        if code < 0x20:
-            return "^" + chr(code + 0x40)
-        if code == 0x7F:
-            return "^?"
-        return f"<U+{code:04X}>"
-
-    return _CONTROL.sub(caret, text)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.ingest import IngestError
+from tui.safetext import visible
 
 if TYPE_CHECKING:
     from tui.fetch.archive import Summary as ChannelSummary
@@ -32,7 +33,8 @@ def bundled_sample() -> Path:
 
 
 def _say(message: str) -> None:
-    print(f"tgreader: {message}", file=sys.stderr)
+    """One line on stderr; file names and messages may hold anything, so shown inert."""
+    print(f"tgreader: {visible(message)}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:

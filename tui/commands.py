@@ -6,16 +6,16 @@ them as markup), and candidates are pre-filtered and capped so 100,000 posts sta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from tui.clean import visible
 from tui.library import fold
 from tui.model import PostDate
+from tui.safetext import visible
 
 if TYPE_CHECKING:
     from tui.app import ReaderApp
@@ -24,7 +24,8 @@ MAX_CANDIDATES = 3000
 MAX_HITS = 40
 
 
-def literal_highlight(query: str, candidate: str, offsets: tuple[int, ...]) -> Content:
+def literal_highlight(candidate: str, offsets: Iterable[int]) -> Content:
+    """The candidate as literal Content (never markup), matched letters underlined."""
     content = Content(candidate)
     for offset in offsets:
         if offset < len(candidate) and not candidate[offset].isspace():
@@ -49,8 +50,9 @@ class ReaderCommands(Provider):
         if library is None:
             return
         for tag in library.tags():
-            yield (f"Filter: #{tag.label}", partial(app.apply_tag, tag.key),
-                   f"{_posts(tag.count)} tagged #{tag.label}")
+            # The help line is parsed as markup by the palette: it must hold no data.
+            yield (f"Filter: #{visible(tag.label)}", partial(app.apply_tag, tag.key),
+                   _posts(tag.count))
         for node in library.date_tree():
             yield (f"Go to: {node.label}", partial(app.apply_period, node.period),
                    _posts(node.count))
@@ -72,15 +74,15 @@ class ReaderCommands(Provider):
         for text, command, help_text in self._commands():
             if text.startswith(("Filter: #", "Go to: ")) and text.count(" ") > 2:
                 continue
-            yield DiscoveryHit(Content(visible(text)), command, text=text, help=help_text)
+            yield DiscoveryHit(Content(text), command, text=text, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, command, help_text in self._commands():
-            score = matcher.match(text)
+            score, offsets = matcher.fuzzy_search.match(matcher.query, text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text.replace("[", "\\[")), command,
-                          text=text, help=help_text)
+                yield Hit(score, literal_highlight(text, offsets), command, text=text,
+                          help=help_text)
         app = self.reader
         library = app.library
         if library is None:
@@ -92,7 +94,7 @@ class ReaderCommands(Provider):
         examined = 0
         for index in range(len(library)):
             title = visible(library.title_of(index))
-            tags = " ".join("#" + t for t in library.tags_of(index))
+            tags = " ".join("#" + visible(t) for t in library.tags_of(index))
             haystack = fold(title + " " + tags)
             if not all(ch in haystack for ch in set(wanted)):
                 continue
@@ -106,7 +108,7 @@ class ReaderCommands(Provider):
             hits += 1
             yield Hit(
                 score * 0.9,
-                literal_highlight(query, candidate, tuple(offsets)),
+                literal_highlight(candidate, offsets),
                 partial(app.go_to_post, index),
                 text=candidate,
                 help=f"Post · {_date_text(library.date_of(index))}",

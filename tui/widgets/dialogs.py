@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.clean import visible
 from tui.model import Note, Quote
+from tui.safetext import visible
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -90,7 +90,9 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
         super().__init__()
         self.post_title = title
         self.quote = quote
-        self.initial = body
+        # The text area draws what it holds: a stored note's control characters are shown
+        # (and saved) in their visible form rather than sent to the terminal.
+        self.initial = visible(body)
         self.note_id = note_id
         self.error = error
 

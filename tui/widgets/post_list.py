@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.clean import visible
 from tui.model import Post
+from tui.safetext import visible
 
 RowFlags = Callable[[Post], tuple[bool, bool, bool]]  # (read, bookmarked, noted)
 

@@ -15,10 +15,11 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-from tui.clean import iter_hashtags, visible
+from tui.clean import iter_hashtags
 from tui.library import find_matches
 from tui.model import Note, Post, date_label
 from tui.quote import ParagraphSelection
+from tui.safetext import link_target, visible
 
 
 class ReadingPane(ScrollView, can_focus=True):
@@ -277,7 +278,9 @@ class ReadingPane(ScrollView, can_focus=True):
             line.append(visible(link.text), meta)
             if link.url:
                 line.append(" — ", meta)
-                line.append(visible(link.url), Style(underline=True, link=link.url))
+                target = link_target(link.url)  # else inert text: no hyperlink sequence
+                line.append(visible(link.url), Style(underline=True, link=target) if target
+                            else meta)
             else:
                 line.append(" (address not in this copy)", meta)
             lines.append(line)

@@ -16,9 +16,9 @@ from textual.widgets import Label, OptionList, Sparkline, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from tui.clean import visible
 from tui.library import DateNode, Library, TagCount
 from tui.model import MONTH_ABBR
+from tui.safetext import visible
 
 
 class DateTree(Tree[str]):
