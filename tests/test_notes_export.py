@@ -74,7 +74,10 @@ def test_markdown_shows_dates_honestly(store: Store) -> None:
 
 def test_markdown_quotes_as_blocks_and_bodies_verbatim(store: Store) -> None:
     text = md(store)
-    assert "> First paragraph quoted.\n>\n> Third one.\n>\n> — paragraphs 2–4\n" in text
+    assert (
+        "> ```text\n> First paragraph quoted.\n>\n> Third one.\n> ```\n>\n> — paragraphs 2–4\n"
+        in text
+    )
     assert "\n" + BODY + "\n" in text
     assert "Second thought, no quote." in text
     created = store.notes()[0].created

@@ -5,26 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable
 from typing import Any
 
-from tui.model import Post, date_label
+from tui.model import Link, Post, date_label
+from tui.safetext import csv_cell, json_text, link_target, markdown_inline, markdown_verbatim
 
 FORMATS = ("json", "jsonl", "csv", "md")
-
-# Post lines that Markdown would read as a heading, a rule or a setext underline: in the digest
-# they would open a section of their own or swallow the line above into a heading.
-_BLOCK_MARKUP = re.compile(r"^ {0,3}(?:#{1,6}(?:\s|$)|([-*_])(?:\s*\1){2,}\s*$|(?:=+|-+)\s*$)")
-
-
-def _md_line(line: str) -> str:
-    """A post line as Markdown shows it verbatim: block markup at its start escaped."""
-    if _BLOCK_MARKUP.match(line):
-        stripped = line.lstrip(" ")
-        return line[: len(line) - len(stripped)] + "\\" + stripped
-    return line
-
 
 def post_record(post: Post) -> dict[str, Any]:
     """The exported fields of a post, in a stable order."""
@@ -59,10 +46,15 @@ def post_record(post: Post) -> dict[str, Any]:
 
 
 def export_posts(posts: Iterable[Post], fmt: str) -> str:
+    """Posts in `fmt`, safe to print: no format lets a post's control characters reach a
+    terminal (JSON escapes them, CSV and Markdown show them as `^[`), no CSV cell runs as a
+    spreadsheet formula, and Markdown shows every post's text exactly as written."""
     if fmt == "json":
-        return json.dumps([post_record(p) for p in posts], ensure_ascii=False, indent=2) + "\n"
+        return json_text(json.dumps([post_record(p) for p in posts], ensure_ascii=False,
+                                    indent=2)) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(post_record(p), ensure_ascii=False) + "\n" for p in posts)
+        return "".join(json_text(json.dumps(post_record(p), ensure_ascii=False)) + "\n"
+                       for p in posts)
     if fmt == "csv":
         return _csv(posts)
     if fmt == "md":
@@ -86,7 +78,8 @@ def _csv(posts: Iterable[Post]) -> str:
         row["links"] = " ".join(f"{link.text} <{link.url or ''}>" for link in post.links)
         row["origin"] = f"{post.origin.path}:{post.origin.line}" if post.origin else ""
         row["media"] = _media_words(post)
-        writer.writerow(row)
+        writer.writerow({key: csv_cell(value) if isinstance(value, str) else value
+                         for key, value in row.items()})
     return out.getvalue()
 
 
@@ -102,27 +95,42 @@ def _media_words(post: Post) -> str:
     return f"{media.kind}: {media.file}{missing}"
 
 
+def _markdown_address(url: str) -> str:
+    """An autolink for a clean web, Telegram or mail address; escaped text for any other."""
+    target = link_target(url)
+    if target and not any(c in target for c in " <>"):
+        return f"<{target}>"
+    return f"{markdown_inline(url)} (not linked)"
+
+
+def _markdown_link(link: Link) -> str:
+    words = markdown_inline(link.text)
+    if not link.url:
+        return f"\n- {words} (address not in this copy)"
+    return f"\n- {words}: {_markdown_address(link.url)}"
+
+
 def _markdown(posts: Iterable[Post]) -> str:
+    """A digest: a section per post, its text in a fenced block so that any Markdown renderer
+    shows it exactly as written (lists, quotes, stars, HTML and links in a post stay text)."""
     parts: list[str] = []
     for number, post in enumerate(posts, start=1):
-        meta = [f"**Date:** {date_label(post)}", f"**Source:** {post.source or 'unknown'}"]
+        source = markdown_inline(post.source) if post.source else "unknown"
+        meta = [f"**Date:** {date_label(post)}", f"**Source:** {source}"]
         if post.sender and post.sender != post.source:
-            meta.append(f"**From:** {post.sender}")
+            meta.append(f"**From:** {markdown_inline(post.sender)}")
         if post.author:
-            meta.append(f"**Author:** {post.author}")
+            meta.append(f"**Author:** {markdown_inline(post.author)}")
         if post.url:
-            meta.append(f"**Address:** <{post.url}>")
+            meta.append(f"**Address:** {_markdown_address(post.url)}")
         if post.hashtags:
-            meta.append("**Tags:** " + " ".join("#" + t for t in post.hashtags))
+            meta.append("**Tags:** " + " ".join(markdown_inline("#" + t) for t in post.hashtags))
         if post.has_media:
-            meta.append(f"**Media:** {_media_words(post)}")
+            meta.append(f"**Media:** {markdown_inline(_media_words(post))}")
         if post.occurrences > 1:
             meta.append(f"**Copies in the files:** {post.occurrences}")
-        body = "\n".join(_md_line(line) + "  " if line else "" for line in post.text.split("\n"))
-        links = "".join(
-            f"\n- {link.text}" + (f": <{link.url}>" if link.url else " (address not in this copy)")
-            for link in post.links
-        )
-        title = post.title.replace("\n", " ") or "(no text)"
+        body = markdown_verbatim(post.text) if post.text else "(no text)"
+        links = "".join(_markdown_link(link) for link in post.links)
+        title = markdown_inline(post.title) or "(no text)"
         parts.append(f"## {number}. {title}\n\n" + "  \n".join(meta) + f"\n\n{body}\n{links}")
     return "# Posts\n\n" + "\n\n---\n\n".join(parts) + "\n"

@@ -7,17 +7,20 @@ archives is open; `open_ids` (the posts of the files open now) lets it mark the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from tui.model import Bookmark, Note, PostDate, PostSnapshot
+from tui.safetext import json_text, markdown_inline, markdown_verbatim, visible
 
 Format = Literal["md", "json"]
 JSON_FORMAT_NAME = "tgreader-notes"
 JSON_FORMAT_VERSION = 1
 OTHER_GROUP = "Other posts"
+_PLAIN_ID = re.compile(r"[\w-]+", re.ASCII)
 
 
 class NotesSource(Protocol):
@@ -93,10 +96,6 @@ def _when(stamp: str) -> str:
         return stamp
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -112,11 +111,13 @@ def _markdown_note(note: Note) -> list[str]:
     if note.updated != note.created:
         times += f", updated {_when(note.updated)}"
     lines = [f"#### Note · {times}", ""]
-    if note.quote is not None:
-        lines.extend(f"> {line}" if line else ">" for line in note.quote.text.split("\n"))
+    if note.quote is not None:  # the post's words, shown as written inside the quote
+        block = markdown_verbatim(note.quote.text)
+        lines.extend(f"> {line}" if line else ">" for line in block.split("\n"))
         lines.extend([">", f"> — {_paragraphs(note.quote.start, note.quote.end)}", ""])
     if note.body:
-        lines.extend([note.body, ""])  # verbatim: the user's words, not ours to reformat
+        # The user's own Markdown, not ours to reformat; only its control characters shown.
+        lines.extend([visible(note.body), ""])
     return lines
 
 
@@ -136,13 +137,15 @@ def _markdown(entries: Iterable[_PostEntry], open_ids: set[str] | None, exported
     for entry in entries:
         if entry.group != group:
             group = entry.group
-            lines.extend([f"## {_one_line(group)}", ""])
+            lines.extend([f"## {markdown_inline(group)}", ""])
         snapshot = entry.snapshot
-        lines.extend([f"### {_one_line(snapshot.title) or '(untitled)'}", ""])
+        lines.extend([f"### {markdown_inline(snapshot.title) or '(untitled)'}", ""])
         lines.append(f"- Date: {date_label(snapshot)}")
         if snapshot.source:
-            lines.append(f"- Source: {_one_line(snapshot.source)}")
-        lines.append(f"- Post: `{snapshot.post_id}`")
+            lines.append(f"- Source: {markdown_inline(snapshot.source)}")
+        post_id = snapshot.post_id
+        lines.append(f"- Post: `{post_id}`" if _PLAIN_ID.fullmatch(post_id)
+                     else f"- Post: {markdown_inline(post_id)}")
         if entry.bookmark is not None:
             lines.append(f"- Bookmarked: {_when(entry.bookmark.created)}")
         if _in_open_files(snapshot.post_id, open_ids) is False:
@@ -196,7 +199,7 @@ def _json(entries: Iterable[_PostEntry], open_ids: set[str] | None, exported: st
         "exported": exported,
         "posts": posts,
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json_text(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
 def export_notes(

@@ -78,16 +78,18 @@ def csv_cell(value: str) -> str:
     return visible(value)
 
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
-# leaves no emphasis, link, HTML tag, entity, code span, heading or list marker behind.
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# What makes inline Markdown: escapes, code spans, emphasis, links and images, HTML and
+# autolinks, entities, strikethrough, table cells, and a heading's closing #s. CommonMark lets
+# any ASCII punctuation be backslash-escaped; these are the ones that act after a line's start.
+# An underscore inside a word (file_name) can neither open nor close emphasis: left as it is.
+_MARKDOWN_INLINE = re.compile(r"[\\`*\[\]<>&~|#]|(?<![^\W_])_|_(?![^\W_])")
 
 
 def markdown_inline(text: str) -> str:
-    """One line of text (a title, a source name) as Markdown that renders exactly as written:
-    newlines become spaces, control characters are shown, every punctuation mark escaped."""
+    """Text to follow a prefix on a Markdown line (`## `, `**Source:** `), rendering exactly
+    as written: on one line, control characters shown, every inline metacharacter escaped."""
     one_line = " ".join(visible(text).split())
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line)
+    return _MARKDOWN_INLINE.sub(lambda match: "\\" + match.group(), one_line)
 
 
 def markdown_verbatim(text: str) -> str:
