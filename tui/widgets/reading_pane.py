@@ -211,7 +211,9 @@ class ReadingPane(ScrollView, can_focus=True):
             text.append(f"\nsigned {visible(post.author)}", meta)
         if post.url:
             text.append("\n")
-            text.append(visible(post.url), meta + Style(underline=True, link=post.url))
+            target = link_target(post.url)  # else inert text: no hyperlink sequence
+            text.append(visible(post.url),
+                        meta + Style(underline=True, link=target) if target else meta)
         elif post.message_id is not None:
             text.append(f"\nmessage {post.message_id}", meta)
         places = [f"{PurePath(o.path).name}:{o.line}" for o in post.origins]
