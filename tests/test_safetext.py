@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from textual.content import Content
 
-from tui.safetext import BIDI_CONTROLS, csv_cell, is_visible, link_target, visible
+from tui.safetext import (
+    BIDI_CONTROLS,
+    csv_cell,
+    is_visible,
+    link_target,
+    markup_literal,
+    visible,
+)
 
 ESC = "\x1b"
 
@@ -73,3 +81,8 @@ def test_a_csv_cell_that_a_spreadsheet_would_run_gets_a_quote_first(start: str) 
 def test_a_plain_csv_cell_is_unchanged_but_its_controls_are_shown() -> None:
     assert csv_cell("2+2=4, said he") == "2+2=4, said he"
     assert csv_cell(f"x{ESC}]52;c;x\x07") == "x^[]52;c;x^G"
+
+
+@given(st.text(alphabet=st.sampled_from("[]\\/@=$#a b\x1b\u202e")) | st.text())
+def test_markup_literal_is_shown_as_written_by_textuals_markup_parser(text: str) -> None:
+    assert Content.from_markup(markup_literal(text)).plain == visible(text)

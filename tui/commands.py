@@ -15,7 +15,7 @@ from textual.content import Content
 
 from tui.library import fold
 from tui.model import PostDate
-from tui.safetext import visible
+from tui.safetext import markup_literal, visible
 
 if TYPE_CHECKING:
     from tui.app import ReaderApp
@@ -50,9 +50,9 @@ class ReaderCommands(Provider):
         if library is None:
             return
         for tag in library.tags():
-            # The help line is parsed as markup by the palette: it must hold no data.
+            # The palette parses the help line as markup.
             yield (f"Filter: #{visible(tag.label)}", partial(app.apply_tag, tag.key),
-                   _posts(tag.count))
+                   f"{_posts(tag.count)} tagged #{markup_literal(tag.label)}")
         for node in library.date_tree():
             yield (f"Go to: {node.label}", partial(app.apply_period, node.period),
                    _posts(node.count))

@@ -64,6 +64,12 @@ def link_target(url: str | None) -> str | None:
     return url
 
 
+def markup_literal(text: str) -> str:
+    """Text for a place that Textual parses as content markup (the command palette's help
+    line): shown as in `visible`, every `[` escaped so no tag, style or action can open."""
+    return visible(text).replace("[", "\\[")
+
+
 # OWASP's CSV injection advice: a cell that starts with one of these is read as a formula by
 # spreadsheets; prefixing a single quote makes it text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
