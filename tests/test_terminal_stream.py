@@ -24,6 +24,7 @@ from tui.model import PostSnapshot, Quote
 from tui.storage import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
+# The whole app in a subprocess: about 5 s on an idle machine.
 
 CTRL_P = "\x10"
 ESCAPE = "\x1b"
@@ -50,6 +51,7 @@ def _store_hostile_records(db: Path, archive: Path) -> None:
         store.close()
 
 
+@pytest.mark.slow
 def test_no_escape_from_the_data_reaches_the_terminal(tmp_path: Path) -> None:
     archive = hostile.write_archive(tmp_path / "archive")
     db = tmp_path / "user" / "library.json"
@@ -91,6 +93,10 @@ def test_no_escape_from_the_data_reaches_the_terminal(tmp_path: Path) -> None:
             term.press(ESCAPE)
             term.wait_until(lambda screen, w=word, n=on_main: screen.count(w) == n,  # noqa: B023
                             f"{word!r} gone with the dialog")
+        term.press("#\x1b[B\x1b[B\r")  # filter by the third tag: the status line names it
+        term.wait_for("3 posts · #es^[cc · 1 shown")
+        term.press(ESCAPE)
+        term.wait_for("3 posts · 3 shown")
         for query, shown in (("tag", "#[@click=app.quit]tag"), ("[/]", "#[/]"),
                              ("loud", "Loud ^[]52;c;cHduZWQ=^G")):
             term.press(CTRL_P)  # the palette: the tags as filters, the titles as posts
