@@ -219,8 +219,7 @@ def run_fetch(argv: Sequence[str]) -> int:
 def _channel_list(summaries: Sequence[ChannelSummary]) -> str:
     if not summaries:
         return "No fetched channels yet: tgreader fetch @name\n"
-    from tui.clean import visible  # titles come from the pages: never let one drive the terminal
-
+    # Titles come from the pages: never let one drive the terminal (visible, from safetext).
     rows = [("channel", "posts", "from", "to", "updated", "title")]
     for s in summaries:
         updated = (s.updated or "never finished")[:16].replace("T", " ")
