@@ -14,6 +14,7 @@ from tmeserver import FakeChannel, FakePost, render_page
 from tui.assemble import load_posts
 from tui.ingest import find_dumps
 from tui.ingest.tme_page import read_page
+from tui.model import Link
 
 PAGES = REAL / "tme-s-page"
 
@@ -193,3 +194,74 @@ def test_the_channel_id_comes_from_data_view_only_when_it_names_the_message() ->
         '<div class="tgme_widget_message_text">hi</div></div></section>',
     )
     assert [p.chat_id for p in read_page(forged).posts] == [None]
+
+
+def _post_markup(post_id: int, inner: str, extra_class: str = "") -> str:
+    return (
+        f'<div class="tgme_widget_message_wrap"><div class="tgme_widget_message {extra_class}" '
+        f'data-post="shapes/{post_id}"><div class="tgme_widget_message_bubble">{inner}'
+        '<div class="tgme_widget_message_footer"><div class="tgme_widget_message_info">'
+        '<span class="tgme_widget_message_views">5</span><span class="tgme_widget_message_meta">'
+        f'<a class="tgme_widget_message_date" href="https://t.me/shapes/{post_id}">'
+        f'<time datetime="2024-05-0{post_id}T08:00:00+00:00">08:00</time></a></span>'
+        "</div></div></div></div></div>"
+    )
+
+
+SHAPES = [
+    # A reply: the quoted message is not this post's text.
+    _post_markup(1, '<a class="tgme_widget_message_reply" href="https://t.me/shapes/0">'
+                 '<div class="tgme_widget_message_author"><span>Shapes</span></div>'
+                 '<div class="tgme_widget_message_metatext">the earlier post</div></a>'
+                 '<div class="tgme_widget_message_text">My answer &lt;b&gt;here&lt;/b&gt; '
+                 '<tg-spoiler>hidden</tg-spoiler> <tg-emoji emoji-id="1"><i class="emoji">'
+                 '<b>🔥</b></i></tg-emoji><br/><a href="https://example.org/x" '
+                 "onclick=\"return confirm('Open?');\">more</a></div>"),
+    # A poll: the question and the answers, as a Desktop export gives them.
+    _post_markup(2, '<div class="tgme_widget_message_poll js-poll">'
+                 '<div class="tgme_widget_message_poll_question">Which one?</div>'
+                 '<div class="tgme_widget_message_poll_type">Anonymous poll</div>'
+                 '<div class="tgme_widget_message_poll_option"><div class="tgme_widget_message_'
+                 'poll_option_percent">60%</div><div class="tgme_widget_message_poll_option_text">'
+                 "Yes</div></div><div class=\"tgme_widget_message_poll_option\"><div class=\""
+                 'tgme_widget_message_poll_option_text">No</div></div></div>'),
+    # A document with a caption; its file name is not text.
+    _post_markup(3, '<a class="tgme_widget_message_document_wrap" href="https://t.me/shapes/3">'
+                 '<div class="tgme_widget_message_document"><div class="tgme_widget_message_'
+                 'document_title">report.pdf</div><div class="tgme_widget_message_document_extra">'
+                 '1.2 MB</div></div></a><div class="tgme_widget_message_text">The report</div>'),
+    _post_markup(4, '<a class="tgme_widget_message_voice_player"><audio class="tgme_widget_'
+                 'message_voice" src="x.ogg"></audio><time class="tgme_widget_message_voice_'
+                 'duration">0:07</time></a>'),
+    _post_markup(5, '<div class="tgme_widget_message_sticker_wrap"><i class="tgme_widget_'
+                 'message_sticker"></i></div>'),
+    # A service message ("Channel photo updated") is not a post.
+    _post_markup(6, '<div class="message_media_not_supported_label">Channel photo updated</div>',
+                 "service_message"),
+    # An unknown block with words in the text: the words stay.
+    _post_markup(7, '<div class="tgme_widget_message_text"><x-new-thing class="tgme_new">'
+                 "Words in markup nobody knows yet</x-new-thing></div>"),
+]
+
+
+def test_every_post_shape_keeps_its_text_and_flags_its_media(tmp_path: Path) -> None:
+    page = render_page(FakeChannel("shapes", "Shapes"), [], None).replace(
+        "</section>", "".join(SHAPES) + "</section>"
+    )
+    for tokenizer in ("lxml", "stdlib"):
+        posts = {p.message_id: p for p in read_page(page, tokenizer).posts}
+        assert sorted(posts) == [1, 2, 3, 4, 5, 7]
+        assert posts[1].lines == ("My answer <b>here</b> hidden 🔥", "more")
+        assert posts[1].links == (Link("more", "https://example.org/x"),)
+        assert (posts[2].lines, posts[2].media) == (("Which one?", "- Yes", "- No"), ("poll",))
+        assert (posts[3].lines, posts[3].media) == (("The report",), ("document",))
+        assert (posts[4].lines, posts[4].media) == ((), ("voice",))
+        assert (posts[5].lines, posts[5].media) == ((), ("sticker",))
+        assert posts[7].lines == ("Words in markup nobody knows yet",)
+    warnings: list[str] = []
+    loaded = load_posts([write_dump(tmp_path, page, "shapes.html")], warnings.append)
+    assert len(loaded) == 6
+    assert [p.media.kind if p.media else None for p in loaded] == [
+        None, "poll", "document", "voice", "sticker", None
+    ]  # fmt: skip
+    assert warnings == []
