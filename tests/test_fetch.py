@@ -396,3 +396,16 @@ def test_two_fetches_of_one_channel_do_not_run_at_once(tme: TmeServer, channels:
         run(tme, "chan", channels)
     assert tme.paths() == []
     assert run(tme, "chan", channels).new_posts == 20  # the lock went with the first
+
+
+def test_list_names_an_archive_whose_state_it_cannot_read(
+    tme: TmeServer, channels: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tme.channel("chan", "Test Chan", 20)
+    run(tme, "chan", channels)
+    (channels / "broken").mkdir()
+    (channels / "broken" / ".state.json").write_text("{not json", encoding="utf-8")
+    assert main(["fetch", "--list"]) == 0
+    out, err = capsys.readouterr()
+    assert "@chan" in out and "broken" not in out
+    assert err.count("\n") == 1 and "broken/.state.json" in err and "not listed" in err

@@ -189,7 +189,7 @@ def run_fetch(argv: Sequence[str]) -> int:
     parser = _fetch_parser()
     args = parser.parse_args(argv)
     if args.list:
-        _write(_channel_list(list_archives(channels_dir())), None)
+        _write(_channel_list(list_archives(channels_dir(), _warn)), None)
         return 0
     if not args.channel:
         parser.error("name a channel (@name), or use --list")

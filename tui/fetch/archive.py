@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import errno
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -187,8 +187,8 @@ class Archive:
         )
 
 
-def list_archives(root: Path) -> list[Summary]:
-    """Every fetched channel under `root`, by name."""
+def list_archives(root: Path, warn: Callable[[str], None]) -> list[Summary]:
+    """Every fetched channel under `root`, by name; one warning for a state it cannot read."""
     if not root.is_dir():
         return []
     out: list[Summary] = []
@@ -196,6 +196,6 @@ def list_archives(root: Path) -> list[Summary]:
         if folder.is_dir() and (folder / STATE_NAME).is_file():
             try:
                 out.append(Archive.read(folder).summary())
-            except FetchError:
-                continue
+            except FetchError as exc:
+                warn(f"{exc} (not listed)")
     return out
