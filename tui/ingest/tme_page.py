@@ -57,6 +57,24 @@ _NOT_TEXT = {
     "tgme_widget_message_poll",
 }
 
+#: Parts of a post whose words are kept apart from its text, and the field they go to.
+_POST_CAPTURES = {
+    "tgme_widget_message_forwarded_from_name": "forwarded",
+    "tgme_widget_message_from_author": "author",
+    "tgme_widget_message_views": "views",
+    "message_media_not_supported_label": "notice",
+    "tgme_widget_message_poll_question": "poll_question",
+    "tgme_widget_message_poll_option_text": "poll_option",
+}
+_MEDIA = set(MEDIA_CLASSES)
+#: Every class the reader acts on; an element with none of them is skipped at once.
+_KNOWN = _MEDIA | _NOT_TEXT | _POST_CAPTURES.keys() | {
+    "tgme_widget_message", "tgme_widget_message_text", "tme_messages_more", "tgme_channel_info",
+    "tgme_channel_history", "tgme_channel_info_header_title",
+    "tgme_channel_info_header_username", "tgme_page", "tgme_page_title",
+    "tgme_page_context_link",
+}  # fmt: skip
+
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
          "track", "wbr"}  # fmt: skip
 #: Stands for `<br>` while a post's text is gathered, so that newlines of the markup itself
@@ -162,7 +180,7 @@ class _Reader:
         if tag in ("script", "style", "svg"):
             roles.append("skip")
             self.skip += 1
-        if classes:
+        if not classes.isdisjoint(_KNOWN):  # most elements are only layout
             self._classes(tag, attr, classes, roles)
         if tag == "time" and self.post is not None and self.post.datetime is None:
             self.post.datetime = attr.get("datetime") or None
@@ -189,9 +207,9 @@ class _Reader:
                 roles.append("post")
             return
         if post is not None:
-            for name in classes:
-                kind = MEDIA_CLASSES.get(name)
-                if kind and kind not in post.media:
+            for name in classes & _MEDIA:
+                kind = MEDIA_CLASSES[name]
+                if kind not in post.media:
                     post.media.append(kind)
             if classes & _NOT_TEXT:
                 roles.append("not_text")
@@ -199,16 +217,8 @@ class _Reader:
             if "tgme_widget_message_text" in classes and not self.not_text:
                 roles.append("text")
                 self.in_text += 1
-            for cls, key in (
-                ("tgme_widget_message_forwarded_from_name", "forwarded"),
-                ("tgme_widget_message_from_author", "author"),
-                ("tgme_widget_message_views", "views"),
-                ("message_media_not_supported_label", "notice"),
-                ("tgme_widget_message_poll_question", "poll_question"),
-                ("tgme_widget_message_poll_option_text", "poll_option"),
-            ):
-                if cls in classes:
-                    self._capture(key, roles)
+            for cls in classes & _POST_CAPTURES.keys():
+                self._capture(_POST_CAPTURES[cls], roles)
             if "tgme_widget_message_forwarded_from_name" in classes and tag == "a":
                 post.forwarded_url = attr.get("href") or None
             return
