@@ -170,4 +170,6 @@ def fetched_channel(folder: Path) -> tuple[str, str] | None:
     name, base_url = state.get("channel"), state.get("base_url")
     if not isinstance(name, str) or not isinstance(base_url, str):
         return None
+    if not _USERNAME.match(name) or urlsplit(base_url).scheme not in ("http", "https"):
+        return None  # a state file edited by hand or by someone else: offer nothing
     return name, base_url
