@@ -30,7 +30,7 @@ from tui.library import Filter, Library, query_words
 from tui.model import Post, Quote
 from tui.paths import db_path
 from tui.quote import citation, passage, whole_post
-from tui.safetext import visible
+from tui.safetext import is_visible, visible
 from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
     ConfirmScreen,
@@ -114,6 +114,13 @@ class ReaderApp(App[int]):
         self._read_timer: Timer | None = None
         self._restoring = False
         self._fetched: list[tuple[str, Path]] | None = None
+
+    async def on_event(self, event: events.Event) -> None:
+        # Input and TextArea draw what they hold as it is: a paste (say, a post copied with y,
+        # ESC and all) goes in with its control characters shown, never sent back out.
+        if isinstance(event, events.Paste) and not is_visible(event.text):
+            event.text = visible(event.text)
+        await super().on_event(event)
 
     def notify(
         self,
@@ -316,7 +323,7 @@ class ReaderApp(App[int]):
         )
         if self.flt.query:
             search = self.query_one("#search", Input)
-            search.value = self.flt.query
+            search.value = visible(self.flt.query)  # the stored state may hold anything
             search.display = True
         last = library.index_of(state.get("last_post") or "")
         self._refresh_list(keep=last)

@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from tui.safetext import visible
+
 
 class FetchBar(Horizontal):
     DEFAULT_CSS = """
@@ -21,13 +23,13 @@ class FetchBar(Horizontal):
         self.channel = channel
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Updating @{self.channel}…"), id="fetch-label")
+        yield Static(Text(visible(f"Updating @{self.channel}…")), id="fetch-label")
         yield ProgressBar(total=None, show_eta=False, show_percentage=False)
 
     def show(self, pages: int, new_posts: int, oldest: str | None) -> None:
         back = f", back to {oldest[:10]}" if oldest else ""
         plural = "" if new_posts == 1 else "s"
-        self.query_one("#fetch-label", Static).update(Text(
+        self.query_one("#fetch-label", Static).update(Text(visible(
             f"Updating @{self.channel}: {pages} page{'' if pages == 1 else 's'}, "
             f"{new_posts} new post{plural}{back}"
-        ))  # Text, never markup: the name is the user's, the dates the page's
+        )))  # Text, never markup: the name is the user's, the dates the page's
