@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+
+from tui.model import Post
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "russian_mfa_sco.txt"
@@ -38,3 +41,11 @@ def _index_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 # shared/data/real (see its SOURCES.md, copied beside them), so the suite needs nothing outside
 # the repository.
 REAL = ROOT / "tests" / "fixtures" / "real"
+
+
+def load_posts(paths: Sequence[Path], warn: Callable[[str], None]) -> list[Post]:
+    """Every post of the named files and folders, read the way the app, `export` and `notes
+    export` read them (the one load path, here on an index in memory)."""
+    from tui.index import open_library
+
+    return list(open_library(list(paths), warn, in_memory=True))

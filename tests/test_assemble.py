@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from conftest import write_dump
+from conftest import load_posts, write_dump
 
-from tui.assemble import load_posts
 from tui.clean import norm_line
 from tui.model import Post
 
@@ -68,13 +67,26 @@ class TestCrossPostDedupe:
     def test_same_post_forwarded_twice_is_listed_once_with_both_places(
         self, tmp_path: Path
     ) -> None:
-        again = POST_A.replace("Forwarded from X", "Forwarded from Z").replace("\u00a0", " ")
+        again = POST_A.replace("Body A", "Body\u00a0 A")  # spaced differently: the same text
         path = write_dump(tmp_path, POST_A + POST_B + again + "\n")
         posts = load(path)
         assert [p.title for p in posts] == ["Title A", "Title B"]
         assert posts[0].occurrences == 2
         assert [o.line for o in posts[0].origins] == [1, 9]
         assert posts[1].occurrences == 1
+
+    def test_the_same_words_from_another_source_are_another_post(self, tmp_path: Path) -> None:
+        again = POST_A.replace("Forwarded from X", "Forwarded from Z")
+        posts = load(write_dump(tmp_path, POST_A + again))
+        assert [(p.source, p.occurrences) for p in posts] == [("X", 1), ("Z", 1)]
+        assert len({p.id for p in posts}) == 2
+
+    def test_the_same_words_on_another_day_are_another_post(self, tmp_path: Path) -> None:
+        later = POST_A.replace("March 1, 2022", "March 2, 2022")
+        same_text_no_date = "Forwarded from X\nHello\n"
+        posts = load(write_dump(tmp_path, POST_A + same_text_no_date + later))
+        assert [p.title for p in posts] == ["Title A", "Hello", "Title A"]
+        assert [p.date_iso() for p in posts] == ["2022-03-01", None, "2022-03-02"]
 
     def test_copies_in_two_files_count_as_one_post(self, tmp_path: Path) -> None:
         one = write_dump(tmp_path, POST_A + POST_B, "one.txt")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import write_dump
+from conftest import load_posts, write_dump
 
 from tui.cli import EXIT_BAD_INPUT, main
 
@@ -114,8 +114,7 @@ def test_two_missing_paths_stop_at_the_first(
 def test_an_unrecognised_text_file_in_a_folder_is_named_not_silently_skipped(
     tmp_path: Path,
 ) -> None:
-    from tui.assemble import load_posts
-
+    
     folder = tmp_path / "dumps"
     folder.mkdir()
     (folder / "channel.txt").write_text("Forwarded from C\nHello\n", encoding="utf-8")

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_dump
+from conftest import ROOT, load_posts, write_dump
 
-from tui.assemble import load_posts
 from tui.ingest import IngestError, find_dumps
 from tui.ingest.desktop_html import parse, parse_title
 from tui.model import Link, PostDate, RawPost

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, write_dump
+from conftest import ROOT, load_posts, write_dump
 
-from tui.assemble import load_posts
 from tui.ingest import IngestError, find_dumps
 from tui.ingest.desktop_json import parse, repair_escapes
 from tui.model import Link, PostDate, RawPost

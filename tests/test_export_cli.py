@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_dump
+from conftest import ROOT, load_posts, write_dump
 from markdown_it import MarkdownIt
 
-from tui.assemble import load_posts
 from tui.exporting import export_posts
 
 REQUIRED = {"id", "source", "date", "date_inferred", "date_bounds", "title", "text",

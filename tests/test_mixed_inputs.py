@@ -8,9 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, load_posts
 
-from tui.assemble import load_posts
 from tui.ingest import find_dumps
 from tui.model import Post
 

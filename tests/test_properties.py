@@ -9,10 +9,10 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from conftest import load_posts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.assemble import load_posts
 from tui.clean import norm_line
 
 ALPHABET = list("abcXYZ019 .,:;'()-_#@/ёжШОСü💬📍🇷") + ["\u00a0", "\t", "\u0301", "\u200b"]

@@ -30,6 +30,7 @@ from tui.library import Filter, Library, query_words
 from tui.model import Post, Quote
 from tui.paths import db_path
 from tui.quote import citation, passage, whole_post
+from tui.rekey import rekey_records
 from tui.safetext import is_visible, visible
 from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
@@ -299,6 +300,10 @@ class ReaderApp(App[int]):
         for warning in warnings:
             self.notify(warning, severity="warning", timeout=10, markup=False)
         if self.store is not None:
+            try:  # records made when post ids came from text move to their posts
+                rekey_records(self.store, library)
+            except StorageError as exc:
+                self.notify(str(exc), severity="error", timeout=10, markup=False)
             self.read_ids = self.store.read_ids(library.archive_key)
             self.bookmarked = self.store.bookmarked_ids()
             self.note_counts = self.store.note_counts()

@@ -256,9 +256,13 @@ def run_notes(argv: Sequence[str]) -> int:
         _warn(store.open_warning)
     open_ids: set[str] | None = None
     if args.paths:
-        from tui.assemble import load_posts
+        from tui.index import open_library
+        from tui.rekey import rekey_records
 
-        open_ids = {post.id for post in load_posts([Path(p) for p in args.paths], _warn)}
+        library = open_library([Path(p) for p in args.paths], _warn,
+                               progress=_progress_on_terminal())  # fmt: skip
+        rekey_records(store, library)  # records of old ids name their posts as the app would
+        open_ids = library.ids()
     _write(export_notes(store, args.format, open_ids), args.output)
     return 0
 

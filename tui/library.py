@@ -1,23 +1,36 @@
-"""The posts of a session: indexes by date and tag, filters, search. No Textual here.
+"""The posts of a session as the widgets read them: filters, search, the date tree, counts.
 
-The widgets ask this module what to show; they never walk the posts themselves, so the
-backing store can change (memory now, an on-disk index for large archives) without them.
+One implementation, over the index that `tui.index.open_library` builds (in a file in the
+cache folder, or in memory when that folder cannot be written): the same merge, the same
+search semantics and the same order whichever it is. In memory stay what filtering and the
+post list need (id, title, date, bounds, tags, media flag, source); a post's text, links and
+places are read from SQLite when it is shown, through a small LRU. Search runs on FTS5:
+case- and accent-insensitive, each word a prefix, every word required. No Textual here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+import sqlite3
+import threading
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain
+from pathlib import Path
+from typing import Any
 
-from tui.model import MONTH_ABBR, Post, PostDate, bounds_phrase, human_iso
+from tui.model import MONTH_ABBR, Link, Media, Origin, Post, PostDate, bounds_phrase, human_iso
 
 UNDATED = "undated"
+TEXT_CACHE = 512
+BLOCK = 32
+BATCH = 1000
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=4096)
@@ -103,42 +116,56 @@ class DateNode:
     children: dict[str, DateNode] = field(default_factory=dict)
 
 
-class Library:
-    """An ordered, read-only collection of posts with the lookups the reader needs."""
+@dataclass(slots=True)
+class Heads:
+    """Every post without its text, links or places, one list per field: what filters, facets
+    and the list need. Equal values share one object (dates, sources, tag tuples)."""
 
-    def __init__(self, posts: Sequence[Post], inputs: Iterable[str] = ()) -> None:
-        self._posts = list(posts)
-        self._folded: dict[int, str] = {}
+    ids: list[str]
+    titles: list[str]
+    sources: list[str | None]
+    channels: list[str | None]
+    dates: list[PostDate | None]
+    bounds: list[tuple[str | None, str | None] | None]
+    tags: list[tuple[str, ...]]
+    media: list[bool]
+
+
+@dataclass(slots=True)
+class Index:
+    """An open index: the connection, the heads and the facets computed when it was built.
+    `path` is None for an index in memory."""
+
+    conn: sqlite3.Connection
+    path: Path | None
+    heads: Heads
+    warnings: list[str]
+    facets: dict[str, Any]
+
+
+class Library:
+    """An ordered, read-only collection of posts with the lookups the reader needs.
+
+    Built by `tui.index.open_library`. Posts are read from the index when asked for; the
+    heads (ids, titles, dates, tags) are in memory.
+    """
+
+    def __init__(self, index: Index, inputs: Iterable[str] = ()) -> None:
         names = sorted(inputs)
         self.archive_key = hashlib.blake2b(
             "\n".join(names).encode("utf-8"), digest_size=8
         ).hexdigest()
-        self._set_heads(
-            [post.id for post in self._posts],
-            [post.date for post in self._posts],
-            [post.date_bounds for post in self._posts],
-            [post.hashtags for post in self._posts],
-        )
-
-    def _set_heads(
-        self,
-        ids: list[str],
-        dates: list[PostDate | None],
-        bounds: list[tuple[str | None, str | None] | None],
-        hashtags: list[tuple[str, ...]],
-    ) -> None:
-        """What filters and facets need, one list per field (a library on an index gives
-        these without building a Post for each of its posts)."""
-        self._ids = ids
-        self._dates = dates
-        self._bounds = bounds
-        self._by_id = dict(zip(ids, range(len(ids)), strict=True))
+        heads = self._heads = index.heads
+        self._ids = heads.ids
+        self._dates = heads.dates
+        self._bounds = heads.bounds
+        self._by_id = dict(zip(heads.ids, range(len(heads.ids)), strict=True))
         self._tag_labels: dict[str, str] = {}
         self._post_tags: list[frozenset[str]] = []
         # Posts share a few hundred tag combinations: fold each combination once (100,000
         # posts open twice as fast). A label is still the spelling of the first post with it.
         keys_of: dict[tuple[str, ...], frozenset[str]] = {}
-        for tags in hashtags:
+        for tags in heads.tags:
             keys = keys_of.get(tags)
             if keys is None:
                 for tag in tags:
@@ -146,32 +173,110 @@ class Library:
                 keys = keys_of[tags] = frozenset(t.casefold() for t in tags)
             self._post_tags.append(keys)
         self._tag_counts: Counter[str] = Counter(chain.from_iterable(self._post_tags))
+        self._conn = index.conn
+        self.index_path = index.path
+        self._lock = threading.Lock()
+        self._full: OrderedDict[int, Post] = OrderedDict()
+        self._date_tree = index.facets["date_tree"]
+        self._month_counts = index.facets["month_counts"]
 
     # -- access -------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._ids)
 
     def __getitem__(self, index: int) -> Post:
-        return self._posts[index]
+        if index < 0:
+            index += len(self._ids)
+        post = self._full.get(index)
+        if post is not None:
+            self._full.move_to_end(index)
+            return post
+        if not 0 <= index < len(self._ids):
+            raise IndexError("library index out of range")
+        # Read the block around it: the list shows neighbours, and a walk over every post
+        # (export, a scan by id) costs one query per block instead of one per post.
+        start = index - index % BLOCK
+        for at, post in self._read(start, min(start + BLOCK, len(self._ids))):
+            self._full[at] = post
+            self._full.move_to_end(at)
+        while len(self._full) > TEXT_CACHE:
+            self._full.popitem(last=False)
+        return self._full[index]
 
     def __iter__(self) -> Iterator[Post]:
-        return iter(self._posts)
+        """Every post in reading order, read from the index in batches (for export)."""
+        for start in range(0, len(self._ids), BATCH):
+            for _at, post in self._read(start, min(start + BATCH, len(self._ids))):
+                yield post
 
     def index_of(self, post_id: str) -> int | None:
         return self._by_id.get(post_id)
 
     def title_of(self, index: int) -> str:
         """A post's title without reading its whole text (the palette scans every title)."""
-        return self._posts[index].title
+        return self._heads.titles[index]
 
     def tags_of(self, index: int) -> tuple[str, ...]:
-        return self._posts[index].hashtags
+        return self._heads.tags[index]
 
     def date_of(self, index: int) -> PostDate | None:
         return self._dates[index]
 
     def ids(self) -> set[str]:
         return set(self._by_id)
+
+    def legacy_matches(self, legacy_ids: Iterable[str]) -> dict[str, int]:
+        """{old id: position} for ids that posts had when ids came from text alone (see
+        `tui.identity`): the first post in reading order that had it, as the old reader
+        showed it."""
+        wanted = sorted(set(legacy_ids))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            rows = self._fetch_all(
+                f"SELECT legacy, MIN(pos) FROM legacy WHERE legacy IN "
+                f"({', '.join('?' * len(part))}) GROUP BY legacy", tuple(part),
+            )  # fmt: skip
+            found.update((legacy, pos) for legacy, pos in rows)
+        return found
+
+    def _read(self, start: int, stop: int) -> Iterator[tuple[int, Post]]:
+        """Posts [start, stop) whole; a post whose text cannot be read says so in its text."""
+        rows = self._fetch_all(
+            "SELECT p.pos, t.text, p.links, p.origins, p.datetime, p.message_id, p.chat, "
+            "p.url, p.sender, p.author, p.media FROM posts p "
+            "JOIN texts t ON t.rowid = p.body WHERE p.pos >= ? AND p.pos < ? ORDER BY p.pos",
+            (start, stop),
+        )
+        found = {row[0]: row[1:] for row in rows}
+        for at in range(start, stop):
+            row = found.get(at)
+            yield at, self._post(at, row if row else _DAMAGED_ROW)
+
+    def _post(self, at: int, row: Sequence[object]) -> Post:
+        """The whole post: its head plus what was read from the index."""
+        text, links, origins, stamp, message_id, chat, url, sender, author, media = row
+        assert isinstance(text, str) and isinstance(links, str) and isinstance(origins, str)
+        heads = self._heads
+        return Post(
+            id=heads.ids[at],
+            source=heads.sources[at],
+            title=heads.titles[at],
+            text=text,
+            date=heads.dates[at],
+            date_bounds=heads.bounds[at],
+            hashtags=heads.tags[at],
+            media=media_from_row(media) if heads.media[at] else None,
+            links=tuple(Link(t, u) for t, u in json.loads(links)) if links != "[]" else (),
+            origins=tuple(Origin(p, n) for p, n in json.loads(origins)),
+            channel=heads.channels[at],
+            datetime=stamp if isinstance(stamp, str) else None,
+            message_id=message_id if isinstance(message_id, int) else None,
+            chat=_text_or_none(chat),
+            url=_text_or_none(url),
+            sender=_text_or_none(sender),
+            author=_text_or_none(author),
+        )
 
     # -- facets -------------------------------------------------------------------------------
     def tags(self) -> list[TagCount]:
@@ -187,72 +292,48 @@ class Library:
         return key if key in self._tag_labels else None
 
     def date_tree(self) -> list[DateNode]:
-        """Years -> months -> days with counts; an `undated` node last when there are any."""
-        years: dict[str, DateNode] = {}
-        undated = DateNode(UNDATED, "Undated")
-        for date, date_bounds in zip(self._dates, self._bounds, strict=True):
-            if date is None or date.year is None:
-                undated.count += 1
-                bounds = date_bounds or (None, None)
-                key = f"{bounds[0] or ''}..{bounds[1] or ''}"
-                child = undated.children.get(key)
-                if child is None:
-                    label = _bounds_label(bounds[0], bounds[1])
-                    child = undated.children[key] = DateNode(UNDATED + ":" + key, label)
-                child.count += 1
-                continue
-            y = f"{date.year:04d}"
-            year = years.setdefault(y, DateNode(y, y))
-            year.count += 1
-            if date.month is None:
-                continue
-            m = f"{y}-{date.month:02d}"
-            month = year.children.setdefault(m, DateNode(m, MONTH_ABBR[date.month - 1]))
-            month.count += 1
-            if date.day is None:
-                continue
-            d = f"{m}-{date.day:02d}"
-            day = month.children.setdefault(d, DateNode(d, f"{date.day:02d}"))
-            day.count += 1
-        nodes = [years[k] for k in sorted(years)]
-        for year in nodes:
-            year.children = dict(sorted(year.children.items()))
-            for month in year.children.values():
-                month.children = dict(sorted(month.children.items()))
-        if undated.count:
-            nodes.append(undated)
-        return nodes
+        """Years -> months -> days with counts; an `undated` node last when there are any
+        (computed when the index was built; a fresh copy)."""
+        return [decode_node(encoded) for encoded in self._date_tree]
 
     def month_counts(self) -> list[tuple[str, int]]:
         """Posts per month from the first dated month to the last, gaps included as 0."""
-        counter: Counter[tuple[int, int]] = Counter()
-        for date in self._dates:
-            if date and date.year and date.month:
-                counter[(date.year, date.month)] += 1
-        if not counter:
-            return []
-        (y, m), last = min(counter), max(counter)
-        out: list[tuple[str, int]] = []
-        while (y, m) <= last:
-            out.append((f"{y:04d}-{m:02d}", counter.get((y, m), 0)))
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return out
+        return [(month, count) for month, count in self._month_counts]
 
     # -- filtering and search -----------------------------------------------------------------
-    def folded_text(self, index: int) -> str:
-        folded = self._folded.get(index)
-        if folded is None:
-            post = self._posts[index]
-            folded = self._folded[index] = fold(post.text + "\n" + (post.source or ""))
-        return folded
-
     def search(self, query: str, within: Iterable[int] | None = None) -> list[int]:
-        """Posts holding every word of the query, case- and accent-insensitively."""
-        words = query_words(query)
-        candidates = range(len(self._posts)) if within is None else within
-        if not words:
-            return list(candidates)
-        return [i for i in candidates if all(w in self.folded_text(i) for w in words)]
+        """Posts holding every word of the query (each a word prefix: `lavr` finds Lavrov,
+        `avrov` does not), case- and accent-insensitively, in reading order. Words of symbols
+        only (emoji, punctuation) match anywhere in the text."""
+        if not query_words(query):
+            return list(range(len(self._ids))) if within is None else list(within)
+        terms: list[str] = []
+        symbols: list[str] = []
+        for word in unicodedata.normalize("NFC", query).split():
+            # Not folded here: FTS5 folds case and Latin accents the same way on both sides,
+            # and folding Cyrillic й to и would miss every 'Сергей' in the index.
+            tokens = _TOKEN.findall(fold_yo(word))
+            if tokens:
+                terms.append(" AND ".join(f'"{token}"*' for token in tokens))
+            else:
+                symbols.append(word)
+        if terms:
+            rows = self._fetch_all("SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid",
+                                   (" AND ".join(terms),))  # fmt: skip
+        else:
+            rows = [(i,) for i in range(len(self._ids))]
+        hits: list[int] = [pos for (pos,) in rows]
+        if symbols:  # emoji and punctuation have no case or accents: a plain substring test
+            clause = " AND ".join("instr(t.text || char(10) || ifnull(p.source, ''), ?) > 0"
+                                  for _ in symbols)  # fmt: skip
+            found = self._fetch_all(f"SELECT p.pos FROM posts p JOIN texts t ON t.rowid = p.body "
+                                    f"WHERE {clause}", tuple(symbols))  # fmt: skip
+            keep = {pos for (pos,) in found}
+            hits = [pos for pos in hits if pos in keep]
+        if within is None:
+            return hits
+        allowed = within if isinstance(within, (set, frozenset)) else set(within)
+        return [pos for pos in hits if pos in allowed]
 
     def matching(
         self,
@@ -294,6 +375,120 @@ class Library:
         if flt.query.strip():
             parts.append(f"“{flt.query.strip()}”")
         return " · ".join(parts)
+
+    # -- the index underneath -----------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _fetch_all(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """Rows of a query; a damaged index answers nothing and is deleted, to be rebuilt on
+        the next open (the posts already in memory stay usable)."""
+        with self._lock:
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.DatabaseError:
+                if self.index_path is not None:
+                    try:
+                        self.index_path.unlink()
+                    except FileNotFoundError:
+                        pass
+                return []
+
+
+def date_tree(
+    dates: Sequence[PostDate | None], bounds: Sequence[tuple[str | None, str | None] | None]
+) -> list[DateNode]:
+    """Years -> months -> days with counts; an `undated` node last when there are any."""
+    years: dict[str, DateNode] = {}
+    undated = DateNode(UNDATED, "Undated")
+    for date, date_bounds in zip(dates, bounds, strict=True):
+        if date is None or date.year is None:
+            undated.count += 1
+            after, before = date_bounds or (None, None)
+            key = f"{after or ''}..{before or ''}"
+            child = undated.children.get(key)
+            if child is None:
+                label = _bounds_label(after, before)
+                child = undated.children[key] = DateNode(UNDATED + ":" + key, label)
+            child.count += 1
+            continue
+        y = f"{date.year:04d}"
+        year = years.setdefault(y, DateNode(y, y))
+        year.count += 1
+        if date.month is None:
+            continue
+        m = f"{y}-{date.month:02d}"
+        month = year.children.setdefault(m, DateNode(m, MONTH_ABBR[date.month - 1]))
+        month.count += 1
+        if date.day is None:
+            continue
+        d = f"{m}-{date.day:02d}"
+        day = month.children.setdefault(d, DateNode(d, f"{date.day:02d}"))
+        day.count += 1
+    nodes = [years[k] for k in sorted(years)]
+    for year in nodes:
+        year.children = dict(sorted(year.children.items()))
+        for month in year.children.values():
+            month.children = dict(sorted(month.children.items()))
+    if undated.count:
+        nodes.append(undated)
+    return nodes
+
+
+def month_counts(dates: Iterable[PostDate | None]) -> list[tuple[str, int]]:
+    """Posts per month from the first dated month to the last, gaps included as 0."""
+    counter: Counter[tuple[int, int]] = Counter()
+    for date in dates:
+        if date and date.year and date.month:
+            counter[(date.year, date.month)] += 1
+    if not counter:
+        return []
+    (y, m), last = min(counter), max(counter)
+    out: list[tuple[str, int]] = []
+    while (y, m) <= last:
+        out.append((f"{y:04d}-{m:02d}", counter.get((y, m), 0)))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def encode_node(node: DateNode) -> tuple[Any, ...]:
+    return (node.period, node.label, node.count,
+            [(key, encode_node(child)) for key, child in node.children.items()])  # fmt: skip
+
+
+def decode_node(encoded: Sequence[Any]) -> DateNode:
+    period, label, count, children = encoded
+    return DateNode(period, label, count, {key: decode_node(child) for key, child in children})
+
+
+def fold_yo(text: str) -> str:
+    """Russian writes ё as е as often as not; FTS5 keeps them apart, so both sides fold it."""
+    return text.replace("ё", "е").replace("Ё", "Е")
+
+
+def media_to_row(media: Media | None) -> str | None:
+    return None if media is None else json.dumps([media.kind, media.file, media.present],
+                                                 ensure_ascii=False)  # fmt: skip
+
+
+def media_from_row(stored: object) -> Media:
+    """A post's media as stored; a row that lost it still says there was something."""
+    try:
+        kind, named, present = json.loads(stored) if isinstance(stored, str) else [None] * 3
+    except ValueError:
+        return Media("media")
+    if not isinstance(kind, str):
+        return Media("media")
+    return Media(kind, named if isinstance(named, str) else None, present is True)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+_DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
+_DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None)
 
 
 def _bounds_label(after: str | None, before: str | None) -> str:

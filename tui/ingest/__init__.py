@@ -17,7 +17,7 @@ from tui.model import RawPost
 Warn = Callable[[str], None]
 
 #: Bump when parsing changes what posts come out of a file: cached indexes are rebuilt.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 SNIFF_BYTES = 64 * 1024
 DUMP_SUFFIXES = {".txt", ".json", ".html", ".htm", ".text", ".md"}

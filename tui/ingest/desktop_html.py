@@ -25,6 +25,7 @@ TITLE = re.compile(
     r"(?: UTC(?P<oh>[+-]\d{1,2})(?::?(?P<om>\d{2}))?)?$"
 )
 HASHTAG_CLICK = re.compile(r"ShowHashtag\(")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 MESSAGE_ID = re.compile(r"^message(?P<id>-?\d+)$")
 _NL = "\x00"  # a line break of the page's layout (NUL never occurs in a text file's content)
 
@@ -216,9 +217,8 @@ class _Page(HTMLParser):
             words = "".join(element.words)
             if element.onclick and HASHTAG_CLICK.search(element.onclick):
                 self.message.tags.append(words.lstrip("#"))
-            elif element.href and re.match(r"^(?:https?|tg)://", element.href):
-                if not words.startswith("@"):
-                    self.message.links.append(Link(words.replace(_NL, ""), element.href))
+            elif element.href and (url := _address(element.href)) is not None:
+                self.message.links.append(Link(words.replace(_NL, ""), url))
 
     def _data(self, data: str, br: bool = False) -> None:
         if self.in_service:
@@ -289,6 +289,18 @@ def _media(path: Path, message: _Message) -> Media | None:
     except (OSError, ValueError):  # a name no file system accepts
         present = False
     return Media(kind, named, present)
+
+
+def _address(href: str) -> str | None:
+    """A link's address as the export has it: `bing.com` and `t.me/x` (no scheme) are web
+    addresses, `mailto:` and `tel:` stay as written, and links to `@name` keep wherever
+    they point. None for what is not a link of the text: `#go_to_message…` jumps and the
+    export's own files (a custom emoji is drawn as a link to `stickers/sticker.webp`)."""
+    if _SCHEME.match(href):
+        return href
+    if href.startswith("#") or "." not in href.split("/", 1)[0]:
+        return None
+    return "https://" + href
 
 
 def _layout_free(words: list[str]) -> str:

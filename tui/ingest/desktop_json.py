@@ -38,8 +38,20 @@ _MEDIA_KINDS = {
     "invoice_information": "invoice",
 }
 _MEDIA_KEYS = tuple(_MEDIA_KINDS)
-#: Entity types whose text is an address to keep as a link.
-_URL_ENTITIES = {"link", "url"}
+def _web_address(text: str) -> str:
+    """`bing.com` -> `https://bing.com`; an address with a scheme stays as written."""
+    return text if _SCHEME.match(text) else "https://" + text
+
+
+#: Entity types whose text is an address, and the link each makes (as the HTML export
+#: writes it: `@name` is `https://t.me/name`, an e-mail address `mailto:`, a number `tel:`).
+_ADDRESS_ENTITIES: dict[str, Callable[[str], str]] = {
+    "link": _web_address,
+    "url": _web_address,
+    "mention": lambda text: "https://t.me/" + text.lstrip("@"),
+    "email": lambda text: "mailto:" + text,
+    "phone": lambda text: "tel:" + text,
+}
 
 
 def looks_like(head: str) -> bool:
@@ -375,10 +387,8 @@ def _post(message: dict[str, Any], path: Path, line: int) -> RawPost:
             kind = entity.get("type")
             if kind == "text_link" and isinstance(entity.get("href"), str):
                 links.append(Link(entity["text"], entity["href"]))
-            elif kind in _URL_ENTITIES:
-                address = entity["text"]
-                url = address if _SCHEME.match(address) else "https://" + address
-                links.append(Link(address, url))
+            elif kind in _ADDRESS_ENTITIES:
+                links.append(Link(entity["text"], _ADDRESS_ENTITIES[kind](entity["text"])))
 
     poll = message.get("poll")
     if isinstance(poll, dict):

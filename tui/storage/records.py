@@ -2,7 +2,7 @@
 
 The file layout (TinyDB tables, each {doc id: document}):
 
-    meta       {"schema": 1}
+    meta       {"schema": 2}    1: post ids from text alone; 2: ids of messages (`chat/id`) too
     bookmarks  {"post_id", "created", "snapshot"}                       one per bookmarked post
     notes      {"id", "post_id", "body", "created", "updated", "snapshot", "quote", "tags"}
     reading    {"archive", "ids": "id1 id2 ..."}   ONE per archive key, ids joined by spaces
@@ -20,7 +20,8 @@ from typing import Any
 from tui.model import Bookmark, Note, PostSnapshot, Quote
 from tui.storage.errors import DamagedDatabaseError
 
-SCHEMA = 1
+#: 2 since posts with a message id are keyed `<chat>/<id>` (see tui.identity, tui.rekey).
+SCHEMA = 2
 
 META = "meta"
 BOOKMARKS = "bookmarks"

@@ -319,6 +319,10 @@ class Store:
                     result = change()
                     if self._storage.dirty and not self._storage.current().get(records.META):
                         self._table(records.META).insert({"schema": records.SCHEMA})
+                    elif self._storage.dirty and schema < records.SCHEMA:
+                        # What this version writes (post ids of messages) needs it to read.
+                        self._table(records.META).truncate()
+                        self._table(records.META).insert({"schema": records.SCHEMA})
                     final = self._storage.current()
             except OSError as error:
                 raise StorageError.cannot_save(what, self.path, error) from error
@@ -457,6 +461,44 @@ class Store:
                 self._table(records.NOTES).update(doc, Query().post_id == post_id)
 
         self._commit("bookmarks and notes", change, None)
+
+    def rekey(self, moves: Mapping[str, PostSnapshot]) -> int:
+        """Move bookmarks, notes and read marks from old post ids to new ones, in one write:
+        `moves` maps an old id to the snapshot of the post it now names (its `post_id` is the
+        new id). A bookmark whose post already has one under the new id is dropped, so no
+        post is bookmarked twice; notes keep their ids, bodies, quotes and times. Returns how
+        many records moved; an empty `moves` writes nothing."""
+        view = self._current()
+        wanted = {
+            old: snapshot for old, snapshot in moves.items()
+            if old != snapshot.post_id and (old in view.bookmarks or old in view.notes_by_post
+                                             or any(old in ids for ids in view.read.values()))
+        }  # fmt: skip
+        if not wanted:
+            return 0
+
+        def change() -> int:
+            moved = 0
+            bookmarks = self._table(records.BOOKMARKS)
+            notes = self._table(records.NOTES)
+            for old, snapshot in wanted.items():
+                new = snapshot.post_id
+                doc = {"post_id": new, "snapshot": records.snapshot_to_doc(snapshot)}
+                if bookmarks.contains(Query().post_id == new):
+                    moved += len(bookmarks.remove(Query().post_id == old))
+                else:
+                    moved += len(bookmarks.update(doc, Query().post_id == old))
+                moved += len(notes.update(doc, Query().post_id == old))
+            reading = self._table(records.READING)
+            for document in reading.all():
+                ids = records.reading_ids(document)
+                if ids & wanted.keys():
+                    renamed = " ".join(sorted(wanted[i].post_id if i in wanted else i
+                                              for i in ids))  # fmt: skip
+                    reading.update({"ids": renamed}, doc_ids=[document.doc_id])
+            return moved
+
+        return self._commit("bookmarks and notes", change, None)
 
     # --- reading state and UI state (buffered) ----------------------------------------------
 

@@ -1,0 +1,47 @@
+"""Bookmarks and notes made before posts were keyed by message move to the post they were made on.
+
+Before, every post's id came from its text (`tui.identity.Identity.legacy_id`), and posts of
+exports with equal texts were merged into the first of them. Now a message is `<chat>/<id>`. A
+record still keyed by an old id that no post has any more is matched, through the index's
+`legacy` table, to the first post in reading order that had that id (the post the old reader
+showed, and the one the user bookmarked), and re-keyed there in one write: no note lost, no
+record doubled. It runs every time an archive opens and costs nothing once every record is
+moved (records of archives that are not open are left alone until theirs is).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from tui.library import Library
+from tui.model import PostSnapshot
+
+_OLD_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+class KeyedRecords(Protocol):
+    """What the migration needs of the store (`tui.storage.Store` has it)."""
+
+    def bookmarked_ids(self) -> set[str]: ...
+
+    def note_counts(self) -> dict[str, int]: ...
+
+    def read_ids(self, archive_key: str) -> set[str]: ...
+
+    def rekey(self, moves: dict[str, PostSnapshot]) -> int: ...
+
+
+def old_keys(store: KeyedRecords, library: Library) -> set[str]:
+    """Record keys of the old form that no post of this library has."""
+    keys = store.bookmarked_ids() | set(store.note_counts()) | store.read_ids(library.archive_key)
+    return {key for key in keys if _OLD_ID.match(key) and library.index_of(key) is None}
+
+
+def rekey_records(store: KeyedRecords, library: Library) -> int:
+    """Move the records of old ids to their posts in `library`; how many moved."""
+    stale = old_keys(store, library)
+    if not stale:
+        return 0
+    found = library.legacy_matches(stale)
+    return store.rekey({old: library[at].snapshot() for old, at in found.items()})
