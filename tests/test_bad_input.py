@@ -123,3 +123,25 @@ def test_an_unrecognised_text_file_in_a_folder_is_named_not_silently_skipped(
     posts = load_posts([folder], warnings.append)
     assert [p.text for p in posts] == ["Hello"]
     assert warnings == [f"{folder / 'shopping.txt'}: not recognisably a Telegram dump (skipped)"]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("page.html", "<!DOCTYPE html><html><body><p>Hello</p></body></html>", "HTML export"),
+        ("page.txt", "<html><head><title>x</title></head><body>Hi</body></html>", "HTML export"),
+        ("data.json", '{"items": [1, 2, 3]}', "JSON export"),
+        ("config.txt", '{"name": "x", "value": 1}', "JSON export"),
+    ],
+    ids=["html", "html-named-txt", "json", "json-named-txt"],
+)
+def test_a_file_that_is_not_a_telegram_export_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, data: str, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(data, encoding="utf-8")
+    code, records, err = export(capsys, str(path))
+    assert code == EXIT_BAD_INPUT and records == []
+    assert err == [f"tgreader: {path}: not a Telegram export: expected " + err[0].split(
+        "expected ", 1)[1]]  # fmt: skip
+    assert expected in err[0]

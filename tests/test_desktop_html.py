@@ -80,7 +80,8 @@ def test_tags_links_media_and_polls() -> None:
     assert posts[2].hashtags == ("SCO",)
     assert posts[2].links == (
         Link("full statement", "https://mid.ru/en/foreign_policy/news/1830000/"),
-    )  # the @mention is not a link to read
+        Link("@MFARussia", "https://t.me/MFARussia"),
+    )  # a mention is a link to the channel, as the JSON export's mention entity
     assert posts[3].has_media and posts[3].lines == ()
     assert posts[4].lines == ("Which summit matters most?", "- SCO", "- BRICS")
     assert not posts[4].has_media
@@ -115,7 +116,9 @@ def test_folder_of_pages_is_one_channel_in_order() -> None:
 def test_unrelated_html_is_not_an_export(tmp_path: Path) -> None:
     page = write_dump(tmp_path, "<html><body><p>Forwarded from nobody</p></body></html>",
                       "page.html")
-    assert [d.kind for d in find_dumps(page, lambda _m: None)] != ["desktop_html"]
+    with pytest.raises(IngestError, match="not a Telegram export: expected a page of "
+                       "Telegram Desktop's HTML export"):  # fmt: skip
+        find_dumps(page, lambda _m: None)
 
 
 def test_message_without_date_is_fatal_and_named() -> None:

@@ -79,8 +79,21 @@ def test_hashtags_and_links_come_from_entities() -> None:
     assert post.links == (
         Link("full statement", "https://mid.ru/en/foreign_policy/news/1830000/"),
         Link("mid.ru/en", "https://mid.ru/en"),
+        Link("@MFARussia", "https://t.me/MFARussia"),  # a mention, as the HTML export links it
     )
     assert post.lines[0] == "Talks at the #SCO summit: fully aligned."
+
+
+def test_email_is_mailto_and_phone_is_tel(tmp_path: Path) -> None:
+    entities = [{"type": "email", "text": "press@mid.ru"}, {"type": "plain", "text": " "},
+                {"type": "phone", "text": "+7 499 244"}]  # fmt: skip
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"name": "C", "type": "public_channel", "id": 1, "messages": [
+        {"id": 1, "type": "message", "date": "2024-01-02T03:04:05",
+         "text": entities, "text_entities": entities}]}), encoding="utf-8")  # fmt: skip
+    [post] = read(path)
+    assert post.links == (Link("press@mid.ru", "mailto:press@mid.ru"),
+                          Link("+7 499 244", "tel:+7 499 244"))  # fmt: skip
 
 
 def test_string_text_without_entities_leaves_tags_to_the_text() -> None:

@@ -8,8 +8,8 @@ import sys
 
 from conftest import ROOT
 
-PURE = ["tui.model", "tui.clean", "tui.dates", "tui.ingest", "tui.assemble", "tui.exporting",
-        "tui.storage", "tui.paths", "tui.library", "tui.index", "tui.fetch",
+PURE = ["tui.model", "tui.clean", "tui.dates", "tui.ingest", "tui.identity", "tui.exporting",
+        "tui.storage", "tui.paths", "tui.library", "tui.index", "tui.rekey", "tui.fetch",
         "tui.fetch.client", "tui.fetch.archive", "tui.fetch.channel"]  # fmt: skip
 
 

@@ -8,6 +8,7 @@ helps, the line, so nothing is ever dropped silently.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,11 +125,29 @@ def find_dumps(path: Path, warn: Warn) -> list[Dump]:
         return _group_html(dumps)
     head = read_head(path)
     check_text(path, head)
-    # A file named directly but not recognised is read as a web copy; the web-copy parser
-    # reports, with the line, any text it finds outside a 'Forwarded from' post, so warning
-    # here too would say the same thing twice.
-    kind = sniff(path, head) or "webcopy"
-    return [Dump(path, kind)]
+    kind = sniff(path, head)
+    if kind is None:
+        refuse_markup(path, head)
+    # A text file named directly but not recognised is read as a web copy; the web-copy
+    # parser reports, with the line, any text it finds outside a 'Forwarded from' post, so
+    # warning here too would say the same thing twice.
+    return [Dump(path, kind or "webcopy")]
+
+
+_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
+
+
+def refuse_markup(path: Path, head: bytes) -> None:
+    """An HTML or JSON file that is not a Telegram export is refused with what was expected:
+    read as a copied text, it would become one post of raw markup."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm") or _HTML_START.match(text):
+        raise IngestError(path, "not a Telegram export: expected a page of Telegram Desktop's "
+                          "HTML export (messages.html) or a saved t.me/s/<channel> page")
+    if suffix == ".json" or text.lstrip().startswith("{"):
+        raise IngestError(path, "not a Telegram export: expected Telegram Desktop's JSON "
+                          "export (result.json, with 'messages' or 'chats')")
 
 
 def _group_html(dumps: list[Dump]) -> list[Dump]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from rich.style import Style
@@ -88,7 +88,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self.words = list(words)
         self.bookmarked = bookmarked
         if not (same and keep_place):
-            self.selection = ParagraphSelection()
+            self.selection = self._off_blank(ParagraphSelection(), 1)
             self.scroll_to(0, 0, animate=False, immediate=True)
         self._draw()
 
@@ -116,7 +116,10 @@ class ReadingPane(ScrollView, can_focus=True):
             rows.append(Text(""))
             paragraphs = post.paragraphs()
             for number, paragraph in enumerate(paragraphs):
-                if number and self.spaced:
+                # Spacing goes between two paragraphs with words; a blank line the author
+                # wrote is shown as the one blank line it is, not as three.
+                if number and self.spaced and paragraph.strip() \
+                        and paragraphs[number - 1].strip():
                     rows.append(Text(""))
                 self._paragraph_rows.append(add(self.paragraph_text(number, paragraph)))
             tail = self.tail_text(post, bool(paragraphs))
@@ -319,20 +322,37 @@ class ReadingPane(ScrollView, can_focus=True):
     def action_paragraph(self, delta: int) -> None:
         """↑/↓ move the highlight; after `v` they extend the selection instead."""
         if self.selection.active:
-            self.selection = self.selection.extend(delta, self.paragraph_count)
+            moved = self.selection.extend(delta, self.paragraph_count)
         else:
-            self.selection = self.selection.move(delta, self.paragraph_count)
+            moved = self.selection.move(delta, self.paragraph_count)
+        self.selection = self._off_blank(moved, delta)
         self._after_move()
 
     def action_paragraph_to(self, position: int) -> None:
         count = self.paragraph_count
         target = count - 1 if position < 0 else position
-        self.selection = self.selection.move(target - self.selection.cursor, count)
+        moved = self.selection.move(target - self.selection.cursor, count)
+        self.selection = self._off_blank(moved, -1 if position < 0 else 1)
         self._after_move()
 
     def action_extend(self, delta: int) -> None:
-        self.selection = self.selection.extend(delta, self.paragraph_count)
+        self.selection = self._off_blank(self.selection.extend(delta, self.paragraph_count),
+                                         delta)  # fmt: skip
         self._after_move()
+
+    def _off_blank(self, selection: ParagraphSelection, direction: int) -> ParagraphSelection:
+        """The cursor moved on past blank paragraphs (in `direction`, else back): it only
+        ever rests on words."""
+        paragraphs = self.post.paragraphs() if self.post else []
+        cursor = selection.cursor
+        if not paragraphs or cursor >= len(paragraphs) or paragraphs[cursor].strip():
+            return selection
+        step = 1 if direction >= 0 else -1
+        for candidate in (*range(cursor + step, len(paragraphs) if step > 0 else -1, step),
+                          *range(cursor - step, -1 if step > 0 else len(paragraphs), -step)):
+            if paragraphs[candidate].strip():
+                return replace(selection, cursor=candidate)
+        return selection
 
     def action_toggle_selection(self) -> None:
         if self.selection.active:
