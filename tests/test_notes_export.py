@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -120,8 +121,23 @@ def test_json_is_a_stable_list_of_posts_with_their_notes(store: Store) -> None:
     assert by_id["p-undated"]["in_open_files"] is False
     assert set(summit) == {
         "post_id", "title", "channel", "source", "date", "date_inferred", "date_label",
-        "in_open_files", "bookmarked", "bookmarked_at", "notes",
+        "url", "origin", "in_open_files", "bookmarked", "bookmarked_at", "notes",
     }  # fmt: skip
+
+
+def test_a_note_cites_the_posts_address_or_else_its_file_and_line(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "library.json")
+    store.add_note(replace(MINISTERS, url="https://t.me/MFARussia/15000",
+                           origin="result.json:80"), "with an address")  # fmt: skip
+    store.add_note(replace(UNDATED, origin="other.txt:12"), "a web copy")
+    text = md(store)
+    assert "- Address: <https://t.me/MFARussia/15000>" in text
+    assert "result.json:80" not in text
+    assert "- Found in: other.txt:12" in text
+    reopened = Store.open(tmp_path / "library.json")  # kept in the database as written
+    data = json.loads(export_notes(reopened, "json"))
+    assert {(p["url"], p["origin"]) for p in data["posts"]} == {
+        ("https://t.me/MFARussia/15000", "result.json:80"), (None, "other.txt:12")}
 
 
 def test_json_without_open_ids_does_not_guess(store: Store) -> None:

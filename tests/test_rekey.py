@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from apphelpers import running, user_dirs  # noqa: F401  (fixture)
 from conftest import REAL, SAMPLE
 
 from tui.index import open_library
@@ -100,3 +101,20 @@ def test_a_bookmark_already_on_the_new_id_is_not_doubled(old_store: Store) -> No
     rekey_records(old_store, library)
     assert [b.post_id for b in old_store.bookmarks()].count(new.id) == 1
     assert not old_store.is_bookmarked(old_id)
+
+
+async def test_the_reader_moves_old_records_when_the_archive_opens(
+    user_dirs: Path,  # noqa: F811  (the fixture's database path)
+) -> None:
+    user_dirs.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(OLD_DB, user_dirs)
+    async with running([SALAF]) as (app, _pilot):
+        assert app.library is not None
+        bookmarked = [app.library.index_of(pid) for pid in app.bookmarked]
+        noted = [app.library.index_of(pid) for pid in app.note_counts]
+        assert sum(i is not None for i in bookmarked) == 1
+        assert sum(i is not None for i in noted) == 2
+        assert all(pid.startswith("3204528972/") for pid in app.bookmarked
+                   if app.library.index_of(pid) is not None)  # fmt: skip
+    after = Store.open(user_dirs)
+    assert len(after.notes()) == 4 and len(after.bookmarks()) == 3

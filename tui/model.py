@@ -225,6 +225,8 @@ class Post:
             title=self.title,
             date=self.date_iso(),
             date_inferred=self.date_inferred,
+            url=self.url,
+            origin=f"{self.origin.path}:{self.origin.line}" if self.origin else None,
         )
 
 
@@ -238,6 +240,8 @@ class PostSnapshot:
     date: str | None
     date_inferred: bool = False
     channel: str | None = None
+    url: str | None = None  # the post's own address, for citing it
+    origin: str | None = None  # `file:line` of its first copy, where there is no address
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,13 @@ Format = Literal["md", "json"]
 JSON_FORMAT_NAME = "tgreader-notes"
 JSON_FORMAT_VERSION = 1
 OTHER_GROUP = "Other posts"
-_PLAIN_ID = re.compile(r"[\w-]+", re.ASCII)
+_PLAIN_ID = re.compile(r"[\w/~-]+", re.ASCII)  # content hashes, `<chat>/<message id>`
+_PLAIN_ADDRESS = re.compile(r"https?://[^\s<>`\\]+", re.ASCII)
+
+
+def _address(url: str) -> str:
+    """A post's address as a Markdown autolink, or escaped text if it could not be one."""
+    return f"<{url}>" if _PLAIN_ADDRESS.fullmatch(url) else markdown_inline(url)
 
 
 class NotesSource(Protocol):
@@ -146,6 +152,10 @@ def _markdown(entries: Iterable[_PostEntry], open_ids: set[str] | None, exported
         post_id = snapshot.post_id
         lines.append(f"- Post: `{post_id}`" if _PLAIN_ID.fullmatch(post_id)
                      else f"- Post: {markdown_inline(post_id)}")
+        if snapshot.url:
+            lines.append(f"- Address: {_address(snapshot.url)}")
+        elif snapshot.origin:
+            lines.append(f"- Found in: {markdown_inline(snapshot.origin)}")
         if entry.bookmark is not None:
             lines.append(f"- Bookmarked: {_when(entry.bookmark.created)}")
         if _in_open_files(snapshot.post_id, open_ids) is False:
@@ -169,6 +179,8 @@ def _json(entries: Iterable[_PostEntry], open_ids: set[str] | None, exported: st
                 "date": snapshot.date,
                 "date_inferred": snapshot.date_inferred,
                 "date_label": date_label(snapshot),
+                "url": snapshot.url,
+                "origin": snapshot.origin,
                 "in_open_files": _in_open_files(snapshot.post_id, open_ids),
                 "bookmarked": entry.bookmark is not None,
                 "bookmarked_at": entry.bookmark.created if entry.bookmark else None,

@@ -50,6 +50,8 @@ def snapshot_to_doc(snapshot: PostSnapshot) -> dict[str, Any]:
         "title": snapshot.title,
         "date": snapshot.date,
         "date_inferred": snapshot.date_inferred,
+        "url": snapshot.url,
+        "origin": snapshot.origin,
     }
 
 
@@ -63,6 +65,8 @@ def snapshot_from_doc(doc: object, where: str) -> PostSnapshot:
         date=_optional_str(doc, "date", where),
         date_inferred=bool(doc.get("date_inferred", False)),
         channel=_optional_str(doc, "channel", where),
+        url=_optional_str(doc, "url", where),
+        origin=_optional_str(doc, "origin", where),
     )
 
 
