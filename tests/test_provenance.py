@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import REAL
 
 from tui.exporting import export_posts
@@ -98,3 +99,23 @@ def test_export_carries_provenance_fields() -> None:
         "media": {"kind": "photo", "file": None, "present": False},
     }  # fmt: skip
     assert citation(post, "t").endswith(", https://t.me/durov/523")
+
+
+async def test_the_reading_pane_shows_sender_signature_address_and_media(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apphelpers import pane, running
+
+    monkeypatch.setenv("TGREADER_DB", str(tmp_path / "library.json"))
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"name": "Group", "type": "private_supergroup", "id": 9,
+                                "messages": [
+        {"id": 4, "type": "message", "date": "2024-01-02T03:04:05", "from": "Alice",
+         "forwarded_from": "News", "author": "Bob", "photo": "photos/p.jpg", "text": "Hi"},
+    ]}), encoding="utf-8")  # fmt: skip
+    async with running([path]) as (app, pilot):
+        await pilot.press("enter")
+        shown = pane(app).plain_text()
+        assert "News" in shown and "sent by Alice" in shown and "signed Bob" in shown
+        assert "message 4" in shown  # a private chat has no public address
+        assert "photo: photos/p.jpg (not in the export folder)" in shown
