@@ -98,7 +98,7 @@ def test_email_is_mailto_and_phone_is_tel(tmp_path: Path) -> None:
 
 def test_string_text_without_entities_leaves_tags_to_the_text() -> None:
     old = read(OLD)
-    assert old[0].hashtags is None  # "... with a #tag": assemble reads it from the text
+    assert old[0].hashtags is None  # "... with a #tag": identity reads it from the text
     assert old[1].hashtags == ("entities",)
     assert old[1].links == (Link("links", "https://example.org/old"),)
 

@@ -181,3 +181,26 @@ def test_json_and_html_of_one_channel_give_each_post_once(name: str) -> None:
         message = expected[(chat, post.message_id)]
         assert post.text == text_of(message)
         assert list(post.links) == links_of(message)
+
+
+# -- saved t.me/s pages ---------------------------------------------------------------------------
+PAGES = REAL / "tme-s-page"
+
+
+@pytest.mark.parametrize("name", ["DEXTNewPairsBot", "durov", "telegram"])
+def test_one_post_per_message_of_a_saved_page_with_its_own_address(name: str) -> None:
+    path = PAGES / f"{name}.html"
+    addresses = list(dict.fromkeys(re.findall(r'data-post="([^"/]+/\d+)"',
+                                              path.read_text(encoding="utf-8"))))  # fmt: skip
+    posts = list(library(path))
+    assert [p.id for p in posts] == addresses
+    assert [p.url for p in posts] == [f"https://t.me/{a}" for a in addresses]
+
+
+@pytest.mark.parametrize("name", ["landing-durov", "landing-nonexistent", "tdlibchat"])
+def test_a_page_without_posts_is_one_clear_line(name: str) -> None:
+    from tui.ingest import IngestError
+
+    with pytest.raises(IngestError) as raised:
+        open_library([PAGES / f"{name}.html"], lambda _m: None, in_memory=True)
+    assert str(raised.value).startswith(str(PAGES / f"{name}.html"))

@@ -8,10 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import REAL, write_dump
+from conftest import REAL, load_posts, write_dump
 from tmeserver import FakeChannel, FakePost, render_page
 
-from tui.assemble import load_posts
 from tui.ingest import find_dumps
 from tui.ingest.tme_page import read_page
 from tui.model import Link
