@@ -118,3 +118,23 @@ async def test_the_reader_moves_old_records_when_the_archive_opens(
                    if app.library.index_of(pid) is not None)  # fmt: skip
     after = Store.open(user_dirs)
     assert len(after.notes()) == 4 and len(after.bookmarks()) == 3
+
+
+def test_a_web_copy_bookmark_does_not_move_to_an_export_of_the_same_words(
+    tmp_path: Path,
+) -> None:
+    from conftest import write_dump
+
+    from tui.model import PostSnapshot
+
+    words = "Title\n📍 Moscow, March 1, 2022\nBody"
+    web = write_dump(tmp_path, f"Forwarded from C\n{words}\n", "web.txt")
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps({"name": "C", "type": "public_channel", "id": 3, "messages": [
+        {"id": 8, "type": "message", "date": "2022-03-01T10:00:00", "from": "C", "text": words},
+    ]}), encoding="utf-8")  # fmt: skip
+    store = Store.open(tmp_path / "library.json")
+    [copied] = list(opened(web))
+    store.toggle_bookmark(PostSnapshot(copied.id, "C", "Title", "2022-03-01"))
+    assert rekey_records(store, opened(export)) == 0
+    assert store.is_bookmarked(copied.id)

@@ -11,7 +11,8 @@ The rule (one message, one post):
   the same message; different messages are never merged, whatever their text.
 * A record without one (web copies, copied Desktop text) is the same post as another record
   with the same source and the same normalised text whose date does not contradict its own;
-  its id comes from its text, as it always has (`content_id`), so old bookmarks keep working.
+  its id comes from its text, as every id did before (`Identity.legacy_id`), so bookmarks
+  made on web copies keep working.
   A second post with that text (another source, another date) gets `~2`, `~3`, … after it.
 
 `legacy_id` is the id every post had before this rule (its text alone), kept so bookmarks
@@ -28,16 +29,14 @@ from pathlib import Path
 from tui.clean import hashtags, merge_tags, post_id, text_key
 from tui.model import Media, Post, RawPost
 
-#: Ids of the text-content form: 16 hex digits, optionally `~N` when several posts share a text.
-CONTENT_ID_LENGTH = 16
-
 
 @dataclass(frozen=True, slots=True)
 class Identity:
     """What identity gives a raw record: its id, the key it is merged on, title and tags."""
 
     id: str
-    text_key: str  # normalised text ('' for an empty post), compared for records without ids
+    text_id: str  # a hash of the normalised text ('' for an empty post), compared for records
+    # without ids: a hash, so merging 100,000 posts holds 100,000 short strings, not their texts
     legacy_id: str  # the id this post had when ids came from text alone
     hashtags: tuple[str, ...]
     title: str
@@ -58,8 +57,9 @@ def identify(raw: RawPost, text: str) -> Identity:
     tags = merge_tags(raw.hashtags) if raw.hashtags is not None else hashtags(text)
     key = text_key(text)
     if key:
-        legacy = post_id(key)
-    else:  # nothing to compare: the empty post was identified by its place
+        legacy = text_id = post_id(key)
+    else:
+        text_id = ""  # nothing to compare: the empty post was identified by its place
         origin = raw.origin
         legacy = post_id(f"\x00{Path(origin.path).name}:{origin.line}:{raw.message_id}")
     if raw.message_id is not None:
@@ -67,7 +67,7 @@ def identify(raw: RawPost, text: str) -> Identity:
     else:
         pid = legacy
     title = next((line.strip() for line in raw.lines if line.strip()), "")
-    return Identity(pid, key, legacy, tags, title)
+    return Identity(pid, text_id, legacy, tags, title)
 
 
 def dates_agree(one: Post, other: Post) -> bool:
@@ -105,8 +105,8 @@ def with_chat(post: Post, chat: str) -> Post:
 class Merger:
     """Folds records, fed in reading order, into posts; the merge rule lives here.
 
-    `add(post, key)` returns the position of the post the record belongs to and whether it
-    was new. Positions are the order posts first appeared in.
+    `add(post, text_id)` returns the position of the post the record belongs to and whether
+    it was new. Positions are the order posts first appeared in.
     """
 
     def __init__(self) -> None:

@@ -272,7 +272,7 @@ class Placed:
     key: SortKey
     post: Post
     body: int
-    text_key: str
+    text_id: str
     legacy_id: str
 
 
@@ -439,7 +439,7 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
             conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)", batch)
             batch = []
         found = identify(raw, text)
-        keys.append((found.text_key, found.legacy_id))
+        keys.append((found.text_id, found.legacy_id))
         text_dates.append(
             raw.date if raw.date is not None or raw.datetime else date_from_opening(raw.lines)
         )
@@ -489,7 +489,7 @@ def _merge(per_file: list[list[Placed]]) -> tuple[list[Post], list[int], list[tu
         post = item.post
         if post.chat is None and post.message_id is not None and post.channel in titles:
             post = with_chat(post, titles[post.channel])
-        at, new = merger.add(post, item.text_key)
+        at, new = merger.add(post, item.text_id)
         if new:
             kept.append(item.body)
         legacy[(item.legacy_id, at)] = None

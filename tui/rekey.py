@@ -5,8 +5,10 @@ exports with equal texts were merged into the first of them. Now a message is `<
 record still keyed by an old id that no post has any more is matched, through the index's
 `legacy` table, to the first post in reading order that had that id (the post the old reader
 showed, and the one the user bookmarked), and re-keyed there in one write: no note lost, no
-record doubled. It runs every time an archive opens and costs nothing once every record is
-moved (records of archives that are not open are left alone until theirs is).
+record doubled. A bookmark or note moves only to a post of the chat its snapshot names: one made
+on a web copy (no chat) stays with the web copy, even when an export of the same words opens.
+It runs every time an archive opens and costs nothing once every record is moved (records of
+archives that are not open are left alone until theirs is).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from typing import Protocol
 
 from tui.library import Library
-from tui.model import PostSnapshot
+from tui.model import Bookmark, Note, PostSnapshot
 
 _OLD_ID = re.compile(r"^[0-9a-f]{16}$")
 
@@ -24,6 +26,10 @@ class KeyedRecords(Protocol):
     """What the migration needs of the store (`tui.storage.Store` has it)."""
 
     def bookmarked_ids(self) -> set[str]: ...
+
+    def bookmarks(self) -> list[Bookmark]: ...
+
+    def notes(self, post_id: str | None = None) -> list[Note]: ...
 
     def note_counts(self) -> dict[str, int]: ...
 
@@ -43,5 +49,12 @@ def rekey_records(store: KeyedRecords, library: Library) -> int:
     stale = old_keys(store, library)
     if not stale:
         return 0
-    found = library.legacy_matches(stale)
-    return store.rekey({old: library[at].snapshot() for old, at in found.items()})
+    records: list[Bookmark | Note] = [*store.bookmarks(), *store.notes()]
+    chats = {record.post_id: record.snapshot.channel
+             for record in records if record.post_id in stale}  # fmt: skip
+    moves: dict[str, PostSnapshot] = {}
+    for old, at in library.legacy_matches(stale).items():
+        post = library[at]
+        if old not in chats or chats[old] == post.channel:  # read marks are this archive's
+            moves[old] = post.snapshot()
+    return store.rekey(moves)
