@@ -193,8 +193,11 @@ def test_one_post_per_message_of_a_saved_page_with_its_own_address(name: str) ->
     addresses = list(dict.fromkeys(re.findall(r'data-post="([^"/]+/\d+)"',
                                               path.read_text(encoding="utf-8"))))  # fmt: skip
     posts = list(library(path))
-    assert [p.id for p in posts] == addresses
     assert [p.url for p in posts] == [f"https://t.me/{a}" for a in addresses]
+    # keyed by the channel's permanent numeric id (the one exports carry), not its username
+    assert [p.id for p in posts] == [f"{p.chat}/{a.split('/')[1]}" for p, a in
+                                     zip(posts, addresses, strict=True)]  # fmt: skip
+    assert all(p.chat is not None and p.chat.isdigit() for p in posts)
 
 
 @pytest.mark.parametrize("name", ["landing-durov", "landing-nonexistent", "tdlibchat"])

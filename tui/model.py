@@ -171,7 +171,7 @@ class RawPost:
 class Post:
     """A clean post: the channel's text once, its date as honestly as it is known.
 
-    `id` is what bookmarks and notes are keyed by (see `tui.identity.post_key`). The
+    `id` is what bookmarks and notes are keyed by (see `tui.identity.message_key`). The
     provenance fields mean what they mean on `RawPost`; `url` is the post's own address or
     None, never a link from the body.
     """

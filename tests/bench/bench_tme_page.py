@@ -116,12 +116,12 @@ def main() -> None:
         per_page = [best_of(3, lambda m=m: read_page(m)) for m in markups[:50]]
         print(f"\nsynthetic: {pages} pages, {pages * 20:,} posts, {size / 1e6:.1f} MB; "
               f"read_page median {statistics.median(per_page) * 1000:.2f} ms/page")
-        from tui.assemble import load_posts
+        from tui.index import open_library
 
         started = time.perf_counter()
-        posts = load_posts([folder], lambda _m: None)
+        posts = open_library([folder], lambda _m: None, in_memory=True)
         took = time.perf_counter() - started
-        print(f"load_posts(folder): {len(posts):,} posts in {took:.2f} s "
+        print(f"open_library(folder, in memory): {len(posts):,} posts in {took:.2f} s "
               f"({len(posts) / took:,.0f} posts/s)")
 
 
