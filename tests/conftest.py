@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,16 @@ def load_posts(paths: Sequence[Path], warn: Callable[[str], None]) -> list[Post]
     from tui.index import open_library
 
     return list(open_library(list(paths), warn, in_memory=True))
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """A Telegram Desktop JSON message's text as a reader sees it, read from the raw message
+    without tgreader: the text's parts joined, then a poll's question and `- answer` lines."""
+    raw = message["text"]
+    text = raw if isinstance(raw, str) else "".join(
+        part if isinstance(part, str) else part["text"] for part in raw
+    )
+    if "poll" in message:
+        answers = [f"- {a['text']}" for a in message["poll"]["answers"]]
+        text = "\n".join(filter(None, [text, message["poll"]["question"], *answers]))
+    return text

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, load_posts, write_dump
+from conftest import ROOT, load_posts, message_text, write_dump
 
 from tui.ingest import IngestError, find_dumps
 from tui.ingest.desktop_json import parse, repair_escapes
@@ -35,22 +35,11 @@ def fixture_messages(path: Path) -> list[dict[str, Any]]:
     return [m for m in json.loads(text)["messages"] if m["type"] == "message"]
 
 
-def expected_text(message: dict[str, Any]) -> str:
-    raw = message["text"]
-    text = raw if isinstance(raw, str) else "".join(
-        part if isinstance(part, str) else part["text"] for part in raw
-    )
-    if "poll" in message:
-        answers = [f"- {a['text']}" for a in message["poll"]["answers"]]
-        text = "\n".join(filter(None, [text, message["poll"]["question"], *answers]))
-    return text
-
-
 @pytest.mark.parametrize("path", [CHANNEL, OLD], ids=["channel", "old"])
 def test_every_message_text_survives(path: Path) -> None:
     messages = fixture_messages(path)
     posts = read(path)
-    assert ["\n".join(p.lines) for p in posts] == [expected_text(m) for m in messages]
+    assert ["\n".join(p.lines) for p in posts] == [message_text(m) for m in messages]
     assert [p.message_id for p in posts] == [m["id"] for m in messages]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REAL
+from conftest import REAL, message_text
 
 from tui.index import open_library
 from tui.library import Library
@@ -46,17 +46,6 @@ def messages_of(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
     """Non-service messages by (chat id, message id)."""
     return {(str(chat["id"]), m["id"]): m for chat in chats_of(path)
             for m in chat["messages"] if m["type"] == "message"}  # fmt: skip
-
-
-def text_of(message: dict[str, Any]) -> str:
-    raw = message["text"]
-    text = raw if isinstance(raw, str) else "".join(
-        part if isinstance(part, str) else part["text"] for part in raw
-    )
-    if "poll" in message:
-        answers = [f"- {a['text']}" for a in message["poll"]["answers"]]
-        text = "\n".join(filter(None, [text, message["poll"]["question"], *answers]))
-    return text
 
 
 def links_of(message: dict[str, Any]) -> list[Link]:
@@ -129,7 +118,7 @@ def test_json_text_time_sender_and_links_are_the_exports_own(name: str) -> None:
     for post in library(path):
         assert post.chat is not None and post.message_id is not None
         message = expected[(post.chat, post.message_id)]
-        assert post.text == text_of(message), post.id
+        assert post.text == message_text(message), post.id
         assert post.datetime is not None and post.datetime[:19] == message["date"], post.id
         assert post.sender == (message.get("from") or None), post.id
         assert list(post.links) == links_of(message), post.id
@@ -140,7 +129,7 @@ def test_json_text_time_sender_and_links_are_the_exports_own(name: str) -> None:
 def test_messages_with_the_same_text_stay_apart(name: str) -> None:
     """Equal texts (captions, one-word replies, empty media posts) are different messages."""
     path = JSON_EXPORTS[name]
-    written = Counter(text_of(m) for m in messages_of(path).values())
+    written = Counter(message_text(m) for m in messages_of(path).values())
     repeated = {text: n for text, n in written.items() if n > 1}
     assert repeated  # the case under test is in this export
     shown = Counter(post.text for post in library(path))
@@ -161,7 +150,7 @@ def test_html_text_time_and_links_equal_the_json_export_of_the_same_channel(name
     assert set(posts) == set(expected)
     for message_id, post in posts.items():
         message = expected[message_id]
-        assert post.text == text_of(message), message_id
+        assert post.text == message_text(message), message_id
         assert post.datetime is not None and post.datetime[:19] == message["date"], message_id
         assert list(post.links) == links_of(message), message_id
 
@@ -179,7 +168,7 @@ def test_json_and_html_of_one_channel_give_each_post_once(name: str) -> None:
                                                                     "result.json"]  # fmt: skip
         assert post.id == f"{chat}/{post.message_id}"
         message = expected[(chat, post.message_id)]
-        assert post.text == text_of(message)
+        assert post.text == message_text(message)
         assert list(post.links) == links_of(message)
 
 
