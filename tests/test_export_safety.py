@@ -12,13 +12,12 @@ from pathlib import Path
 
 import hostile
 import pytest
-from conftest import write_dump
+from conftest import load_posts, write_dump
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from tui.assemble import load_posts
 from tui.cli import main
 from tui.model import PostSnapshot, Quote
 from tui.notes_export import export_notes

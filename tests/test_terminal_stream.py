@@ -17,9 +17,9 @@ from pathlib import Path
 
 import hostile
 import pytest
+from conftest import load_posts
 from ptyterm import TerminalStream, foreign_sequences, plain
 
-from tui.assemble import load_posts
 from tui.model import PostSnapshot, Quote
 from tui.storage import Store
 
