@@ -409,3 +409,18 @@ def test_list_names_an_archive_whose_state_it_cannot_read(
     out, err = capsys.readouterr()
     assert "@chan" in out and "broken" not in out
     assert err.count("\n") == 1 and "broken/.state.json" in err and "not listed" in err
+
+
+def test_the_environment_proxy_is_used(
+    tme: TmeServer, channels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx's trust_env: with HTTP_PROXY set, every request goes through the proxy (here the
+    loopback server itself, which then sees absolute URLs); the named host is never resolved."""
+    tme.channel("chan", "Test Chan", 40)
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.setenv("HTTP_PROXY", tme.url)
+    polite = Politeness(delay=0.0, sleep=Waits())
+    host = "http://t-me.invalid"
+    with Archive.open(channels / "chan") as archive, Client(host, polite) as client:
+        assert fetch_channel("chan", archive, client).new_posts == 40
+    assert tme.paths() == ["http://t-me.invalid/s/chan", "http://t-me.invalid/s/chan?before=21"]
