@@ -233,7 +233,9 @@ def test_a_server_that_keeps_failing_gives_one_line_and_keeps_what_was_saved(
 def test_a_timeout_is_retried(tme: TmeServer, channels: Path) -> None:
     tme.channel("chan", "Test Chan", 40)
     tme.faults["/s/chan?before=21"] = ["timeout"]
-    polite = Politeness(delay=0.0, timeout=0.2, retries=2, sleep=Waits())
+    # The one wait on a clock in these tests: the client's own timeout, which is what is
+    # tested; 1 s is far beyond any loopback answer, so only the held request times out.
+    polite = Politeness(delay=0.0, timeout=1.0, retries=2, sleep=Waits())
     with Archive.open(channels / "chan") as archive, Client(tme.url, polite) as client:
         assert fetch_channel("chan", archive, client).new_posts == 40
     assert tme.paths().count("/s/chan?before=21") == 2
