@@ -264,3 +264,13 @@ def test_every_post_shape_keeps_its_text_and_flags_its_media(tmp_path: Path) -> 
         None, "poll", "document", "voice", "sticker", None
     ]  # fmt: skip
     assert warnings == []
+
+
+def test_views_come_through_to_the_export(tmp_path: Path) -> None:
+    from tui.exporting import export_posts
+    from tui.index import open_library
+
+    library = open_library([PAGES / "durov.html"], lambda _m: None, cache=tmp_path)
+    records = json.loads(export_posts(iter(library), "json"))
+    assert [r["views"] for r in records[:2]] == ["12.5M", "14.7M"]
+    assert records[0]["url"] == "https://t.me/durov/523"

@@ -26,6 +26,7 @@ def post_record(post: Post) -> dict[str, Any]:
         "channel": post.channel,
         "from": post.sender,
         "author": post.author,
+        "views": post.views,
         "date": post.date_iso(),
         "date_inferred": post.date_inferred,
         "date_bounds": list(post.date_bounds) if post.date_bounds else None,
@@ -65,9 +66,9 @@ def export_posts(posts: Iterable[Post], fmt: str) -> str:
 def _csv(posts: Iterable[Post]) -> str:
     out = io.StringIO()
     fields = [
-        "id", "message_id", "chat", "url", "source", "channel", "from", "author", "date",
-        "date_inferred", "date_bounds", "datetime", "title", "text", "hashtags", "has_media",
-        "media", "links", "occurrences", "origin",
+        "id", "message_id", "chat", "url", "source", "channel", "from", "author", "views",
+        "date", "date_inferred", "date_bounds", "datetime", "title", "text", "hashtags",
+        "has_media", "media", "links", "occurrences", "origin",
     ]  # fmt: skip
     writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

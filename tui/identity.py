@@ -175,6 +175,7 @@ def combine(kept: Post, copy: Post) -> Post:
         url=kept.url or copy.url,
         sender=kept.sender or copy.sender,
         author=kept.author or copy.author,
+        views=kept.views or copy.views,
     )
     if kept.message_id is None and copy.message_id is not None:
         merged = replace(merged, id=copy.id, message_id=copy.message_id, chat=copy.chat)

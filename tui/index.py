@@ -52,7 +52,7 @@ from tui.library import (
 from tui.model import Post, PostDate
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 Progress = Callable[[int, int], None]
 SortKey = tuple[int, int, int, str]
@@ -87,7 +87,8 @@ CREATE TABLE posts(
     url TEXT,
     sender TEXT,
     author TEXT,
-    media TEXT
+    media TEXT,
+    views TEXT
 );
 CREATE TABLE legacy(legacy TEXT NOT NULL, pos INTEGER NOT NULL);
 CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
@@ -448,7 +449,7 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
             hashtags=found.hashtags, media=raw.media, links=raw.links,
             origins=(raw.origin,), channel=raw.channel, datetime=raw.datetime,
             message_id=raw.message_id, chat=raw.chat, url=raw.url, sender=raw.sender,
-            author=raw.author,
+            author=raw.author, views=raw.views,
         ))  # fmt: skip
         reporter.at_line(raw.origin.line)
     if batch:
@@ -510,10 +511,10 @@ def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
                 json.dumps([[link.text, link.url] for link in post.links], ensure_ascii=False),
                 json.dumps([[o.path, o.line] for o in post.origins], ensure_ascii=False),
                 body, post.message_id, post.chat, post.url, post.sender, post.author,
-                media_to_row(post.media),
+                media_to_row(post.media), post.views,
             )  # fmt: skip
 
-    conn.executemany(f"INSERT INTO posts VALUES ({', '.join('?' * 22)})", rows())
+    conn.executemany(f"INSERT INTO posts VALUES ({', '.join('?' * 23)})", rows())
     if len(kept) < bodies:  # copies folded into an earlier one: their texts are not needed
         keep = set(kept)
         dropped = ((body,) for body in range(1, bodies + 1) if body not in keep)

@@ -244,7 +244,7 @@ class Library:
         """Posts [start, stop) whole; a post whose text cannot be read says so in its text."""
         rows = self._fetch_all(
             "SELECT p.pos, t.text, p.links, p.origins, p.datetime, p.message_id, p.chat, "
-            "p.url, p.sender, p.author, p.media FROM posts p "
+            "p.url, p.sender, p.author, p.media, p.views FROM posts p "
             "JOIN texts t ON t.rowid = p.body WHERE p.pos >= ? AND p.pos < ? ORDER BY p.pos",
             (start, stop),
         )
@@ -255,7 +255,7 @@ class Library:
 
     def _post(self, at: int, row: Sequence[object]) -> Post:
         """The whole post: its head plus what was read from the index."""
-        text, links, origins, stamp, message_id, chat, url, sender, author, media = row
+        text, links, origins, stamp, message_id, chat, url, sender, author, media, views = row
         assert isinstance(text, str) and isinstance(links, str) and isinstance(origins, str)
         heads = self._heads
         return Post(
@@ -276,6 +276,7 @@ class Library:
             url=_text_or_none(url),
             sender=_text_or_none(sender),
             author=_text_or_none(author),
+            views=_text_or_none(views),
         )
 
     # -- facets -------------------------------------------------------------------------------
@@ -488,7 +489,7 @@ def _text_or_none(value: object) -> str | None:
 
 
 _DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
-_DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None)
+_DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None, None)
 
 
 def _bounds_label(after: str | None, before: str | None) -> str:

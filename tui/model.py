@@ -143,7 +143,8 @@ class RawPost:
     else None (an HTML export names its chat only by title: `channel`); `url` is the post's own
     address (`https://t.me/durov/523`), never a link from its body; `sender` is who sent it
     (the export's `from`), `author` the signature a channel put under it, `media` what it
-    carries besides text. `source` stays the name the text is credited to (a forward's
+    carries besides text; `views` the view count a t.me page showed when it was saved, as it
+    wrote it (`12.5M`). `source` stays the name the text is credited to (a forward's
     origin, else the sender), as the reader shows it.
     """
 
@@ -161,6 +162,7 @@ class RawPost:
     url: str | None = None
     sender: str | None = None
     author: str | None = None
+    views: str | None = None
 
     @property
     def has_media(self) -> bool:
@@ -193,6 +195,7 @@ class Post:
     url: str | None = None
     sender: str | None = None
     author: str | None = None
+    views: str | None = None
 
     @property
     def has_media(self) -> bool:

@@ -513,6 +513,7 @@ def to_raw(post: PagePost, path: Path | str, title: str | None) -> RawPost:
         url=post.url,
         sender=sender,
         author=post.author,
+        views=post.views,
     )
 
 
