@@ -180,15 +180,20 @@ def test_broken_exports_name_the_place(name: str, message: str) -> None:
     assert "\n" not in str(caught.value)
 
 
-def test_wrong_text_type_is_named(tmp_path: Path) -> None:
+def test_wrong_text_type_is_skipped_with_a_warning_naming_the_message(tmp_path: Path) -> None:
     path = write_dump(
         tmp_path,
         '{"name": "C", "messages": [\n{"id": 3, "type": "message", "date": '
-        '"2022-01-01T00:00:00", "text": 5}]}',
+        '"2022-01-01T00:00:00", "text": 5, "text_entities": [{"type": "plain", "text": "hi"}]}'
+        ',\n{"id": 4, "type": "message", "date": "2022-01-01T00:00:00", "text": "ok"}]}',
         "result.json",
     )
-    with pytest.raises(IngestError, match=r"result.json:2: message 3 has a 'text' that is"):
-        list(parse(path, pytest.fail))
+    warnings: list[str] = []
+    posts = list(parse(path, warnings.append))
+    assert [p.lines for p in posts] == [("hi",), ("ok",)]
+    assert len(warnings) == 1
+    assert "result.json:2: message 3: skipped 1 field(s)" in warnings[0]
+    assert "text (int)" in warnings[0]
 
 
 def test_cli_reports_a_broken_export_in_one_line() -> None:

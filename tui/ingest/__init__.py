@@ -157,7 +157,8 @@ def _group_html(dumps: list[Dump]) -> list[Dump]:
         stem = d.path.stem
         digits = "".join(ch for ch in stem if ch.isdigit())
         base = stem.rstrip("0123456789")
-        return (str(d.path.parent), int(digits) if digits and base == "messages" else 0, stem)
+        number = int(digits) if digits and base == "messages" and len(digits) < 18 else 0
+        return (str(d.path.parent), number, stem)
 
     html = sorted((d for d in dumps if d.kind == "desktop_html"), key=order)
     rest = [d for d in dumps if d.kind != "desktop_html"]

@@ -26,8 +26,12 @@ TITLE = re.compile(
 )
 HASHTAG_CLICK = re.compile(r"ShowHashtag\(")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-MESSAGE_ID = re.compile(r"^message(?P<id>-?\d+)$")
-_NL = "\x00"  # a line break of the page's layout (NUL never occurs in a text file's content)
+#: Up to 18 digits: every message id fits a 64-bit integer; a longer number is no id.
+MESSAGE_ID = re.compile(r"^message(?P<id>\d{1,18})$")
+# A line break of the page's layout is marked `\x00n` while the text is collected, and a NUL
+# that is the post's own is escaped to `\x00r`, so the two can never be confused.
+_NL = "\x00n"
+_NUL = "\x00r"
 
 
 def looks_like(head: str) -> bool:
@@ -110,6 +114,15 @@ class _Page(HTMLParser):
         return any(el.role == role for el in self.stack)
 
     # -- parser callbacks -----------------------------------------------------------------
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        """`<![if x]>`, `<![CDATA[…]]>`; anything else (`<![x]>`), which the standard parser
+        rejects with an AssertionError, is a bogus comment up to the next `>`, as in HTML5."""
+        try:
+            return int(super().parse_marked_section(i, bool(report)))
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {k: v or "" for k, v in attrs}
         classes = set(attr.get("class", "").split())
@@ -216,13 +229,15 @@ class _Page(HTMLParser):
         elif element.role == "anchor" and self.message is not None:
             words = "".join(element.words)
             if element.onclick and HASHTAG_CLICK.search(element.onclick):
-                self.message.tags.append(words.lstrip("#"))
+                self.message.tags.append(_unmark(words, "").lstrip("#"))
             elif element.href and (url := _address(element.href)) is not None:
-                self.message.links.append(Link(words.replace(_NL, ""), url))
+                self.message.links.append(Link(_unmark(words, ""), url))
 
     def _data(self, data: str, br: bool = False) -> None:
         if self.in_service:
             return
+        if "\x00" in data:
+            data = data.replace("\x00", _NUL)
         if self.message is None:
             if self._inside("channel"):
                 self.channel_words.append(data)
@@ -307,13 +322,20 @@ def _layout_free(words: list[str]) -> str:
     """The text without the page's layout: the break after the opening tag, the indented
     break before the closing one, and any indented break between."""
     raw = "".join(words)
-    raw = re.sub(f"^{_NL}", "", raw)
-    raw = re.sub(f"{_NL}[ \t]*$", "", raw)
-    return re.sub(f"{_NL}[ \t]*", "", raw)
+    raw = raw.removeprefix(_NL)
+    raw = re.sub(f"{_NL}[ \t]*", "", raw)
+    return raw.replace(_NUL, "\x00") if "\x00" in raw else raw
+
+
+def _unmark(text: str, layout_break: str) -> str:
+    """Collected text with the page's line breaks as `layout_break` and NULs restored."""
+    if "\x00" not in text:
+        return text
+    return text.replace(_NL, layout_break).replace(_NUL, "\x00")
 
 
 def _name(words: list[str]) -> str | None:
-    name = " ".join("".join(words).replace(_NL, " ").split())
+    name = " ".join(_unmark("".join(words), " ").split())
     return name or None
 
 

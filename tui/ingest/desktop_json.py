@@ -86,7 +86,7 @@ class _Walker:
         self.base = 0  # file position of buf[0]
         self.pos = 0
         self.eof = False
-        self.decoder = json.JSONDecoder()
+        self.decoder = json.JSONDecoder(parse_int=_parse_int)
         self._line_pos = 0
         self._line = 1
 
@@ -154,10 +154,14 @@ class _Walker:
         raise _ExportError(self.pos, f"expected '{char}', found {found!r}")
 
     def value(self) -> Any:
+        """The value at the cursor, decoded; `_TooDeep` (cursor unmoved) when it nests deeper
+        than the decoder's recursion allows."""
         self.skip_ws()
         while True:
             try:
                 obj, end = self.decoder.raw_decode(self.buf, self._rel())
+            except RecursionError:
+                raise _TooDeep(self.pos) from None
             except json.JSONDecodeError as exc:
                 if self._more():
                     continue  # the value runs past the window: read on and try again
@@ -166,6 +170,40 @@ class _Walker:
                 continue  # a number or literal may go on in the next chunk
             self.pos = self.base + end
             return obj
+
+    def discard(self) -> None:
+        """Step over the value at the cursor, however deeply it nests."""
+        try:
+            self.value()
+        except _TooDeep:
+            self.skip_nested()
+
+    def skip_nested(self) -> None:
+        """Step over the array or object at the cursor without decoding it: brackets are
+        counted and strings stepped over, so nesting depth costs nothing but the count."""
+        self.skip_ws()
+        depth = 0
+        rel = self._rel()
+        while True:
+            match = _NESTING.search(self.buf, rel)
+            if match is None:
+                if not self._more():
+                    raise _ExportError(self.base + len(self.buf), "unexpected end of data")
+                continue
+            token = match.group()
+            if token.startswith('"'):
+                if match.group(1) is None:  # the string runs on past the window
+                    if not self._more():
+                        raise _ExportError(self.base + match.start(), "unterminated string")
+                    continue
+            elif token in "[{":
+                depth += 1
+            else:
+                depth -= 1
+            rel = match.end()
+            if depth <= 0:
+                self.pos = self.base + rel
+                return
 
     def peek(self) -> str:
         self.skip_ws()
@@ -205,6 +243,25 @@ class _Walker:
                 continue
             self.expect("]")
             return
+
+
+class _TooDeep(Exception):
+    """A value nested deeper than `json` can decode; the cursor is left before it."""
+
+    def __init__(self, pos: int) -> None:
+        super().__init__(pos)
+        self.pos = pos
+
+
+#: A bracket, or a whole string (escapes included): what `skip_nested` steps through.
+_NESTING = re.compile(r'[\[\]{}]|"[^"\\]*(?:\\.[^"\\]*)*(")?', re.DOTALL)
+#: Longer integers than any id or count: kept as a float (inf) rather than hitting Python's
+#: limit on converting long digit strings.
+_INT_DIGITS = 64
+
+
+def _parse_int(digits: str) -> int | float:
+    return int(digits) if len(digits) <= _INT_DIGITS else float(digits)
 
 
 def repair_escapes(data: bytes) -> bytes:
@@ -299,9 +356,9 @@ def _chat(walker: _Walker, path: Path, warn: Warn, top: bool = False) -> Iterato
     held: list[RawPost] = []
     for key in walker.keys():
         if key in ("name", "id"):
-            value = walker.value()
+            value = _shallow_value(walker)
             if key == "name":
-                chat.name = value if isinstance(value, str) else None
+                chat.name = _scrub(value) if isinstance(value, str) else None
                 chat.named = True
             elif isinstance(value, int) and not isinstance(value, bool):
                 chat.id = str(value)
@@ -317,12 +374,12 @@ def _chat(walker: _Walker, path: Path, warn: Warn, top: bool = False) -> Iterato
         elif top and key in ("chats", "left_chats"):
             for list_key in walker.keys():
                 if list_key != "list":
-                    walker.value()
+                    walker.discard()
                     continue
                 for _pos in walker.items():
                     yield from _chat(walker, path, warn)
         else:
-            walker.value()
+            walker.discard()
     yield from (chat.fill(post) for post in held)
 
 
@@ -342,72 +399,162 @@ class _ChatFacts:
         return replace(post, channel=self.name, source=post.source or self.name, chat=self.id)
 
 
+def _shallow_value(walker: _Walker) -> Any:
+    """The value at the cursor, or None (and the value stepped over) when it nests too deep."""
+    try:
+        return walker.value()
+    except _TooDeep:
+        walker.skip_nested()
+        return None
+
+
+def _message_object(walker: _Walker, skipped: list[str]) -> Any:
+    """The message at the cursor; when it nests too deep for `json`, its fields one by one,
+    the too-deep ones stepped over and named in `skipped`."""
+    try:
+        return walker.value()
+    except _TooDeep:
+        pass
+    if walker.peek() != "{":
+        walker.skip_nested()
+        return None
+    message: dict[str, Any] = {}
+    for key in walker.keys():
+        try:
+            message[key] = walker.value()
+        except _TooDeep:
+            walker.skip_nested()
+            skipped.append(f"{_field_name(key)} (nested too deep)")
+    return message
+
+
 def _messages(walker: _Walker, path: Path, warn: Warn) -> Iterator[RawPost]:
     from tui.ingest import IngestError
 
     for number, pos in enumerate(walker.items(), start=1):
-        message = walker.value()
+        skipped: list[str] = []
+        message = _message_object(walker, skipped)
         line = walker.line_at(pos)
         if not isinstance(message, dict):
             raise IngestError(path, f"message {number} is not an object", line=line)
         if message.get("type", "message") != "message":
             continue  # service messages: channel created, message pinned, …
-        label = f"message {message.get('id', f'#{number}')}"
+        message_id = _message_id(message.get("id"))
+        label = f"message {message_id if message_id is not None else f'#{number}'}"
         try:
-            post = _post(message, path, line)
+            post = _post(message, path, line, skipped)
         except ValueError as exc:
             raise IngestError(path, f"{label} {exc}", line=line) from None
+        if skipped:
+            warn(f"{path}:{line}: {label}: skipped {len(skipped)} field(s) of an unexpected "
+                 f"type, its text kept: {', '.join(skipped[:5])}"
+                 + (" …" if len(skipped) > 5 else ""))
+        if _has_surrogate(message):
+            warn(f"{path}:{line}: {label}: its text holds a lone surrogate escape (\\ud800 "
+                 "to \\udfff, not a character); shown as U+FFFD")
         unix = message.get("date_unixtime")
         if unix is not None and post.datetime is not None and len(post.datetime) == 19:
-            warn(f"{path}:{line}: {label} has an unusable date_unixtime {unix!r}; its time is "
-                 "kept without a UTC offset")
+            warn(f"{path}:{line}: {label} has an unusable date_unixtime {_short(unix)}; its "
+                 "time is kept without a UTC offset")
         yield post
 
 
-def _post(message: dict[str, Any], path: Path, line: int) -> RawPost:
-    """One post from one message; ValueError (completing "message N …") when it is malformed."""
+def _short(value: object) -> str:
+    """A value as a warning quotes it: its repr, cut to a readable length."""
+    text = repr(value) if not isinstance(value, float) else "a number too long to read"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _field_name(key: str) -> str:
+    return _short(key) if len(key) > 40 or not key.isprintable() else key
+
+
+#: Message ids are positive and fit SQLite's 64-bit integers; anything else is no id.
+_MAX_ID = (1 << 63) - 1
+
+
+def _message_id(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_ID:
+        return value
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(text: str) -> str:
+    """Text with lone surrogates (a `\\ud800` escape without its pair, which no file can
+    hold) shown as U+FFFD, the replacement character."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def _has_surrogate(message: dict[str, Any]) -> bool:
+    """Does the message's text hold a lone surrogate (then shown as U+FFFD)?"""
+    text = message.get("text")
+    parts = text if isinstance(text, list) else [text]
+    for part in parts:
+        value = part.get("text") if isinstance(part, dict) else part
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return True
+    return False
+
+
+def _post(message: dict[str, Any], path: Path, line: int, skipped: list[str]) -> RawPost:
+    """One post from one message; ValueError (completing "message N …") when it is malformed.
+    Fields of an unexpected type are left out and named in `skipped`."""
     stamp = message.get("date")
     if not isinstance(stamp, str):
         raise ValueError("has no 'date'")
     try:
         local = datetime.fromisoformat(stamp)
     except ValueError:
-        raise ValueError(f"has an unreadable date {stamp!r}") from None
+        raise ValueError(f"has an unreadable date {_short(stamp)}") from None
     iso = local.isoformat(timespec="seconds")
     unix = message.get("date_unixtime")
     if unix is not None and local.tzinfo is None:
         iso += _offset(local, unix)
 
-    text, entities = _text_and_entities(message)
+    text, entities = _text_and_entities(message, skipped)
     tags: tuple[str, ...] | None = None
     links: list[Link] = []
     if entities is not None:
-        tags = tuple(e["text"].lstrip("#") for e in entities if e.get("type") == "hashtag")
+        tags = tuple(e["text"].lstrip("#") for e in entities if e["type"] == "hashtag")
         for entity in entities:
-            kind = entity.get("type")
-            if kind == "text_link" and isinstance(entity.get("href"), str):
-                links.append(Link(entity["text"], entity["href"]))
+            kind = entity["type"]
+            href = entity.get("href")
+            if kind == "text_link" and isinstance(href, str):
+                links.append(Link(entity["text"], href))
+            elif kind == "text_link" and href is not None:
+                skipped.append(f"text_entities.href ({type(href).__name__})")
             elif kind in _ADDRESS_ENTITIES:
                 links.append(Link(entity["text"], _ADDRESS_ENTITIES[kind](entity["text"])))
 
     poll = message.get("poll")
     if isinstance(poll, dict):
-        text = "\n".join(filter(None, (text, _poll_text(poll))))
+        text = "\n".join(filter(None, (text, _poll_text(poll, skipped))))
+    elif poll is not None:
+        skipped.append(f"poll ({type(poll).__name__})")
 
     forwarded = message.get("forwarded_from")
     sender = _text_field(message, "from")
+    for key, value in (("forwarded_from", forwarded), ("from", message.get("from"))):
+        if value is not None and not isinstance(value, str):
+            skipped.append(f"{key} ({type(value).__name__})")
     source = next((s for s in (forwarded, sender) if isinstance(s, str) and s), None)
-    message_id = message.get("id")
+    message_id = _message_id(message.get("id"))
+    if message_id is None and "id" in message:
+        skipped.append(f"id ({_short(message['id'])})")
     return RawPost(
         origin=Origin(str(path), line),
-        lines=tuple(text.split("\n")) if text else (),
-        source=source,
+        lines=tuple(_scrub(text).split("\n")) if text else (),
+        source=_scrub(source) if source else source,
         media=_media(message, path.parent),
-        links=tuple(links),
+        links=tuple(Link(_scrub(link.text), _scrub(link.url)) if link.url else link
+                    for link in links),
         date=PostDate(local.year, local.month, local.day),
         datetime=iso,
-        hashtags=tags,
-        message_id=message_id if type(message_id) is int else None,
+        hashtags=tuple(_scrub(tag) for tag in tags) if tags is not None else None,
+        message_id=message_id,
         sender=sender,
         author=_text_field(message, "author"),
     )
@@ -415,7 +562,7 @@ def _post(message: dict[str, Any], path: Path, line: int) -> RawPost:
 
 def _text_field(message: dict[str, Any], key: str) -> str | None:
     value = message.get(key)
-    return value if isinstance(value, str) and value else None
+    return _scrub(value) if isinstance(value, str) and value else None
 
 
 def _media(message: dict[str, Any], folder: Path) -> Media | None:
@@ -452,34 +599,77 @@ def _offset(local: datetime, unix: object) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _text_and_entities(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]] | None]:
-    """The plain text and its entities; entities None when an old export gave a bare string."""
+def _text_and_entities(
+    message: dict[str, Any], skipped: list[str]
+) -> tuple[str, list[dict[str, Any]] | None]:
+    """The plain text and its entities; entities None when an old export gave a bare string.
+    Every entity returned has a string `text` and a string `type`."""
     raw = message.get("text", "")
     entities = message.get("text_entities")
+    if entities is not None and not isinstance(entities, list):
+        skipped.append(f"text_entities ({type(entities).__name__})")
+        entities = None
     if isinstance(raw, list):
         parts = [
             {"type": "plain", "text": part} if isinstance(part, str) else part
             for part in raw
         ]
-        parts = [p for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str)]
-        if not isinstance(entities, list):
-            entities = parts
-        return "".join(p["text"] for p in parts), _valid_entities(entities)
+        parts = _valid_entities(parts, "text", skipped)
+        if entities is None:
+            return "".join(p["text"] for p in parts), parts
+        return "".join(p["text"] for p in parts), _valid_entities(
+            entities, "text_entities", skipped
+        )
     if not isinstance(raw, str):
-        raise ValueError(f"has a 'text' that is neither text nor a list ({type(raw).__name__})")
-    if isinstance(entities, list):
-        return raw, _valid_entities(entities)
+        skipped.append(f"text ({type(raw).__name__})")
+        if entities is None:
+            return "", None
+        valid = _valid_entities(entities, "text_entities", skipped)
+        return "".join(e["text"] for e in valid), valid
+    if entities is not None:
+        return raw, _valid_entities(entities, "text_entities", skipped)
     return raw, None
 
 
-def _valid_entities(entities: list[Any]) -> list[dict[str, Any]]:
-    return [e for e in entities if isinstance(e, dict) and isinstance(e.get("text"), str)]
+def _valid_entities(
+    entities: list[Any], field: str, skipped: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The entities with a string `text`; a `type` that is not a string reads as plain text.
+    Whatever is dropped or changed is named in `skipped` (when given)."""
+    valid: list[dict[str, Any]] = []
+    for entity in entities:
+        if not isinstance(entity, dict) or not isinstance(entity.get("text"), str):
+            if skipped is not None:
+                bad = entity.get("text") if isinstance(entity, dict) else entity
+                skipped.append(f"{field} part ({type(bad).__name__})")
+            continue
+        kind = entity.get("type", "plain")
+        if not isinstance(kind, str):
+            if skipped is not None:
+                skipped.append(f"{field} type ({type(kind).__name__})")
+            entity = {**entity, "type": "plain"}
+        elif "type" not in entity:
+            entity = {**entity, "type": "plain"}
+        valid.append(entity)
+    return valid
 
 
-def _poll_text(poll: dict[str, Any]) -> str:
+def _poll_text(poll: dict[str, Any], skipped: list[str]) -> str:
     """A poll as a reader sees it: the question, then `- answer` lines."""
-    lines = [str(poll.get("question") or "").strip()]
-    for answer in poll.get("answers") or ():
-        if isinstance(answer, dict) and answer.get("text"):
-            lines.append(f"- {answer['text']}")
+    question = poll.get("question")
+    if question is not None and not isinstance(question, str):
+        skipped.append(f"poll.question ({type(question).__name__})")
+        question = None
+    lines = [(question or "").strip()]
+    answers = poll.get("answers")
+    if answers is not None and not isinstance(answers, list):
+        skipped.append(f"poll.answers ({type(answers).__name__})")
+        answers = None
+    for answer in answers or ():
+        text = answer.get("text") if isinstance(answer, dict) else answer
+        if isinstance(text, str):
+            if text:
+                lines.append(f"- {text}")
+        elif text is not None:
+            skipped.append(f"poll.answers part ({type(text).__name__})")
     return "\n".join(line for line in lines if line)
