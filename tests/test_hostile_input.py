@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, write_dump
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui.cli import main
 
@@ -160,3 +163,148 @@ def test_a_nul_after_the_first_64_kib_keeps_the_spaces_beside_it(
     code, posts, _ = export(capsys, path)
     assert code == 0
     assert posts[-1]["text"] == "a \x00 b\x00n c"
+
+
+# -- linear time -----------------------------------------------------------------------------
+# Each input took from 40 s to over 200 s while its parser was quadratic (the figures before
+# and after are printed by tests/bench/bench_hostile.py); linear, each is parsed in about a
+# second. The timeout only catches a hang: it is no measure of speed.
+SLOW_INPUTS: dict[str, tuple[str, str, str]] = {
+    # name: (file name, content, the first post's text as it must come out)
+    "webcopy-1M-blank-lines": (
+        "dump.txt", "Forwarded from X\n" + "\n" * 1_000_000 + "Body\n", "Body"),
+    "webcopy-300k-equal-lines-then-two": (
+        "dump.txt", "Forwarded from X\n" + "a\n" * 300_000 + "b\na\n",
+        "\n".join(["a"] * 300_000 + ["b", "a"])),
+    "webcopy-title-with-50k-dates": (
+        "dump.txt", "Forwarded from X\n" + "May 2022, " * 50_000 + "\nBody\n",
+        ("May 2022, " * 50_000).rstrip() + "\nBody"),
+    "copied-1M-blank-lines": (
+        "dump.txt", "X, [15.09.2022 07:58]\n" + "\n" * 1_000_000 + "there\n", "there"),
+    "copied-300k-links-in-a-line": (
+        "dump.txt", "X, [15.09.2022 07:58]\n" + "(http://x)" * 300_000 + "\n",
+        "(http://x)" * 300_000),
+    "html-50k-nested-divs": (
+        "messages.html",
+        HTML_HEAD + html_message("<div>" * 50_000 + "hi" + "</div>" * 50_000) + HTML_TAIL, "hi"),
+}
+
+
+#: Reads the raw posts of a file (no index, no export) and prints the first one's text.
+_PARSE_FIRST = (
+    "import json, sys; from pathlib import Path; "
+    "from tui.ingest import find_dumps, iter_raw_posts; "
+    "dump = find_dumps(Path(sys.argv[1]), print)[0]; "
+    "post = next(iter_raw_posts(dump, print)); "
+    "print(json.dumps(chr(10).join(post.lines)))"
+)
+
+
+def parse_first_within(path: Path, timeout: float) -> str:
+    """The first raw post's text, from a subprocess that must finish within `timeout`."""
+    result = subprocess.run([sys.executable, "-c", _PARSE_FIRST, str(path)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-500:]
+    text: str = json.loads(result.stdout.splitlines()[-1])
+    return text
+
+
+@pytest.mark.parametrize("case", SLOW_INPUTS, ids=list(SLOW_INPUTS))
+def test_hostile_large_input_is_read_in_linear_time(tmp_path: Path, case: str) -> None:
+    name, content, text = SLOW_INPUTS[case]
+    path = write_dump(tmp_path, content, name)
+    if "dates" in case:  # dates are read from the text when the posts are assembled
+        assert export_within(path, timeout=60)[0]["text"] == text
+    else:
+        assert parse_first_within(path, timeout=60) == text
+
+
+def test_json_string_of_escaped_line_breaks_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Four MB of `\\n` escapes read 64 KiB at a time: looking back for a safe place to cut
+    each chunk once went back over the whole file so far, every chunk."""
+    path = write_dump(tmp_path, H + '"text":"' + "\\n" * 2_000_000 + 'x"}]}', "result.json")
+    script = (
+        "import sys; import tui.ingest.desktop_json as d; d.CHUNK_BYTES = 1 << 16; "
+        "from pathlib import Path; "
+        "posts = list(d.parse(Path(sys.argv[1]), print)); "
+        "print(len(posts), len(posts[0].lines), posts[0].lines[-1])"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.split() == ["1", "2000001", "x"]
+
+
+# -- the linear rules say what the quadratic ones said ---------------------------------------
+def _doubled_tail_by_slices(keys: list[str]) -> int:
+    """The repeated tail's length as first written: compare the slices for every length."""
+    content = [k for k in keys if k]
+    n = len(content)
+    for m in range(n // 2, 0, -1):
+        if content[n - m :] == content[n - 2 * m : n - m]:
+            return m
+    return 0
+
+
+@given(st.lists(st.sampled_from(["a", "b", "", " a"]), max_size=40))
+def test_doubled_body_split_matches_comparing_every_slice(lines: list[str]) -> None:
+    from tui.clean import split_doubled_body
+
+    cut = split_doubled_body(lines)
+    folded = [" ".join(line.split()) for line in lines]
+    m = _doubled_tail_by_slices(folded)
+    assert len([k for k in folded[cut:] if k]) == m
+
+
+def _links_by_slices(line: str) -> list[tuple[str, str]]:
+    """`words (url)` names as first written: the prefix searched back for punctuation."""
+    import re
+
+    found = []
+    for match in re.finditer(r"\((?P<url>(?:https?|tg)://[^\s()]+)\)", line):
+        before = line[: match.start()].rstrip()
+        cut = max(before.rfind(mark) for mark in ".!?:;•—()")
+        found.append((before[cut + 1 :].strip() or match["url"], match["url"]))
+    return found
+
+
+@given(st.lists(st.sampled_from(["word", " ", ".", "(", ")", "(http://x)", "•", "\t", "é"]),
+                max_size=30))
+def test_link_names_match_searching_the_whole_prefix(parts: list[str]) -> None:
+    from tui.ingest.desktop_text import _links
+
+    line = "".join(parts)
+    expected = _links_by_slices(line)
+    assert [(link.text, link.url) for link in _links([line])][: len(expected)] == expected
+
+
+@given(st.lists(st.sampled_from(["15 May 2022", "May 2022", "On ", "(Moscow, ", ") ", ", ",
+                                 "📍 ", "1.2.2022", "word ", "2022-05-01", " "]), max_size=12))
+def test_dateline_rule_matches_the_first_written(parts: list[str]) -> None:
+    from tui.dates import (
+        _CITY_DATE,
+        _DATELINE_MARKS,
+        _LEADING_SYMBOLS,
+        _ON_DATE,
+        _LineShape,
+        find_dates,
+    )
+
+    def first_written(line: str, start: int, end: int) -> bool:
+        before, after = line[:start], line[end:].strip(" .,:;)")
+        if line.strip().startswith(_DATELINE_MARKS):
+            return True
+        lead = _LEADING_SYMBOLS.sub("", before)
+        return (
+            (not lead and not after)
+            or bool(_ON_DATE.match(lead))
+            or ("(" in before and bool(_CITY_DATE.match(before[before.rfind("(") :])))
+            or bool(_CITY_DATE.match(lead) and not after)
+        )
+
+    line = "".join(parts)
+    shape = _LineShape(line)
+    for match in find_dates(line):
+        assert shape.is_dateline(match) == first_written(line, match.start, match.end), line
+    spans = [(m.start, m.end) for m in find_dates(line)]
+    assert all(a[1] <= b[0] for a, b in pairwise(spans))  # in order, never overlapping

@@ -55,26 +55,51 @@ def split_doubled_body(lines: Sequence[str]) -> int:
 
 def _doubled_tail(folded: Sequence[str]) -> tuple[int, int, int] | None:
     """(where the repeat starts, its length m, the number of non-blank lines) for the longest
-    repeated tail, or None."""
+    repeated tail, or None.
+
+    The tail of m lines repeats the m before it exactly when, reading the lines backwards,
+    the first m recur at m: the Z-function of the reversed lines finds every such m in one
+    linear pass (comparing slices for each m took minutes on 300,000 equal lines).
+    """
     content = [i for i, key in enumerate(folded) if key]
-    keys = [folded[i] for i in content]
-    n = len(keys)
-    last = keys[-1] if keys else ""
+    n = len(content)
+    if n < 2:
+        return None
+    numbers: dict[str, int] = {}
+    backwards = [numbers.setdefault(folded[i], len(numbers)) for i in reversed(content)]
+    z = _z_function(backwards)
     for m in range(n // 2, 0, -1):
-        # The last line must recur m lines earlier before the slices are worth comparing.
-        if keys[n - m - 1] == last and keys[n - m :] == keys[n - 2 * m : n - m]:
+        if z[m] >= m:
             return content[n - m], m, n
     return None
 
 
+def _z_function(items: Sequence[int]) -> list[int]:
+    """z[i]: the length of the longest common prefix of `items` and `items[i:]` (z[0] = n)."""
+    n = len(items)
+    z = [0] * n
+    if n:
+        z[0] = n
+    left = right = 0
+    for i in range(1, n):
+        k = min(right - i, z[i - left]) if i < right else 0
+        while i + k < n and items[k] == items[i + k]:
+            k += 1
+        z[i] = k
+        if i + k > right:
+            left, right = i, i + k
+    return z
+
+
 def dedupe_body(lines: Sequence[str]) -> list[str]:
     """The post's lines with the repeated copy of the body dropped and outer blank lines trimmed."""
-    kept = list(lines[: split_doubled_body(lines)])
-    while kept and not kept[-1].strip():
-        kept.pop()
-    while kept and not kept[0].strip():
-        kept.pop(0)
-    return kept
+    end = split_doubled_body(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = 0
+    while start < end and not lines[start].strip():
+        start += 1
+    return list(lines[start:end])
 
 
 def _is_tag_char(ch: str) -> bool:

@@ -85,6 +85,10 @@ class _Message:
     answers: list[list[str]] = field(default_factory=list)
 
 
+#: Roles whose elements collect the text inside them, and `skip`, whose elements drop it.
+_SINKS = {"text", "sender", "forwarded_name", "question", "answer", "signature", "skip"}
+
+
 @dataclass
 class _Element:
     tag: str
@@ -92,6 +96,10 @@ class _Element:
     href: str | None = None
     onclick: str | None = None
     words: list[str] = field(default_factory=list)
+    #: The innermost sink role around (or of) this element: where text inside it goes.
+    sink: str | None = None
+    #: The link inside that sink that text here also names, if any.
+    anchor: _Element | None = None
 
 
 class _Page(HTMLParser):
@@ -101,17 +109,37 @@ class _Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.path = path
         self.stack: list[_Element] = []
+        # How many open elements have each role and each tag: "am I inside X" is then one
+        # look-up, not a walk down a stack that hostile pages make 50,000 deep.
+        self.open_roles: dict[str, int] = {}
+        self.open_tags: dict[str, int] = {}
         self.message: _Message | None = None
         self.in_service = False
         self.channel_words: list[str] = []
         self.done: list[_Message] = []
 
     # -- where we are -------------------------------------------------------------------
-    def _roles(self) -> list[str]:
-        return [el.role for el in self.stack if el.role]
-
     def _inside(self, role: str) -> bool:
-        return any(el.role == role for el in self.stack)
+        return self.open_roles.get(role, 0) > 0
+
+    def _push(self, element: _Element) -> None:
+        parent = self.stack[-1] if self.stack else None
+        if element.role in _SINKS:
+            element.sink = element.role
+        elif parent is not None:
+            element.sink = parent.sink
+            element.anchor = element if element.role == "anchor" else parent.anchor
+        self.stack.append(element)
+        if element.role:
+            self.open_roles[element.role] = self.open_roles.get(element.role, 0) + 1
+        self.open_tags[element.tag] = self.open_tags.get(element.tag, 0) + 1
+
+    def _pop(self) -> _Element:
+        element = self.stack.pop()
+        if element.role:
+            self.open_roles[element.role] -= 1
+        self.open_tags[element.tag] -= 1
+        return element
 
     # -- parser callbacks -----------------------------------------------------------------
     def parse_marked_section(self, i: int, report: int = 1) -> int:
@@ -178,9 +206,9 @@ class _Page(HTMLParser):
             role = "skip"
         elif "text" in classes and not self._inside("media"):
             role = "text"
-        elif tag == "a" and self._inside("text"):
-            role = "anchor"
-        self.stack.append(_Element(tag, role, attr.get("href"), attr.get("onclick")))
+        elif tag == "a" and self._inside("text") and not self._inside("anchor"):
+            role = "anchor"  # links do not nest (HTML forbids it)
+        self._push(_Element(tag, role, attr.get("href"), attr.get("onclick")))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -190,10 +218,10 @@ class _Page(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in VOID:
             return
-        if not any(el.tag == tag for el in self.stack):
+        if not self.open_tags.get(tag):
             return  # a stray closing tag: ignore it rather than unwind unrelated elements
         while self.stack:
-            element = self.stack.pop()
+            element = self._pop()
             self._close(element)
             if element.tag == tag:
                 break
@@ -233,6 +261,24 @@ class _Page(HTMLParser):
             elif element.href and (url := _address(element.href)) is not None:
                 self.message.links.append(Link(_unmark(words, ""), url))
 
+    def _sink_words(self, role: str | None) -> list[str]:
+        """The current message's words that a sink role collects."""
+        message = self.message
+        assert message is not None
+        if role == "text":
+            return message.text
+        if role == "sender":
+            return message.sender
+        if role == "forwarded_name":
+            return message.forwarded
+        if role == "question":
+            return message.question
+        if role == "answer":
+            if not message.answers:
+                message.answers.append([])
+            return message.answers[-1]
+        return message.signature
+
     def _data(self, data: str, br: bool = False) -> None:
         if self.in_service:
             return
@@ -242,31 +288,12 @@ class _Page(HTMLParser):
             if self._inside("channel"):
                 self.channel_words.append(data)
             return
-        target: list[str] | None = None
-        for element in reversed(self.stack):
-            role = element.role
-            if role == "skip":
-                return
-            if role == "anchor":
-                element.words.append(data)
-                continue
-            if role == "text":
-                target = self.message.text
-            elif role == "sender":
-                target = self.message.sender
-            elif role == "forwarded_name":
-                target = self.message.forwarded
-            elif role == "question":
-                target = self.message.question
-            elif role == "answer":
-                target = self.message.answers[-1]
-            elif role == "signature":
-                target = self.message.signature
-            else:
-                continue
-            break
-        if target is None:
+        innermost = self.stack[-1] if self.stack else None
+        if innermost is None or innermost.sink in (None, "skip"):
             return
+        if innermost.anchor is not None:
+            innermost.anchor.words.append(data)
+        target = self._sink_words(innermost.sink)
         target.append(data if br else data.replace("\n", _NL))
 
 

@@ -102,6 +102,17 @@ class _Walker:
         self.buf += chunk
         return True
 
+    def _grow(self) -> bool:
+        """Read on until the window holds twice the text from the cursor on (or the file
+        ends): a value many chunks long is then decoded a few times, not once per chunk."""
+        target = 2 * (len(self.buf) - self._rel())
+        grew = False
+        while self._more():
+            grew = True
+            if len(self.buf) - self._rel() >= target:
+                break
+        return grew
+
     def _rel(self) -> int:
         return self.pos - self.base
 
@@ -163,7 +174,7 @@ class _Walker:
             except RecursionError:
                 raise _TooDeep(self.pos) from None
             except json.JSONDecodeError as exc:
-                if self._more():
+                if self._grow():
                     continue  # the value runs past the window: read on and try again
                 raise _ExportError(self.base + exc.pos, exc.msg) from None
             if end >= len(self.buf) and self._more():
@@ -279,6 +290,19 @@ def repair_escapes(data: bytes) -> bytes:
 CHUNK_BYTES = 1 << 22
 
 
+def _escape_safe_cut(data: bytes) -> int:
+    """Where `data` can be cut without splitting an escape: before the last backslash when it
+    is within four bytes of the end and escapes what follows (an odd run of backslashes), so
+    the run's pairs and a `\\xNN` stay whole; else at the end. Linear in the run, never in the
+    data (looking back byte by byte from the end took minutes on a string of `\\n`s)."""
+    last = data.rfind(b"\\", max(0, len(data) - 4))
+    if last < 0:
+        return len(data)
+    head = data[: last + 1]
+    run = len(head) - len(head.rstrip(b"\\"))  # the run of backslashes ending at `last`
+    return last if run % 2 else len(data)
+
+
 def _read_chunks(path: Path) -> Iterator[str]:
     """The file as text, a few MB at a time, with `\\xNN` escapes repaired.
 
@@ -298,9 +322,7 @@ def _read_chunks(path: Path) -> Iterator[str]:
                 block = fh.read(CHUNK_BYTES)
                 data = carry + block
                 if block:
-                    cut = len(data)
-                    while cut > 0 and b"\\" in data[max(0, cut - 4) : cut]:
-                        cut -= 1
+                    cut = _escape_safe_cut(data)
                     if cut == 0:
                         carry = data  # all escapes so far: read on before repairing
                         continue

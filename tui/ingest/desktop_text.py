@@ -9,6 +9,7 @@ stand for what the copy could not hold: `[Forwarded from X]`, `[In reply to X]`,
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ REPLY = re.compile(r"^\[In reply to .+\]$")
 PLACEHOLDER = re.compile(r"^\[ (?P<kind>[^\[\]:]+?)(?: : (?P<detail>.*?))? \]$")
 URL_IN_PARENS = re.compile(r"\((?P<url>(?:https?|tg)://[^\s()]+)\)")
 BARE_URL = re.compile(r"(?<![(\w])(?:https?|tg)://[^\s()<>]+[^\s()<>.,;:!?'\"]")
+#: What ends the words that name a `words (url)` link.
+_NAME_STOP = re.compile("[.!?:;•—()]")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
 
@@ -221,8 +224,10 @@ def _post(path: Path, message: _Message, date: PostDate, iso: str) -> RawPost:
                 media = Media(placeholder["kind"].strip().lower())
             continue
         lines.append(line)
-    while lines and not lines[0].strip():
-        lines.pop(0)
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    del lines[:start]
     return RawPost(
         origin=Origin(str(path), message.lineno),
         lines=tuple(lines),
@@ -239,10 +244,17 @@ def _links(lines: list[str]) -> Iterator[Link]:
     """`words (url)` gives a link named by the words since the last punctuation; a bare
     address is its own name."""
     for line in lines:
+        if "://" not in line:
+            continue
+        marks = [m.start() for m in _NAME_STOP.finditer(line)]
         for match in URL_IN_PARENS.finditer(line):
-            before = line[: match.start()].rstrip()
-            cut = max(before.rfind(mark) for mark in ".!?:;•—()")
-            name = before[cut + 1 :].strip() or match["url"]
+            end = match.start()
+            while end and line[end - 1].isspace():
+                end -= 1
+            # the last punctuation before the words: found by bisection, not by searching
+            # the whole line back from every link (minutes on a line of 300,000 links)
+            cut = marks[bisect_left(marks, end) - 1] if marks and marks[0] < end else -1
+            name = line[cut + 1 : end].strip() or match["url"]
             yield Link(name, match["url"])
         for match in BARE_URL.finditer(line):
             yield Link(match.group(), match.group())
