@@ -1,7 +1,8 @@
 """The bounded fuzz run (CI): every reader on generated and mutated input keeps its promise.
 
 The same properties run for as long as asked with `python -m tests.fuzz --minutes 10`. Here
-each gets a fixed number of examples so the whole file stays within about 30 seconds.
+each gets a fixed number of examples so the whole file stays within about 30 seconds, drawn
+from a fixed seed so that CI is never red by chance (the long run explores at random).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 #: Examples per generated property in CI: enough to meet every field type and markup often.
 EXAMPLES = {"json": 150, "html": 150, "text": 150}
-SETTINGS = settings(deadline=None, database=None,
+SETTINGS = settings(deadline=None, database=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
