@@ -61,17 +61,18 @@ CASES: dict[str, tuple[str, Callable[[float], str]]] = {
 
 def measure(path: Path, timeout: float) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds, outcome) of one export in a fresh subprocess."""
-    env = {**os.environ, "TGREADER_CACHE": tempfile.mkdtemp(prefix="tgreader-bench-cache-")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "tui", "export", "--format", "json", str(path)],
-            cwd=ROOT, env=env, capture_output=True, timeout=timeout,
-        )
-        outcome = "ok" if done.returncode == 0 else f"exit {done.returncode}"
-    except subprocess.TimeoutExpired:
-        outcome = f"over {timeout:.0f} s"
+    with tempfile.TemporaryDirectory(prefix="tgreader-bench-cache-") as cache:
+        env = {**os.environ, "TGREADER_CACHE": cache}
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "tui", "export", "--format", "json", str(path)],
+                cwd=ROOT, env=env, capture_output=True, timeout=timeout,
+            )
+            outcome = "ok" if done.returncode == 0 else f"exit {done.returncode}"
+        except subprocess.TimeoutExpired:
+            outcome = f"over {timeout:.0f} s"
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
