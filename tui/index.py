@@ -39,6 +39,7 @@ from typing import Any
 
 from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.identity import Merger, adopt_chats, identify, with_chat
+from tui.index_health import check_index, content_fingerprint
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import (
     Heads,
@@ -129,7 +130,7 @@ def open_library(
     if in_memory:
         return Library(_build_in_memory(dumps, fingerprint, warn, progress, paths), inputs)
     target = cache / f"index-{_archive_name(inputs)}.sqlite"
-    opened = _open_index(target, fingerprint)
+    opened = _open_index(target, fingerprint, warn)
     if opened is None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
@@ -157,14 +158,15 @@ def _fingerprint(dumps: Sequence[Dump]) -> str:
     for dump in dumps:
         stat = dump.path.stat()
         # The path as named too: posts remember their places in the spelling the user gave.
+        # The content check catches an edit that kept the size and had its time put back.
         files.append([str(dump.path.resolve()), str(dump.path), dump.kind, stat.st_size,
-                      stat.st_mtime_ns])  # fmt: skip
+                      stat.st_mtime_ns, content_fingerprint(dump.path)])  # fmt: skip
     return json.dumps({"schema": SCHEMA_VERSION, "parser": PARSER_VERSION, "files": files},
                       ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
 
 # -- opening an index -----------------------------------------------------------------------------
-def _open_index(path: Path, fingerprint: str) -> Index | None:
+def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index | None:
     """The index at `path` if it is whole and built from these inputs; None otherwise.
 
     Anything wrong with the file (garbage, cut short, another schema, stale) deletes it; the
@@ -185,12 +187,29 @@ def _open_index(path: Path, fingerprint: str) -> Index | None:
             conn.close()
             _remove(path)
             return None
-        return _load(conn, path, meta)
+        loaded = _load(conn, path, meta)
+        damage = _damage(path, int(meta["posts"]))
+        if damage is not None:
+            if warn is not None:  # said once: the index built next is whole
+                warn(f"{path}: the index was damaged ({damage}); building it again")
+            raise sqlite3.DatabaseError(damage)
+        return loaded
     except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, EOFError):
         if conn is not None:
             conn.close()
         _remove(path)
         return None
+
+
+def _damage(path: Path, posts: int) -> str | None:
+    """What `check_index` finds wrong with the index at `path`, on a connection of its own so
+    the pages it reads are not left in the cache of the one that serves the texts (damage
+    that comes later must still be seen there)."""
+    probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return check_index(probe, posts)
+    finally:
+        probe.close()
 
 
 def _load(conn: sqlite3.Connection, path: Path | None, meta: dict[str, str]) -> Index:
