@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import shutil
 import signal
 import sys
 import tempfile
@@ -263,9 +264,11 @@ def run(name: str, seconds: float, per_example: float, save: Path) -> tuple[int,
                 prop(Path(folder), case)
             except BaseException as exc:  # noqa: BLE001 - every failure is a finding
                 counts[1] += 1
-                target = save / f"{name}-{counts[1]}.txt"
-                target.write_text(f"{type(exc).__name__}: {exc!s:.500}\n{case!r:.100000}\n",
-                                  encoding="utf-8")
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                target = save / f"{name}-{counts[1]}"
+                shutil.copytree(folder, target)  # the very file the reader was given
+                (target / "failure.txt").write_text(f"{type(exc).__name__}: {exc!s:.2000}\n",
+                                                    encoding="utf-8")
                 print(f"  {name}: {type(exc).__name__} saved to {target}", file=sys.stderr)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -280,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fuzz",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10, help="total time (default 10)")
-    parser.add_argument("--per-example", type=float, default=20,
+    parser.add_argument("--per-example", type=float, default=60,
                         help="seconds one input may take before it counts as a hang")
     parser.add_argument("--save", type=Path, help="folder for the inputs that fail",
                         default=Path(tempfile.gettempdir()) / "tgreader-fuzz")
