@@ -138,3 +138,18 @@ def test_a_web_copy_bookmark_does_not_move_to_an_export_of_the_same_words(
     store.toggle_bookmark(PostSnapshot(copied.id, "C", "Title", "2022-03-01"))
     assert rekey_records(store, opened(export)) == 0
     assert store.is_bookmarked(copied.id)
+
+
+def test_a_bookmark_made_on_an_html_export_alone_follows_it_beside_its_json(
+    tmp_path: Path,
+) -> None:
+    html = opened(REAL / "upon-the-path-of-salaf" / "messages.html")
+    post = next(p for p in html if p.message_id == 15)
+    assert post.chat is None and post.id.startswith("~")  # the page names its chat by title
+    store = Store.open(tmp_path / "library.json")
+    store.toggle_bookmark(post.snapshot())
+    store.add_note(post.snapshot(), "on the HTML")
+    both = opened(REAL / "upon-the-path-of-salaf")
+    assert rekey_records(store, both) == 2
+    assert [b.post_id for b in store.bookmarks()] == ["3204528972/15"]
+    assert [n.post_id for n in store.notes()] == ["3204528972/15"]

@@ -507,12 +507,16 @@ def _merge(per_file: list[list[Placed]]) -> tuple[list[Post], list[int], list[tu
     legacy: dict[tuple[str, int], None] = {}
     for item in heapq.merge(*per_file, key=lambda item: item.key):
         post = item.post
+        alias: str | None = None
         if post.chat is None and post.message_id is not None and post.channel in titles:
+            alias = post.id  # its id when its HTML export was opened alone
             post = with_chat(post, titles[post.channel])
         at, new = merger.add(post, item.text_id)
         if new:
             kept.append(item.body)
         legacy[(item.legacy_id, at)] = None
+        if alias is not None:
+            legacy[(alias, at)] = None
     posts = merger.posts
     return posts, kept, [(old, at) for old, at in legacy if old != posts[at].id]
 

@@ -19,7 +19,9 @@ from typing import Protocol
 from tui.library import Library
 from tui.model import Bookmark, Note, PostSnapshot
 
-_OLD_ID = re.compile(r"^[0-9a-f]{16}$")
+#: Ids that may name a post by another name than its own: a text's hash (before ids came from
+#: messages), or `~<title hash>/<id>` (a message of an HTML export opened without its JSON).
+_OLD_ID = re.compile(r"^(?:[0-9a-f]{16}|~[0-9a-f]{12}/-?\d+)$")
 
 
 class KeyedRecords(Protocol):
