@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.app import ReaderApp, make_app
 from tui.clipboard import Clipboard
+from tui.settings import resolve
 from tui.widgets.post_list import PostList
 from tui.widgets.reading_pane import ReadingPane
 
@@ -175,7 +176,7 @@ def build_app(
 ) -> ReaderApp:
     """The app as the CLI builds it, with no SSH in its environment, a fake clipboard and
     held read-mark timers; `mode` is the --clipboard flag."""
-    app = make_app(paths or [SAMPLE], clipboard=mode, env={})
+    app = make_app(paths or [SAMPLE], resolve(clipboard=mode), env={})
     app.copier = Clipboard(
         app.copier.mode, osc52=app.copy_to_clipboard, env={},
         backend=backend or FakeClipboard(),

@@ -38,6 +38,14 @@ def _index_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     (subprocesses inherit it through the environment)."""
     monkeypatch.setenv("TGREADER_CACHE", str(tmp_path_factory.getbasetemp() / "index-cache"))
 
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's own config file never changes a test: settings come from a file that does
+    not exist unless a test writes it."""
+    monkeypatch.setenv("TGREADER_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+
 # Real exports and saved pages that people published, copied byte for byte from
 # shared/data/real (see its SOURCES.md, copied beside them), so the suite needs nothing outside
 # the repository.

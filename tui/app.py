@@ -7,8 +7,7 @@ the user did, the app decides and persists.
 from __future__ import annotations
 
 import gc
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,16 @@ from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from tui.clipboard import Clipboard, resolve_mode
+from tui.clipboard import Clipboard
 from tui.commands import ReaderCommands
 from tui.index import open_library
 from tui.ingest import IngestError
 from tui.library import Filter, Library, query_words
 from tui.model import Post, Quote
-from tui.paths import db_path
 from tui.quote import citation, passage, whole_post
 from tui.rekey import rekey_records
 from tui.safetext import is_visible, visible
+from tui.settings import Settings, resolve
 from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
     ConfirmScreen,
@@ -99,9 +98,11 @@ class ReaderApp(App[int]):
         *,
         store: Store | None = None,
         clipboard: Clipboard | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
         self.paths = list(paths)
+        self.settings = settings or resolve()
         self.library: Library | None = None
         self.flt = Filter()
         self.store = store
@@ -163,12 +164,15 @@ class ReaderApp(App[int]):
         self.query_one("#search", Input).display = False
         self.query_one("#posts", PostList).display = False
         self._open_store()
+        for problem in self.settings.problems:
+            self.notify(problem, severity="warning", timeout=15, markup=False)
         if self.store is not None:
             theme = self.store.ui_state().get("theme")
             if isinstance(theme, str) and theme in self.available_themes:
                 self.theme = theme
             if self.store.ui_state().get("sidebar") is False:
                 self.query_one(Sidebar).display = False
+        self._apply_configured_theme()
         self.watch(self, "theme", self._theme_changed, init=False)
         self._apply_width(self.size.width)
         if self.size.width < NARROW:  # on a small terminal the posts need the room
@@ -176,11 +180,23 @@ class ReaderApp(App[int]):
         self.set_interval(5.0, self._flush_in_background)
         self.load_library()
 
+    def _apply_configured_theme(self) -> None:
+        """The config file's theme wins over the one last chosen in the app."""
+        wanted = self.settings.theme
+        if wanted is None:
+            return
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(f"{self.settings.config}: theme: no theme named {wanted!r} (using the "
+                        f"default; Ctrl+P › Change theme lists them)", severity="warning",
+                        timeout=15, markup=False)
+
     def _open_store(self) -> None:
         if self.store is not None:
             return
         try:
-            self.store = Store.open(db_path())
+            self.store = Store.open(self.settings.db)
         except StorageError as exc:
             self.store_error = str(exc)
             self.notify(f"{exc} — bookmarks and notes will not be saved this session.",
@@ -262,7 +278,8 @@ class ReaderApp(App[int]):
         from the index in the cache folder when it is still valid, else by building it."""
         warnings: list[str] = []
         try:
-            library = open_library(self.paths, warnings.append, progress=self._progress_from_thread)
+            library = open_library(self.paths, warnings.append,
+                                   progress=self._progress_from_thread, cache=self.settings.cache)
         except IngestError as exc:
             self.call_from_thread(self._load_failed, str(exc))
             return
@@ -783,13 +800,14 @@ class ReaderApp(App[int]):
 
 def make_app(
     paths: Sequence[Path],
+    settings: Settings | None = None,
     *,
-    clipboard: str | None = None,
     store: Store | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> ReaderApp:
-    """The one factory for the CLI and the tests."""
-    app = ReaderApp(paths, store=store)
-    mode = resolve_mode(clipboard, env if env is not None else dict(os.environ))
-    app.copier = Clipboard(mode, osc52=app.copy_to_clipboard, env=env)
+    """The one factory for the CLI and the tests. `settings` default to `resolve(env=env)`;
+    `env` is also what the clipboard looks at to tell an SSH session."""
+    settings = settings or resolve(env=env)
+    app = ReaderApp(paths, store=store, settings=settings)
+    app.copier = Clipboard(settings.clipboard, osc52=app.copy_to_clipboard, env=env)
     return app

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tui import __version__
 from tui.ingest import IngestError
 from tui.safetext import visible
+from tui.settings import Settings, resolve
 
 if TYPE_CHECKING:
     from tui.fetch.archive import Summary as ChannelSummary
@@ -231,27 +232,33 @@ def _channel_list(summaries: Sequence[ChannelSummary]) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def _settings(db: str | None = None, clipboard: str | None = None) -> Settings:
+    """The settings of this run (flags > environment > config file > defaults); a problem
+    with the config file is a warning line, and the run goes on with the defaults."""
+    settings = resolve(db=db, clipboard=clipboard)
+    for problem in settings.problems:
+        _warn(problem)
+    return settings
+
+
 def run_export(argv: Sequence[str]) -> int:
     from tui.exporting import export_posts
     from tui.index import open_library
 
     args = _export_parser().parse_args(argv)
-    library = open_library(_paths(args.paths), _warn, progress=_progress_on_terminal())
+    settings = _settings()
+    library = open_library(_paths(args.paths), _warn, progress=_progress_on_terminal(),
+                           cache=settings.cache)
     _write(export_posts(iter(library), args.format), args.output)  # posts read in batches
     return 0
 
 
 def run_notes(argv: Sequence[str]) -> int:
-    import os
-
     from tui.notes_export import export_notes
-    from tui.paths import db_path
     from tui.storage import Store
 
     args = _notes_parser().parse_args(argv)
-    if args.db:
-        os.environ["TGREADER_DB"] = args.db
-    store = Store.open(db_path())
+    store = Store.open(_settings(db=args.db).db)
     if store.open_warning:
         _warn(store.open_warning)
     open_ids: set[str] | None = None
@@ -268,22 +275,19 @@ def run_notes(argv: Sequence[str]) -> int:
 
 
 def run_reader(argv: Sequence[str]) -> int:
-    import os
-
     args = _reader_parser().parse_args(argv)
-    if args.db:
-        os.environ["TGREADER_DB"] = args.db
+    try:
+        settings = _settings(db=args.db, clipboard=args.clipboard)
+    except ValueError as exc:  # a bad --clipboard or TGREADER_CLIPBOARD value
+        _say(str(exc))
+        return EXIT_BAD_INPUT
     paths = _paths(args.paths)
     for path in paths:  # fail before the screen is taken over, with one line
         if not path.exists():
             raise IngestError(path, "no such file or folder")
     from tui.app import make_app
 
-    try:
-        app = make_app(paths, clipboard=args.clipboard)
-    except ValueError as exc:  # a bad TGREADER_CLIPBOARD value
-        _say(str(exc))
-        return EXIT_BAD_INPUT
+    app = make_app(paths, settings)
     app.run()
     for warning in app.load_warnings:
         _warn(warning)
