@@ -8,18 +8,21 @@ for conftest). Fixtures are imported by name so pytest finds them in the importi
 from __future__ import annotations
 
 import asyncio
-import io
+import html
+import re
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
+from conftest import SAMPLE, FakePyperclip, write_dump
+from rich.cells import cell_len
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.message import Message
+from textual.notifications import Notification, Notify
 from textual.pilot import Pilot
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Tree
@@ -31,8 +34,6 @@ from tui.settings import resolve
 from tui.widgets.post_list import PostList
 from tui.widgets.reading_pane import ReadingPane
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "russian_mfa_sco.txt"
 SIZE = (140, 40)
 
 # The sample's posts in reading order, by a few words of each title (the list shows titles).
@@ -49,24 +50,6 @@ SAMPLE_TITLES = [
 ]
 
 
-@dataclass
-class FakeClipboard:
-    """Stands in for pyperclip: records what was copied, or fails like a headless machine."""
-
-    works: bool = True
-    copied: list[str] = field(default_factory=list)
-
-    def copy(self, text: str) -> None:
-        if not self.works:
-            raise RuntimeError("no clipboard")
-        self.copied.append(text)
-
-    def determine_clipboard(self) -> tuple[Any, Any]:
-        if not self.works:
-            return (None, None)
-        return (self.copy, lambda: self.copied[-1] if self.copied else "")
-
-
 @pytest.fixture
 def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the database and cache at tmp_path; returns the database path."""
@@ -75,11 +58,6 @@ def user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TGREADER_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("TGREADER_CLIPBOARD", raising=False)
     return db
-
-
-@pytest.fixture
-def clipboard() -> FakeClipboard:
-    return FakeClipboard()
 
 
 class Messages:
@@ -160,6 +138,7 @@ class Harness:
 
     messages: Messages
     read_timers: HeldReadTimers
+    toasts_from: int = 0  # where `toasts` starts reading `messages`
 
 
 HARNESSES: weakref.WeakKeyDictionary[ReaderApp, Harness] = weakref.WeakKeyDictionary()
@@ -171,7 +150,7 @@ def harness(app: ReaderApp) -> Harness:
 
 def build_app(
     paths: list[Path] | None = None,
-    backend: FakeClipboard | None = None,
+    backend: FakePyperclip | None = None,
     mode: str | None = None,
 ) -> ReaderApp:
     """The app as the CLI builds it, with no SSH in its environment, a fake clipboard and
@@ -179,7 +158,7 @@ def build_app(
     app = make_app(paths or [SAMPLE], resolve(clipboard=mode), env={})
     app.copier = Clipboard(
         app.copier.mode, osc52=app.copy_to_clipboard, env={},
-        backend=backend or FakeClipboard(),
+        backend=backend or FakePyperclip(),
     )
     timers = HeldReadTimers(app.set_timer)
     app.set_timer = timers.set_timer  # type: ignore[method-assign, assignment]
@@ -196,7 +175,7 @@ async def wait_loaded(app: ReaderApp, pilot: Pilot[Any]) -> None:
 @asynccontextmanager
 async def running(
     paths: list[Path] | None = None,
-    backend: FakeClipboard | None = None,
+    backend: FakePyperclip | None = None,
     size: tuple[int, int] = SIZE,
     mode: str | None = None,
 ) -> AsyncIterator[tuple[ReaderApp, Pilot[Any]]]:
@@ -239,8 +218,8 @@ def list_rows(app: ReaderApp) -> list[str]:
     for index in posts.rows:
         post = app.library[index] if app.library is not None else None
         assert post is not None
-        read, bookmarked, noted = app._flags(post)
-        out.append(posts.row_text(post, read, bookmarked, noted).plain)
+        bookmarked, noted = post.id in app.bookmarked, app.note_counts.get(post.id, 0) > 0
+        out.append(posts.row_text(post, post.id in app.read_ids, bookmarked, noted).plain)
     return out
 
 
@@ -251,22 +230,47 @@ def cursor_title(app: ReaderApp) -> str:
     return app.library[index].title
 
 
+SVG_TEXT = re.compile(
+    r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+    r'clip-path="url\(#[^)]*-line-(\d+)\)">([^<]*)</text>'
+)
+
+
 def screen_text(app: ReaderApp) -> str:
-    """Everything on the terminal right now (top screen over the ones under it), as text."""
+    """Everything on the terminal right now (top screen over the ones under it), as text:
+    read back from the app's own SVG screenshot, where Rich places each run of text at
+    column x / (0.61 × 20 px) of a numbered line."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
-    return console.export_text(styles=False)
+    rows = [[" "] * width for _ in range(height)]
+    for x, line, text in SVG_TEXT.findall(app.export_screenshot()):
+        column = round(float(x) / (0.61 * 20))
+        row = rows[int(line)]
+        for char in html.unescape(text).replace("\xa0", " "):
+            cells = cell_len(char)
+            if cells == 0 and column > 0:  # a combining mark or joiner: part of the last cell
+                row[column - 1] += char
+            elif column < width:
+                row[column] = char
+                if cells == 2 and column + 1 < width:
+                    row[column + 1] = ""
+                column += max(cells, 1)
+    return "\n".join("".join(row).rstrip() for row in rows) + "\n"
+
+
+def notifications(app: ReaderApp) -> list[Notification]:
+    """The toasts the app raised since the last `clear_toasts`, oldest first (as recorded by
+    the message hook, so a toast that already timed out on a slow machine still counts)."""
+    recorded = harness(app).messages.seen[harness(app).toasts_from:]
+    return [m.notification for m in recorded if isinstance(m, Notify)]
 
 
 def toasts(app: ReaderApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 def clear_toasts(app: ReaderApp) -> None:
     app.clear_notifications()
+    harness(app).toasts_from = harness(app).messages.mark()
 
 
 def tag_options(app: ReaderApp) -> list[str]:
@@ -290,12 +294,6 @@ def date_labels(app: ReaderApp) -> list[str]:
 
 def search_box(app: ReaderApp) -> Input:
     return app.query_one("#search", Input)
-
-
-def dump(tmp_path: Path, text: str, name: str = "dump.txt") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 async def palette_choose(app: ReaderApp, pilot: Pilot[Any], query: str, wanted: str) -> None:
@@ -341,4 +339,4 @@ def many_posts_dump(tmp_path: Path, count: int) -> Path:
     lines = []
     for n in range(count):
         lines += ["Forwarded from Test channel", f"Post {n:02d}", f"Body of post {n:02d}."]
-    return dump(tmp_path, "\n".join(lines) + "\n", "many.txt")
+    return write_dump(tmp_path, "\n".join(lines) + "\n", "many.txt")

@@ -2,16 +2,62 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyperclip
 import pytest
 
 from tui.model import Post
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "russian_mfa_sco.txt"
+
+
+class FakePyperclip:
+    """Stands in for the pyperclip module and records what it was asked to copy.
+
+    `available=False` makes `determine_clipboard` answer as pyperclip does on a headless
+    machine (falsy functions); `error` makes `copy` raise it.
+    """
+
+    def __init__(self, available: bool = True, error: Exception | None = None) -> None:
+        self.available = available
+        self.error = error
+        self.copied: list[str] = []
+
+    def determine_clipboard(self) -> tuple[Any, Any]:
+        if not self.available:
+            unavailable: tuple[Any, Any] = pyperclip.init_no_clipboard()
+            return unavailable
+        return (self.copy, lambda: self.copied[-1])
+
+    def copy(self, text: str) -> None:
+        if self.error is not None:
+            raise self.error
+        self.copied.append(text)
+
+
+def tgreader(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m tui ARGS` as a user runs it, from the repository's root."""
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120,
+    )  # fmt: skip
+
+
+def one_error_line(*args: str) -> str:
+    """Run `tgreader ARGS`, which must fail on bad input the promised way: exit 2, nothing on
+    stdout, no traceback, exactly one line on stderr. Returns that line."""
+    done = tgreader(*args)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from apphelpers import (
-    FakeClipboard,
+    FakePyperclip,
     cursor_title,
-    dump,
     harness,
     list_rows,
     pane,
@@ -20,6 +19,7 @@ from apphelpers import (
     status,
     user_dirs,  # noqa: F401  (fixture)
 )
+from conftest import write_dump
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Tree
@@ -159,7 +159,7 @@ async def test_clicking_a_hashtag_in_the_post_text_filters_by_it() -> None:
 async def test_search_ignores_case_and_accents_and_highlights_the_matches(
     tmp_path: Path,
 ) -> None:
-    async with running([dump(tmp_path, TURKIYE)]) as (app, pilot):
+    async with running([write_dump(tmp_path, TURKIYE)]) as (app, pilot):
         await search(app, pilot, "turkiye")
         assert status(app) == "2 posts · “turkiye” · 1 shown" + CLEARS
         assert pane_title(app) == "Talks in Ankara #Diplomacy"
@@ -170,7 +170,7 @@ async def test_search_ignores_case_and_accents_and_highlights_the_matches(
 
 
 async def test_angle_brackets_jump_between_paragraphs_with_matches() -> None:
-    clip = FakeClipboard()
+    clip = FakePyperclip()
     async with running(backend=clip) as (app, pilot):
         await search(app, pilot, "LAVROV")
         assert status(app).startswith("9 posts · “LAVROV” · 7 shown")

@@ -204,13 +204,11 @@ async def test_the_list_uses_every_row_and_paints_its_own_background() -> None:
         assert posts.show_vertical_scrollbar  # 9 posts do not fit
         assert not posts.show_horizontal_scrollbar
         assert posts.scrollable_content_region.height == posts.size.height
-        strips = app.screen._compositor.render_strips()
         region = posts.region
         for y in range(region.y, region.bottom):
-            cells = strips[y].crop(region.x, region.right)
-            unpainted = [seg.text for seg in cells
-                         if seg.style is None or seg.style.bgcolor is None]
-            assert unpainted == [], f"row {y - region.y} has no background: {unpainted}"
+            unpainted = [x - region.x for x in range(region.x, region.right)
+                         if app.screen.get_style_at(x, y).bgcolor is None]
+            assert unpainted == [], f"row {y - region.y} has no background at {unpainted}"
 
 
 async def test_shrinking_the_terminal_stacks_the_list_above_the_post_even_under_help() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from apphelpers import (
+    clear_toasts,
     list_rows,
     pane_text,
     pane_title,
@@ -250,7 +251,7 @@ async def test_without_a_library_b_a_and_e_say_why_instead_of_swallowing_input(
     async with running() as (app, pilot):
         assert app.store is None
         for key in ("b", "a", "e"):
-            app.clear_notifications()
+            clear_toasts(app)
             await pilot.press(key)
             await pilot.pause()
             assert not isinstance(app.screen, NoteEditor), "a note typed here would be lost"

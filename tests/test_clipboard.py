@@ -1,18 +1,17 @@
 """Where copied text goes and what the toast says, with a fake pyperclip and a tiny Textual app.
 
-No test touches the real clipboard: pyperclip is replaced by `FakePyperclip`, and the OSC 52
-path is checked by capturing what a throwaway Textual app writes to its (headless) terminal.
+No test touches the real clipboard: pyperclip is replaced by `FakePyperclip` (conftest), and
+the OSC 52 path is checked through what a throwaway Textual app was handed to send.
 """
 
 from __future__ import annotations
 
-import base64
-import re
 from collections.abc import Callable
 from typing import Any
 
 import pyperclip
 import pytest
+from conftest import FakePyperclip
 from textual.app import App
 
 from tui.clipboard import INSTALL_HINT, Clipboard, CopyResult, resolve_mode
@@ -20,31 +19,6 @@ from tui.clipboard import INSTALL_HINT, Clipboard, CopyResult, resolve_mode
 TEXT = "“Наши оценки полностью совпадают” — Russian MFA 🇷🇺, Telegram, 15 September 2022"
 SSH_ENV = {"SSH_TTY": "/dev/pts/3", "SSH_CONNECTION": "10.0.0.2 52144 10.0.0.1 22"}
 LOCAL_ENV = {"DISPLAY": ":0"}
-OSC52_SEQUENCE = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
-
-
-class FakePyperclip:
-    """Stands in for the pyperclip module and records what it was asked to copy.
-
-    `available=False` makes `determine_clipboard` answer as pyperclip does on a headless
-    machine (falsy functions); `error` makes `copy` raise it.
-    """
-
-    def __init__(self, available: bool = True, error: Exception | None = None) -> None:
-        self.available = available
-        self.error = error
-        self.copied: list[str] = []
-
-    def determine_clipboard(self) -> tuple[Any, Any]:
-        if not self.available:
-            unavailable: tuple[Any, Any] = pyperclip.init_no_clipboard()
-            return unavailable
-        return (self.copy, lambda: self.copied[-1])
-
-    def copy(self, text: str) -> None:
-        if self.error is not None:
-            raise self.error
-        self.copied.append(text)
 
 
 class Terminal:
@@ -265,63 +239,50 @@ def _raise(error: Exception) -> Callable[[], Any]:
 
 
 class CopyApp(App[None]):
-    """A throwaway app: only its `copy_to_clipboard` and terminal output matter here."""
-
-
-def _decode_osc52(written: list[str]) -> list[str]:
-    payloads = OSC52_SEQUENCE.findall("".join(written))
-    return [base64.b64decode(payload).decode("utf-8") for payload in payloads]
+    """A throwaway app: only its `copy_to_clipboard` matters here."""
 
 
 class TestOsc52ThroughTextual:
-    """The sequence Textual writes for `copy_to_clipboard` carries the text intact."""
+    """The text handed to Textual's `copy_to_clipboard` (which writes the OSC 52 sequence and
+    keeps the text as `App.clipboard`) is the text copied, intact, or nothing at all."""
 
     async def _copy_in_app(
         self, clipboard_for: Callable[[App[None]], Clipboard]
     ) -> tuple[CopyResult, list[str]]:
         app = CopyApp()
-        written: list[str] = []
         async with app.run_test():
-            driver = app._driver
-            assert driver is not None
-            original_write = driver.write
-
-            def capture(data: str) -> None:
-                written.append(data)
-                original_write(data)
-
-            driver.write = capture  # type: ignore[method-assign]
             result = clipboard_for(app).copy(TEXT, "citation")
-        return result, written
+            sent = [app.clipboard] if app.clipboard else []
+        return result, sent
 
     async def test_osc52_mode_sends_the_text_to_the_terminal(self) -> None:
-        result, written = await self._copy_in_app(
+        result, sent = await self._copy_in_app(
             lambda app: Clipboard("osc52", osc52=app.copy_to_clipboard, env={})
         )
-        assert _decode_osc52(written) == [TEXT]
+        assert sent == [TEXT]
         assert result.ok and result.method == "osc52"
 
     async def test_auto_over_ssh_sends_osc52_not_pyperclip(self) -> None:
         backend = FakePyperclip()
-        result, written = await self._copy_in_app(
+        result, sent = await self._copy_in_app(
             lambda app: Clipboard(osc52=app.copy_to_clipboard, env=SSH_ENV, backend=backend)
         )
-        assert _decode_osc52(written) == [TEXT]
+        assert sent == [TEXT]
         assert backend.copied == []
         assert result.method == "osc52"
 
     async def test_auto_headless_falls_back_to_osc52(self) -> None:
         backend = FakePyperclip(available=False)
-        result, written = await self._copy_in_app(
+        result, sent = await self._copy_in_app(
             lambda app: Clipboard(osc52=app.copy_to_clipboard, env={}, backend=backend)
         )
-        assert _decode_osc52(written) == [TEXT]
+        assert sent == [TEXT]
         assert "your terminal must allow clipboard access" in result.message
 
     async def test_system_copy_writes_no_escape_sequence(self) -> None:
         backend = FakePyperclip()
-        _result, written = await self._copy_in_app(
+        _result, sent = await self._copy_in_app(
             lambda app: Clipboard(osc52=app.copy_to_clipboard, env={}, backend=backend)
         )
-        assert _decode_osc52(written) == []
+        assert sent == []
         assert backend.copied == [TEXT]

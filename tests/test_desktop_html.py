@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_posts, write_dump
+from conftest import ROOT, load_posts, one_error_line, write_dump
 
 from tui.ingest import IngestError, find_dumps
 from tui.ingest.desktop_html import parse, parse_title
@@ -127,15 +125,10 @@ def test_message_without_date_is_fatal_and_named() -> None:
 
 
 def test_cli_reports_a_broken_page_in_one_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "export", str(BROKEN / "messages.html")],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr.splitlines() == [
+    assert one_error_line("export", str(BROKEN / "messages.html")) == (
         f"tgreader: {BROKEN / 'messages.html'}:10: message 12 has no date "
         "(no .date.details title)"
-    ]
+    )
 
 
 def test_bot_note_is_not_part_of_the_name_and_crlf_pages_read_alike(tmp_path: Path) -> None:

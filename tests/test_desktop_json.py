@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, load_posts, message_text, write_dump
+from conftest import ROOT, load_posts, message_text, one_error_line, write_dump
 
 from tui.ingest import IngestError, find_dumps
 from tui.ingest.desktop_json import parse, repair_escapes
@@ -197,15 +195,9 @@ def test_wrong_text_type_is_skipped_with_a_warning_naming_the_message(tmp_path: 
 
 
 def test_cli_reports_a_broken_export_in_one_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "export", str(BROKEN / "missing_date.json")],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert result.stderr.splitlines() == [
+    assert one_error_line("export", str(BROKEN / "missing_date.json")) == (
         f"tgreader: {BROKEN / 'missing_date.json'}:12: message 57 has no 'date'"
-    ]
+    )
 
 
 def test_unusable_unixtime_is_a_warning_not_a_guess(tmp_path: Path) -> None:
@@ -245,7 +237,7 @@ def test_tiny_chunks_give_the_same_posts_and_errors(
 
     whole = _parse_all(path)
     monkeypatch.setattr(desktop_json, "CHUNK_BYTES", chunk)
-    monkeypatch.setattr(desktop_json._Walker, "KEEP", 16)
+    monkeypatch.setattr(desktop_json, "KEEP_CHARS", 16)
     assert _parse_all(path) == whole
 
 

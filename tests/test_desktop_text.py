@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_dump
+from conftest import ROOT, one_error_line, write_dump
 
 from tui.ingest import IngestError, find_dumps
 from tui.ingest.desktop_text import parse, read_stamp
@@ -139,10 +137,5 @@ def test_conflicting_orders_are_fatal_and_named() -> None:
 
 
 def test_cli_reports_conflicting_dates_in_one_line() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "export", str(BROKEN / "copied_conflict.txt")],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )
-    assert result.returncode == 2
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and "copied_conflict.txt:4: dates disagree" in lines[0]
+    line = one_error_line("export", str(BROKEN / "copied_conflict.txt"))
+    assert "copied_conflict.txt:4: dates disagree" in line

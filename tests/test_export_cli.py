@@ -6,25 +6,16 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_posts, write_dump
+from conftest import load_posts, one_error_line, tgreader, write_dump
 from markdown_it import MarkdownIt
 
 from tui.exporting import export_posts
 
 REQUIRED = {"id", "source", "date", "date_inferred", "date_bounds", "title", "text",
             "hashtags", "has_media", "links", "occurrences", "origin"}  # fmt: skip
-
-
-def tgreader(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +74,13 @@ def test_markdown_is_one_section_per_post_with_date_source_and_tags(
 
 def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_bytes(b"")
-    for args, code in (
-        ([str(tmp_path / "missing.txt")], 2),
-        ([str(tmp_path / "empty.txt")], 2),
-        ([str(tmp_path)], 2),  # a folder whose only file is empty
-        (["data/russian_mfa_sco.txt", "--format", "xml"], 2),  # argparse usage error
-    ):
-        done = tgreader("export", *args)
-        assert done.returncode == code, done.stderr
-        assert "Traceback" not in done.stderr and done.stdout == ""
-        if args[-1] != "xml":
-            assert len(done.stderr.splitlines()) == 1 + (args == [str(tmp_path)]), done.stderr
+    assert "missing.txt" in one_error_line("export", str(tmp_path / "missing.txt"))
+    assert "empty.txt" in one_error_line("export", str(tmp_path / "empty.txt"))
+    done = tgreader("export", str(tmp_path))  # a folder whose only file is empty
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 2, done.stderr  # the file skipped, then the folder
+    done = tgreader("export", "data/russian_mfa_sco.txt", "--format", "xml")  # argparse usage
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
 
 
 def test_reading_order_across_two_files(tmp_path: Path) -> None:

@@ -241,7 +241,7 @@ def test_an_unwritable_cache_still_opens_the_archive(tmp_path: Path) -> None:
 def test_progress_moves_forward_to_the_inputs_size(
     tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index._Reporter, "at_line", _every_line)
+    monkeypatch.setattr(index, "PROGRESS_EVERY_S", 0.0)  # every line reports
     dump = write_webcopy(tmp_path / "copy.txt", total=60)
     seen: list[tuple[int, int]] = []
     index.open_library([dump], lambda _m: None, progress=lambda d, t: seen.append((d, t)),
@@ -255,10 +255,6 @@ def test_progress_moves_forward_to_the_inputs_size(
     index.open_library([dump], lambda _m: None, progress=lambda d, t: seen.append((d, t)),
                        cache=cache)  # fmt: skip
     assert seen == []  # a reopen has nothing to report
-
-
-def _every_line(self: index._Reporter, line: int) -> None:
-    self.report(self.before + self.size * min(line, self.lines) // max(self.lines, 1))
 
 
 # -- search ---------------------------------------------------------------------------------------

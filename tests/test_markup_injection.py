@@ -5,13 +5,11 @@ quitting, no raw ESC on the terminal)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from apphelpers import (
-    FakeClipboard,
+    FakePyperclip,
     date_labels,
-    dump,
     list_rows,
     palette_type,
     pane_text,
@@ -20,8 +18,10 @@ from apphelpers import (
     search_box,
     status,
     tag_options,
+    toasts,
     user_dirs,  # noqa: F401  (fixture)
 )
+from conftest import write_dump
 from rich.cells import cell_len
 from textual.widgets import TextArea
 
@@ -46,7 +46,7 @@ A harmless neighbour
 
 
 def injection_dump(tmp_path: Path) -> Path:
-    return dump(tmp_path, INJECTION, "injection.txt")
+    return write_dump(tmp_path, INJECTION, "injection.txt")
 
 
 def no_raw_escape(app: ReaderApp) -> str:
@@ -88,7 +88,7 @@ async def test_clicking_the_fake_click_markup_does_not_quit(tmp_path: Path) -> N
 async def test_palette_help_picker_search_and_notes_show_the_text_literally(
     tmp_path: Path,
 ) -> None:
-    async with running([injection_dump(tmp_path)], backend=FakeClipboard()) as (app, pilot):
+    async with running([injection_dump(tmp_path)], backend=FakePyperclip()) as (app, pilot):
         await palette_type(app, pilot, "loud")
         text = no_raw_escape(app)
         assert "[bold]Loud[/] [/link] [@click=app.quit]x[/] #tag ^[[31mred" in text
@@ -133,9 +133,8 @@ async def test_palette_help_picker_search_and_notes_show_the_text_literally(
 
 
 async def test_copying_gives_back_the_original_text_escape_and_all(tmp_path: Path) -> None:
-    clip = FakeClipboard()
+    clip = FakePyperclip()
     async with running([injection_dump(tmp_path)], backend=clip) as (app, pilot):
         await pilot.press("enter", "y")
         assert clip.copied == [TITLE]
-        notes: Any = app._notifications
-        assert all(ESC not in n.message for n in notes)
+        assert all(ESC not in message for message in toasts(app))

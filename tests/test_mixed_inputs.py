@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_posts
+from conftest import ROOT, load_posts, tgreader
 
 from tui.ingest import find_dumps
 from tui.model import Post
@@ -72,10 +70,7 @@ def test_files_and_folders_of_every_format_in_one_call() -> None:
 
 
 def test_cli_exports_the_mixed_folder() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tui", "export", "--format", "json", str(MIXED)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )
+    result = tgreader("export", "--format", "json", str(MIXED))
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
     assert len(records) == 4

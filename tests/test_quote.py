@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -231,12 +229,3 @@ class TestWholePost:
     def test_undated_post_header_states_bounds(self) -> None:
         post = make_post(date_bounds=("2022-09-15", None))
         assert whole_post(post).startswith("Russian MFA 🇷🇺 · undated, after 15 September 2022\n")
-
-
-def test_quote_module_does_not_import_textual() -> None:
-    """The core stays usable from scripts: importing it must not pull in Textual."""
-    code = "import sys, tui.quote, tui.clipboard; print('textual' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"

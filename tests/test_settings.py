@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from apphelpers import (
-    FakeClipboard,
+    FakePyperclip,
     running,
     toasts,
     user_dirs,  # noqa: F401  (fixture)
@@ -160,7 +160,7 @@ async def test_a_bad_config_value_is_a_toast_and_the_app_starts(
 ) -> None:
     file = config(tmp_path, 'clipboard = "xclip"\n')
     monkeypatch.setenv("TGREADER_CONFIG", str(file))
-    async with running(backend=FakeClipboard()) as (app, _pilot):
+    async with running(backend=FakePyperclip()) as (app, _pilot):
         assert app.copier.mode == "auto"
         assert any(t.startswith(f"{file}: clipboard:") for t in toasts(app))
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -14,8 +12,6 @@ from tinydb import TinyDB
 from tui import paths
 from tui.model import PostSnapshot, Quote
 from tui.storage import AtomicJSONStorage, NoteNotFoundError, StorageError, Store
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def snap(post_id: str, title: str = "A post", date: str | None = "2024-01-10") -> PostSnapshot:
@@ -62,14 +58,6 @@ def test_open_creates_missing_folders(tmp_path: Path) -> None:
     db = tmp_path / "a" / "b" / "library.json"
     Store.open(db).add_note(snap("p"), "x")
     assert db.exists()
-
-
-def test_storage_modules_do_not_import_textual() -> None:
-    code = "import sys, tui.storage, tui.paths, tui.notes_export; print('textual' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
 
 
 # --- bookmarks ------------------------------------------------------------------------------

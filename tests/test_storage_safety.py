@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tui.model import PostSnapshot
-from tui.storage import StorageError, Store
+from tui.storage import StorageError, Store, atomic
 from tui.storage.atomic import temp_prefix
 
 WRITER = Path(__file__).resolve().parent / "helpers" / "storage_writer.py"
@@ -166,10 +166,12 @@ def test_two_processes_writing_at_once_keep_each_others_changes(tmp_path: Path) 
     assert len(store.read_ids("shared")) == 100
 
 
-def test_a_held_lock_makes_a_save_wait_then_fail_clearly(tmp_path: Path) -> None:
+def test_a_held_lock_makes_a_save_wait_then_fail_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "library.json"
+    monkeypatch.setattr(atomic, "LOCK_TIMEOUT_S", 0.2)  # a holder that long is stuck
     store = Store.open(db)
-    store._lock.timeout_s = 0.2  # another process holding the lock that long is stuck
     other = os.open(db.with_name("library.json.lock"), os.O_RDWR)
     fcntl.flock(other, fcntl.LOCK_EX)
     try:

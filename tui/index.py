@@ -60,6 +60,7 @@ SortKey = tuple[int, int, int, str]
 
 #: Share of the progress bar the parse takes; the search index takes the rest.
 PARSE_SHARE = 0.9
+PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next to parsing
 BATCH = 1000
 _TAG_SEP = "\x1f"
 
@@ -421,7 +422,7 @@ class _Reporter:
 
     def at_line(self, line: int) -> None:
         now = time.monotonic()
-        if self.progress is None or now - self.last < 0.05:
+        if self.progress is None or now - self.last < PROGRESS_EVERY_S:
             return
         self.last = now
         self.report(self.before + self.size * min(line, self.lines) // max(self.lines, 1))

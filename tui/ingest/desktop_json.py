@@ -69,6 +69,9 @@ class _ExportError(Exception):
         self.message = message
 
 
+KEEP_CHARS = 1 << 20  # characters _Walker consumes before it trims its window
+
+
 class _Walker:
     """Just enough of a JSON reader to step through objects and arrays lazily.
 
@@ -78,7 +81,6 @@ class _Walker:
     time by `json`'s own scanner. Positions (`pos`) count characters from the file's start.
     """
 
-    KEEP = 1 << 20  # characters consumed before the window is trimmed
 
     def __init__(self, chunks: Iterator[str]) -> None:
         self._chunks = chunks
@@ -119,7 +121,7 @@ class _Walker:
     def trim(self) -> None:
         """Forget text before the cursor (called between elements, never inside one)."""
         cut = self._rel()
-        if cut < self.KEEP:
+        if cut < KEEP_CHARS:
             return
         self.line_at(self.pos)  # count the lines being dropped first
         self.buf = self.buf[cut:]

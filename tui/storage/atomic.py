@@ -189,9 +189,9 @@ class InterProcessLock:
     stopped (Ctrl-Z) must not freeze the other window for ever, hence the timeout.
     """
 
-    def __init__(self, db: Path, timeout_s: float = LOCK_TIMEOUT_S) -> None:
+    def __init__(self, db: Path, timeout_s: float | None = None) -> None:
         self.path = db.with_name(db.name + ".lock")
-        self.timeout_s = timeout_s
+        self.timeout_s = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
         self._fd: int | None = None
 
     def _descriptor(self) -> int:
