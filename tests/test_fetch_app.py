@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from apphelpers import (
-    FakeClipboard,
+    FakePyperclip,
     cursor_title,
     harness,
     palette_choose,
@@ -77,7 +77,7 @@ async def test_y_cites_a_fetched_post_with_title_date_and_address(
     tme: TmeServer, tmp_path: Path
 ) -> None:
     folder = fetched(tme, tmp_path, 3)
-    clip = FakeClipboard()
+    clip = FakePyperclip()
     async with running([folder], backend=clip) as (app, pilot):
         await pilot.press("home", "enter", "Y")
         assert clip.copied[-1] == (
