@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from apphelpers import FakeClipboard, dump, pane, running, user_dirs  # noqa: F401
-from conftest import load_posts
+from apphelpers import pane, running, user_dirs  # noqa: F401
+from conftest import FakePyperclip, load_posts, write_dump
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
@@ -25,13 +25,13 @@ def export(tmp_path: Path) -> Path:
 
 def test_zero_width_characters_and_blank_lines_reach_the_post(tmp_path: Path) -> None:
     [from_json] = load_posts([export(tmp_path)], lambda m: None)
-    web = dump(tmp_path, "Forwarded from C\n" + TEXT + "\n")
+    web = write_dump(tmp_path, "Forwarded from C\n" + TEXT + "\n")
     [from_web] = load_posts([web], lambda m: None)
     assert from_json.text == TEXT == from_web.text
 
 
 async def test_one_blank_line_is_one_blank_row_and_the_cursor_skips_it(tmp_path: Path) -> None:
-    clip = FakeClipboard()
+    clip = FakePyperclip()
     async with running([export(tmp_path)], backend=clip) as (app, pilot):
         await pilot.press("enter")
         rows = pane(app).plain_text().split("\n")
