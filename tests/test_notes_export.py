@@ -68,8 +68,8 @@ def test_markdown_is_a_notebook_with_a_heading_per_post_grouped(store: Store) ->
 
 def test_markdown_shows_dates_honestly(store: Store) -> None:
     text = md(store)
-    assert "- Date: ≈ 2024-01-10 (year inferred)" in text
-    assert "- Date: 2023-05-04" in text
+    assert "- Date: ≈ 10 Jan 2024 · year inferred" in text  # as the reading pane says it
+    assert "- Date: 4 May 2023" in text
     assert "- Date: undated" in text
 
 
@@ -109,7 +109,8 @@ def test_json_is_a_stable_list_of_posts_with_their_notes(store: Store) -> None:
     assert [post["post_id"] for post in data["posts"]] == ["p-ministers", "p-summit", "p-undated"]
     summit = by_id["p-summit"]
     assert summit["bookmarked"] is True and summit["in_open_files"] is True
-    assert summit["date_label"] == "≈ 2024-01-10 (year inferred)"
+    assert summit["date_label"] == "≈ 10 Jan 2024 · year inferred"
+    assert (summit["date"], summit["date_inferred"]) == ("2024-01-10", True)
     assert [note["body"] for note in summit["notes"]] == [BODY, "Second thought, no quote."]
     assert summit["notes"][0]["quote"] == {
         "text": "First paragraph quoted.\n\nThird one.",

@@ -47,6 +47,7 @@ from tui.widgets.help import HelpScreen
 from tui.widgets.post_list import PostList
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.sidebar import DateTree, Sidebar
+from tui.wording import short_date
 
 READ_AFTER_SECONDS = 2.0
 NARROW = 100
@@ -716,9 +717,7 @@ class ReaderApp(App[int]):
         bookmarked = self.store.bookmarked_ids()
         rows = []
         for post_id, snap in snapshots.items():
-            date = snap.date or "undated"
-            if snap.date and snap.date_inferred:
-                date = "≈" + date
+            date = short_date(snap)
             is_open = self.library is not None and self.library.index_of(post_id) is not None
             rows.append(RecordRow(post_id, snap.title, date, snap.source or snap.channel or
                                   "unknown source", post_id in bookmarked,

@@ -14,8 +14,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from tui.library import fold
-from tui.model import PostDate
 from tui.safetext import markup_literal, visible
+from tui.wording import short_day
 
 if TYPE_CHECKING:
     from tui.app import ReaderApp
@@ -111,13 +111,8 @@ class ReaderCommands(Provider):
                 literal_highlight(candidate, offsets),
                 partial(app.go_to_post, index),
                 text=candidate,
-                help=f"Post · {_date_text(library.date_of(index))}",
+                help=f"Post · {short_day(library.date_of(index))}",
             )
             if hits >= MAX_HITS:
                 break
 
-
-def _date_text(date: PostDate | None) -> str:
-    if date is None or date.year is None:
-        return "undated"
-    return ("≈ " if date.inferred else "") + date.human()

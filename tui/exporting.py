@@ -8,8 +8,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from tui.model import Link, Post, date_label
+from tui.model import Link, Post
 from tui.safetext import csv_cell, json_text, link_target, markdown_inline, markdown_verbatim
+from tui.wording import date_label
 
 FORMATS = ("json", "jsonl", "csv", "md")
 

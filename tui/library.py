@@ -24,9 +24,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from tui.model import MONTH_ABBR, Link, Media, Origin, Post, PostDate, bounds_phrase, human_iso
+from tui.model import Link, Media, Origin, Post, PostDate
+from tui.wording import MONTH_ABBR, UNDATED, bounds_range, period_text
 
-UNDATED = "undated"
 TEXT_CACHE = 512
 BLOCK = 32
 BATCH = 1000
@@ -372,7 +372,7 @@ class Library:
         if flt.tag:
             parts.append("#" + self.tag_label(flt.tag))
         if flt.period:
-            parts.append(_period_text(flt.period))
+            parts.append(period_text(flt.period))
         if flt.query.strip():
             parts.append(f"“{flt.query.strip()}”")
         return " · ".join(parts)
@@ -410,7 +410,7 @@ def date_tree(
             key = f"{after or ''}..{before or ''}"
             child = undated.children.get(key)
             if child is None:
-                label = _bounds_label(after, before)
+                label = bounds_range(after, before)
                 child = undated.children[key] = DateNode(UNDATED + ":" + key, label)
             child.count += 1
             continue
@@ -490,22 +490,6 @@ def _text_or_none(value: object) -> str | None:
 
 _DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
 _DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None, None)
-
-
-def _bounds_label(after: str | None, before: str | None) -> str:
-    if after and before:
-        return f"{human_iso(after)} – {human_iso(before)}"
-    return bounds_phrase(after, before) or "no dated posts near"
-
-
-def _period_text(period: str) -> str:
-    if period.startswith(UNDATED):
-        rest = period[len(UNDATED) + 1 :]
-        if not rest:
-            return "undated"
-        after, _, before = rest.partition("..")
-        return "undated " + _bounds_label(after or None, before or None)
-    return human_iso(period)
 
 
 def _in_period(

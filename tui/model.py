@@ -5,14 +5,7 @@ Standard library only; every other module imports this one and it imports none o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-
-MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +36,6 @@ class PostDate:
             return f"{self.year:04d}-{self.month:02d}"
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
-    def human(self, long: bool = False) -> str:
-        """`15 Sep 2022`, `Sep 2022`, `2022`; `10 Jan` while the year is unknown. With `long`,
-        months in full (`15 September 2022`), as citations write them."""
-        parts: list[str] = []
-        if self.day is not None:
-            parts.append(str(self.day))
-        if self.month is not None:
-            parts.append((MONTH_NAMES if long else MONTH_ABBR)[self.month - 1])
-        if self.year is not None:
-            parts.append(str(self.year))
-        return " ".join(parts)
-
     def sort_key(self) -> tuple[int, int, int]:
         return (self.year or 0, self.month or 0, self.day or 0)
 
@@ -65,36 +46,6 @@ class PostDate:
         month = bits[1] if len(bits) > 1 else None
         day = bits[2] if len(bits) > 2 else None
         return cls(year, month, day, year_inferred)
-
-
-def human_iso(value: str | None) -> str:
-    """`2022-09-15` -> `15 Sep 2022`; None -> `?` (an open end of a bound)."""
-    if not value:
-        return "?"
-    return PostDate.from_iso(value).human()
-
-
-def bounds_phrase(
-    after: str | None, before: str | None, render: Callable[[str], str] = human_iso
-) -> str:
-    """Where an undated post must fall: `between X and Y`, `after X`, `before Y`, or ``."""
-    if after and before:
-        return f"between {render(after)} and {render(before)}"
-    if after:
-        return f"after {render(after)}"
-    if before:
-        return f"before {render(before)}"
-    return ""
-
-
-def date_label(post: Post) -> str:
-    """A post's date as every screen and digest states it, as honestly as it is known:
-    `15 Sep 2022`, `≈ 10 Jan 2024 · year inferred`, `undated · between … and …`."""
-    if post.date is not None and post.date.year is not None:
-        label = post.date.human()
-        return f"≈ {label} · year inferred" if post.date_inferred else label
-    where = bounds_phrase(*(post.date_bounds or (None, None)))
-    return f"undated · {where}" if where else "undated"
 
 
 @dataclass(frozen=True, slots=True)

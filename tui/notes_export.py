@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 from tui.model import Bookmark, Note, PostDate, PostSnapshot
 from tui.safetext import json_text, markdown_inline, markdown_verbatim, visible
+from tui.wording import date_label
 
 Format = Literal["md", "json"]
 JSON_FORMAT_NAME = "tgreader-notes"
@@ -48,16 +49,6 @@ class _PostEntry:
     @property
     def group(self) -> str:
         return self.snapshot.channel or self.snapshot.source or OTHER_GROUP
-
-
-def date_label(snapshot: PostSnapshot) -> str:
-    """`2024-01-10`, `≈ 2024-01-10 (year inferred)` or `undated`: a citation must not claim
-    more certainty than the archive gave."""
-    if not snapshot.date:
-        return "undated"
-    if snapshot.date_inferred:
-        return f"≈ {snapshot.date} (year inferred)"
-    return snapshot.date
 
 
 def _date_sort_key(snapshot: PostSnapshot) -> tuple[int, tuple[int, int, int]]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tui.model import Post, PostDate, bounds_phrase
+from tui.model import Post
+from tui.wording import citation_date
 
 OPEN_QUOTE = "\u201c"  # “
 CLOSE_QUOTE = "\u201d"  # ”
@@ -91,28 +92,6 @@ def passage(post: Post, start: int, end: int) -> str:
     return "\n".join(post.paragraphs()[start:end])
 
 
-def long_date(date: PostDate) -> str:
-    """`15 September 2022`, `September 2022`, `2022`: month names in full, for citations."""
-    return date.human(long=True)
-
-
-def date_phrase(post: Post) -> str:
-    """How a citation states when the post appeared, as honestly as it is known.
-
-    An inferred year is flagged; an undated post says so, with the bounds its neighbours give
-    when there are any (`undated, between … and …`, `undated, after …`, `undated, before …`).
-    """
-    if post.date is not None and post.date.year is not None:
-        phrase = long_date(post.date)
-        return f"{phrase} (date inferred)" if post.date_inferred else phrase
-    where = bounds_phrase(*(post.date_bounds or (None, None)), render=_long_iso)
-    return f"undated, {where}" if where else "undated"
-
-
-def _long_iso(value: str) -> str:
-    return long_date(PostDate.from_iso(value))
-
-
 def source_name(post: Post) -> str:
     """Who said it: the source, else the channel, else `unknown source`."""
     return post.source or post.channel or UNKNOWN_SOURCE
@@ -125,7 +104,7 @@ def citation(post: Post, passage: str) -> str:
     passages keep their line breaks; blank lines around the passage are dropped so the quote
     marks hug the words. The passage is never shortened.
     """
-    attribution = f"{source_name(post)}, Telegram, {date_phrase(post)}"
+    attribution = f"{source_name(post)}, Telegram, {citation_date(post)}"
     if post.url:
         attribution += f", {post.url}"
     return f"{OPEN_QUOTE}{passage.strip()}{CLOSE_QUOTE} \u2014 {attribution}"
@@ -140,7 +119,7 @@ def whole_post(post: Post) -> str:
     whose address was lost is listed by its words only if the text does not already hold them,
     and an address already written in the text is not repeated.
     """
-    header = f"{source_name(post)} \u00b7 {date_phrase(post)}"
+    header = f"{source_name(post)} \u00b7 {citation_date(post)}"
     body = post.text.strip("\n")
     title = post.title.strip()
     if title and title.rstrip("\u2026").rstrip() not in body:

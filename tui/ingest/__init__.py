@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.model import RawPost
+from tui.wording import SAVE_AS_UTF8, not_utf8
 
 Warn = Callable[[str], None]
 
@@ -72,7 +73,7 @@ def check_text(path: Path, head: bytes) -> None:
     if not head:
         raise IngestError(path, "empty file: nothing to read")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError(path, "UTF-16 text; save the file as UTF-8 and open it again")
+        raise IngestError(path, f"UTF-16 text; {SAVE_AS_UTF8}")
     if b"\x00" in head:
         raise IngestError(path, "binary file, not a text dump of a Telegram channel")
     try:
@@ -80,9 +81,8 @@ def check_text(path: Path, head: bytes) -> None:
     except UnicodeDecodeError as exc:
         cut_by_window = len(head) == SNIFF_BYTES and exc.reason == "unexpected end of data"
         if not cut_by_window:
-            bad = head[exc.start : exc.start + 1].hex()
             raise IngestError(
-                path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it again",
+                path, not_utf8(exc),
                 line=head.count(b"\n", 0, exc.start) + 1,
             ) from None
     blank = not head.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
@@ -177,9 +177,8 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
             for lineno, line in enumerate(fh, start=1):  # noqa: B007
                 yield lineno, line.rstrip("\n")
     except UnicodeDecodeError as exc:
-        bad = exc.object[exc.start : exc.start + 1].hex()
         raise IngestError(
-            path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it again",
+            path, not_utf8(exc),
             line=lineno + 1,
         ) from None
     except OSError as exc:

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from tui.model import Link, Media, Origin, PostDate, RawPost
+from tui.wording import not_utf8
 
 Warn = Callable[[str], None]
 
@@ -397,8 +398,7 @@ def parse(path: Path, warn: Warn) -> Iterator[RawPost]:
                     break
     except UnicodeDecodeError as exc:
         raise IngestError(
-            path, f"not UTF-8 (byte 0x{exc.object[exc.start:exc.start + 1].hex()}); save the "
-            "file as UTF-8 and open it again",
+            path, not_utf8(exc),
         ) from None
     except OSError as exc:
         raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None

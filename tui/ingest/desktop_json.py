@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.model import Link, Media, Origin, PostDate, RawPost
+from tui.wording import not_utf8
 
 Warn = Callable[[str], None]
 
@@ -334,11 +335,9 @@ def _read_chunks(path: Path) -> Iterator[str]:
                 try:
                     text = decoder.decode(repair_escapes(data), final=not block)
                 except UnicodeDecodeError as exc:
-                    bad = exc.object[exc.start : exc.start + 1].hex()
                     line = lines_before + exc.object.count(b"\n", 0, exc.start) + 1
                     raise IngestError(
-                        path, f"not UTF-8 (byte 0x{bad}); save the file as UTF-8 and open it "
-                        "again", line=line,
+                        path, not_utf8(exc), line=line,
                     ) from None
                 lines_before += data.count(b"\n")
                 if text:

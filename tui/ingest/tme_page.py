@@ -30,6 +30,7 @@ from pathlib import Path
 
 from tui.ingest.webcopy import READ_IN_FULL
 from tui.model import Link, Media, Origin, PostDate, RawPost
+from tui.wording import not_utf8
 
 #: What a class on a post's markup says about its media (text first: media is only a flag).
 MEDIA_CLASSES = {
@@ -532,7 +533,7 @@ def parse(path: Path, warn: Callable[[str], None]) -> Iterator[RawPost]:
     try:
         markup = path.read_text(encoding="utf-8-sig", errors="strict")
     except UnicodeDecodeError as exc:
-        raise IngestError(path, f"not UTF-8 (byte 0x{exc.object[exc.start]:02x})") from None
+        raise IngestError(path, not_utf8(exc)) from None
     except OSError as exc:
         raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
     page = read_page(markup)

@@ -21,16 +21,9 @@ from textual.strip import Strip
 
 from tui.model import Post
 from tui.safetext import visible
+from tui.wording import short_date
 
 RowFlags = Callable[[Post], tuple[bool, bool, bool]]  # (read, bookmarked, noted)
-
-
-def short_date(post: Post) -> str:
-    """A fixed-width date column: `15 Sep 2022`, `≈10 Jan 2024`, `undated`."""
-    if post.date is None:
-        return "undated"
-    label = post.date.human()
-    return "≈" + label if post.date_inferred else label
 
 
 class PostList(ScrollView, can_focus=True):

@@ -17,9 +17,10 @@ from textual.strip import Strip
 
 from tui.clean import iter_hashtags
 from tui.library import find_matches
-from tui.model import Note, Post, date_label
+from tui.model import Note, Post
 from tui.quote import ParagraphSelection
 from tui.safetext import link_target, visible
+from tui.wording import date_label
 
 
 class ReadingPane(ScrollView, can_focus=True):

@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from tui.library import DateNode, Library, TagCount
-from tui.model import MONTH_ABBR
 from tui.safetext import visible
+from tui.wording import month_short
 
 
 class DateTree(Tree[str]):
@@ -60,12 +60,6 @@ class DateTree(Tree[str]):
         text = Text(visible(node.label))
         text.append(f" ({node.count})", style="dim")
         return text
-
-
-def _month_short(period: str) -> str:
-    """`2022-09` -> `Sep 22`: short enough for the sidebar's width."""
-    year, month = period.split("-")[:2]
-    return f"{MONTH_ABBR[int(month) - 1]} {year[2:]}"
 
 
 class Sidebar(Vertical):
@@ -115,7 +109,7 @@ class Sidebar(Vertical):
         spark.data = [count for _, count in months] or [0]
         label = self.query_one("#spark-label", Label)
         if months:
-            first, last = (_month_short(months[0][0]), _month_short(months[-1][0]))
+            first, last = (month_short(months[0][0]), month_short(months[-1][0]))
             label.update(Text(f"Per month, {first} – {last}" if first != last
                               else f"Posts in {first}"))
         self.fill_tags(library.tags())
