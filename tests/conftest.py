@@ -41,6 +41,27 @@ class FakePyperclip:
         self.copied.append(text)
 
 
+class TerminalStream:
+    """A stderr that says it is a terminal and keeps what is written to it (for the progress
+    shown only to a person watching)."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        return "".join(self.written)
+
+
 def tgreader(*args: str) -> subprocess.CompletedProcess[str]:
     """`python -m tui ARGS` as a user runs it, from the repository's root."""
     return subprocess.run(

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, TerminalStream
 from tmeserver import REAL_PAGES, TmeServer, serve
 
 from tui.cli import main
@@ -362,28 +362,11 @@ def test_list_shows_posts_range_and_last_update(
     assert out[1].endswith("Test Chan")
 
 
-class _Terminal:
-    """A stderr that says it is a terminal, keeping what is written to it."""
-
-    def __init__(self) -> None:
-        self.written: list[str] = []
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self.written.append(text)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-
 def test_progress_shows_pages_posts_and_how_far_back_on_a_terminal(
     tme: TmeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tme.channel("chan", "Test Chan", 40)
-    terminal = _Terminal()
+    terminal = TerminalStream()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["fetch", "@chan", "--base-url", tme.url, "--delay", "0"]) == 0
     shown = "".join(terminal.written)

@@ -45,10 +45,14 @@ def test_flags_beat_the_environment_which_beats_the_file_which_beats_the_default
     from_file = resolve(env={}, config=file)
     assert from_file == Settings(
         db=file.parent / "notes" / "library.json",  # relative to the config file
-        cache=Path("/tmp/c"), clipboard="osc52", theme="nord", config=file,
+        cache=Path("/tmp/c"), channels=paths.default_channels_dir(), clipboard="osc52",
+        theme="nord", config=file,
     )
     defaults = resolve(env={}, config=tmp_path / "missing.toml")
-    assert defaults == Settings(db=paths.default_db_path(), cache=paths.default_cache_dir())
+    assert defaults == Settings(db=paths.default_db_path(), cache=paths.default_cache_dir(),
+                                channels=paths.default_channels_dir())
+    moved = resolve(env={"TGREADER_CHANNELS": str(tmp_path / "ch")}, config=file)
+    assert moved.channels == tmp_path / "ch"
 
 
 def test_the_config_file_is_found_through_the_environment_or_the_platform(

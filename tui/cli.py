@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.ingest import IngestError
+from tui.progress_cli import byte_progress, status_line
 from tui.safetext import visible
 from tui.settings import Settings, resolve
 
@@ -42,23 +43,22 @@ def _warn(message: str) -> None:
     _say(f"warning: {message}")
 
 
-def _paths(given: Sequence[str]) -> list[Path]:
-    return [_path(p) for p in given] if given else [bundled_sample()]
+def _paths(given: Sequence[str], channels: Path) -> list[Path]:
+    return [_path(p, channels) for p in given] if given else [bundled_sample()]
 
 
-def _path(given: str) -> Path:
+def _path(given: str, channels: Path) -> Path:
     """A path as given, or for `@name` (when no such file exists) that fetched channel's
     archive folder."""
     if given.startswith("@") and not Path(given).exists():
         from tui.fetch.channel import channel_name
         from tui.fetch.errors import FetchError
-        from tui.paths import channels_dir
 
         try:
             name = channel_name(given)
         except FetchError as exc:
             raise IngestError(given, str(exc)) from None
-        folder = channels_dir() / name.lower()
+        folder = channels / name.lower()
         if not folder.is_dir():
             raise IngestError(given, f"not fetched yet; run: tgreader fetch {given}")
         return folder
@@ -114,21 +114,6 @@ def _notes_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_on_terminal() -> Callable[[int, int], None] | None:
-    """`tgreader: indexing 42% (120/292 MB)` on stderr while an index is built, when a person
-    is watching (stderr is a terminal); nothing when it is redirected."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        percent = done * 100 // max(total, 1)
-        end = "\n" if done >= total else ""
-        print(f"\rtgreader: indexing {percent}% ({done >> 20}/{total >> 20} MB)", end=end,
-              file=sys.stderr, flush=True)  # fmt: skip
-
-    return show
-
-
 def _fetch_parser() -> argparse.ArgumentParser:
     from tui.fetch.channel import DEFAULT_BASE_URL
 
@@ -165,19 +150,11 @@ def _positive_int(value: str) -> int:
     return int(value)
 
 
-def _fetch_progress(name: str) -> Callable[[FetchProgress], None] | None:
-    """`tgreader: @name: 3 pages, 60 new posts, back to 2024-01-31` on stderr, rewritten in
-    place, when a person is watching; nothing in a pipe."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(progress: FetchProgress) -> None:
-        back = f", back to {progress.oldest[:10]}" if progress.oldest else ""
-        pages = "1 page" if progress.pages == 1 else f"{progress.pages} pages"
-        print(f"\rtgreader: @{name}: {pages}, {progress.new_posts} new posts{back}\x1b[K",
-              end="", file=sys.stderr, flush=True)  # fmt: skip
-
-    return show
+def _fetch_words(name: str, progress: FetchProgress) -> str:
+    """`@name: 3 pages, 60 new posts, back to 2024-01-31`: the fetch's status line."""
+    back = f", back to {progress.oldest[:10]}" if progress.oldest else ""
+    pages = "1 page" if progress.pages == 1 else f"{progress.pages} pages"
+    return f"@{name}: {pages}, {progress.new_posts} new posts{back}"
 
 
 def run_fetch(argv: Sequence[str]) -> int:
@@ -185,12 +162,12 @@ def run_fetch(argv: Sequence[str]) -> int:
     from tui.fetch.channel import channel_name, fetch_into
     from tui.fetch.client import Politeness
     from tui.fetch.errors import FetchError, NetworkError
-    from tui.paths import channels_dir
 
     parser = _fetch_parser()
     args = parser.parse_args(argv)
+    channels = _settings().channels
     if args.list:
-        _write(_channel_list(list_archives(channels_dir(), _warn)), None)
+        _write(_channel_list(list_archives(channels, _warn)), None)
         return 0
     if not args.channel:
         parser.error("name a channel (@name), or use --list")
@@ -198,14 +175,11 @@ def run_fetch(argv: Sequence[str]) -> int:
         parser.error("--delay cannot be negative")
     try:
         name = channel_name(args.channel)
-        show = _fetch_progress(name)
-        try:
-            result = fetch_into(channels_dir() / name.lower(), name, args.base_url,
+        with status_line(f"@{name}: asking {args.base_url}") as say:
+            show = None if say is None else (lambda p: say(_fetch_words(name, p)))
+            result = fetch_into(channels / name.lower(), name, args.base_url,
                                 Politeness(delay=args.delay), since=args.since,
                                 limit=args.limit, progress=show)  # fmt: skip
-        finally:
-            if show is not None:
-                print(file=sys.stderr)
     except NetworkError as exc:
         _say(str(exc))
         return 1
@@ -247,8 +221,9 @@ def run_export(argv: Sequence[str]) -> int:
 
     args = _export_parser().parse_args(argv)
     settings = _settings()
-    library = open_library(_paths(args.paths), _warn, progress=_progress_on_terminal(),
-                           cache=settings.cache)
+    with byte_progress("indexing") as progress:
+        library = open_library(_paths(args.paths, settings.channels), _warn, progress=progress,
+                               cache=settings.cache)
     _write(export_posts(iter(library), args.format), args.output)  # posts read in batches
     return 0
 
@@ -258,7 +233,8 @@ def run_notes(argv: Sequence[str]) -> int:
     from tui.storage import Store
 
     args = _notes_parser().parse_args(argv)
-    store = Store.open(_settings(db=args.db).db)
+    settings = _settings(db=args.db)
+    store = Store.open(settings.db)
     if store.open_warning:
         _warn(store.open_warning)
     open_ids: set[str] | None = None
@@ -266,8 +242,9 @@ def run_notes(argv: Sequence[str]) -> int:
         from tui.index import open_library
         from tui.rekey import rekey_records
 
-        library = open_library([Path(p) for p in args.paths], _warn,
-                               progress=_progress_on_terminal())  # fmt: skip
+        with byte_progress("indexing") as progress:
+            library = open_library([Path(p) for p in args.paths], _warn, progress=progress,
+                                   cache=settings.cache)
         rekey_records(store, library)  # records of old ids name their posts as the app would
         open_ids = library.ids()
     _write(export_notes(store, args.format, open_ids), args.output)
@@ -281,7 +258,7 @@ def run_reader(argv: Sequence[str]) -> int:
     except ValueError as exc:  # a bad --clipboard or TGREADER_CLIPBOARD value
         _say(str(exc))
         return EXIT_BAD_INPUT
-    paths = _paths(args.paths)
+    paths = _paths(args.paths, settings.channels)
     for path in paths:  # fail before the screen is taken over, with one line
         if not path.exists():
             raise IngestError(path, "no such file or folder")

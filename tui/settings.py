@@ -8,6 +8,7 @@ config file again. The config file is TOML (`tui.paths.config_path()`), for exam
     clipboard = "osc52"          # auto | system | osc52
     db = "~/notes/tgreader.json" # relative paths are relative to the config file
     cache = "~/.cache/tgreader"
+    channels = "~/archives"      # where `tgreader fetch` keeps channels
 
     [keymap]                     # binding id = keys, e.g. "app.records" = "ctrl+r"
 
@@ -29,6 +30,7 @@ from typing import Any
 from tui import paths
 from tui.clipboard import ENV_VAR as CLIPBOARD_ENV
 from tui.clipboard import MODES, Mode, resolve_mode
+from tui.wording import SAVE_AS_UTF8
 
 EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -37,6 +39,7 @@ EMPTY: Mapping[str, str] = MappingProxyType({})
 class Settings:
     db: Path
     cache: Path
+    channels: Path
     clipboard: Mode = "auto"
     theme: str | None = None  # None: the theme last chosen in the app, else Textual's default
     keymap: Mapping[str, str] = field(default_factory=lambda: EMPTY)  # binding id -> keys
@@ -77,6 +80,7 @@ def _keymap(value: object) -> Mapping[str, str]:
 CHECKS: dict[str, Callable[[object], object]] = {
     "db": _text,
     "cache": _text,
+    "channels": _text,
     "clipboard": _clipboard,
     "theme": _text,
     "keymap": _keymap,
@@ -95,7 +99,7 @@ def read_config(path: Path) -> tuple[dict[str, Any], list[str]]:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        return {}, [f"{path}: not UTF-8; save the file as UTF-8 (using the defaults)"]
+        return {}, [f"{path}: not UTF-8; {SAVE_AS_UTF8} (using the defaults for now)"]
     except tomllib.TOMLDecodeError as exc:
         why = str(exc)
         return {}, [f"{path}: not valid TOML: {why[:1].lower()}{why[1:]}; using the defaults"]
@@ -144,6 +148,8 @@ def resolve(
         or from_file("db") or paths.default_db_path(),
         cache=paths.env_path(paths.CACHE_ENV, env) or from_file("cache")
         or paths.default_cache_dir(),
+        channels=paths.env_path(paths.CHANNELS_ENV, env) or from_file("channels")
+        or paths.default_channels_dir(),
         clipboard=resolve_mode(clipboard, env) if _given(clipboard, env.get(CLIPBOARD_ENV))
         else values.get("clipboard", "auto"),
         theme=values.get("theme"),
