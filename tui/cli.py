@@ -216,7 +216,7 @@ def _settings(db: str | None = None, clipboard: str | None = None) -> Settings:
 
 
 def run_export(argv: Sequence[str]) -> int:
-    from tui.exporting import export_posts
+    from tui.exporting import write_posts
     from tui.index import open_library
 
     args = _export_parser().parse_args(argv)
@@ -224,7 +224,14 @@ def run_export(argv: Sequence[str]) -> int:
     with byte_progress("indexing") as progress:
         library = open_library(_paths(args.paths, settings.channels), _warn, progress=progress,
                                cache=settings.cache)
-    _write(export_posts(iter(library), args.format), args.output)  # posts read in batches
+    # Streamed: posts are read from the index in batches and written one by one, so memory
+    # follows one post, not the archive (issue 12).
+    if args.output and args.output != "-":
+        with open(args.output, "w", encoding="utf-8") as out:
+            write_posts(library, args.format, out)
+    else:
+        write_posts(library, args.format, sys.stdout)
+        sys.stdout.flush()
     return 0
 
 

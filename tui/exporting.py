@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TextIO
 
 from tui.model import Link, Post
 from tui.safetext import csv_cell, json_text, link_target, markdown_inline, markdown_verbatim
@@ -48,24 +48,43 @@ def post_record(post: Post) -> dict[str, Any]:
 
 
 def export_posts(posts: Iterable[Post], fmt: str) -> str:
-    """Posts in `fmt`, safe to print: no format lets a post's control characters reach a
-    terminal (JSON escapes them, CSV and Markdown show them as `^[`), no CSV cell runs as a
-    spreadsheet formula, and Markdown shows every post's text exactly as written."""
-    if fmt == "json":
-        return json_text(json.dumps([post_record(p) for p in posts], ensure_ascii=False,
-                                    indent=2)) + "\n"
-    if fmt == "jsonl":
-        return "".join(json_text(json.dumps(post_record(p), ensure_ascii=False)) + "\n"
-                       for p in posts)
-    if fmt == "csv":
-        return _csv(posts)
-    if fmt == "md":
-        return _markdown(posts)
-    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-def _csv(posts: Iterable[Post]) -> str:
+    """Posts in `fmt` as one string (see `write_posts`, which streams the same text)."""
     out = io.StringIO()
+    write_posts(posts, fmt, out)
+    return out.getvalue()
+
+
+def write_posts(posts: Iterable[Post], fmt: str, out: TextIO) -> None:
+    """Write posts in `fmt` to `out` one by one, as they come: memory holds one post at a
+    time, whatever the archive's size. Safe to print: no format lets a post's control
+    characters reach a terminal (JSON escapes them, CSV and Markdown show them as `^[`), no
+    CSV cell runs as a spreadsheet formula, and Markdown shows every post's text exactly as
+    written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "json":
+        _json(posts, out)
+    elif fmt == "jsonl":
+        for post in posts:
+            out.write(json_text(json.dumps(post_record(post), ensure_ascii=False)) + "\n")
+    elif fmt == "csv":
+        _csv(posts, out)
+    else:
+        _markdown(posts, out)
+
+
+def _json(posts: Iterable[Post], out: TextIO) -> None:
+    """A JSON array, byte for byte what `json.dumps(records, indent=2)` writes, one record
+    at a time (a string in JSON holds no raw line break, so indenting by lines is safe)."""
+    first = True
+    for post in posts:
+        record = json.dumps(post_record(post), ensure_ascii=False, indent=2)
+        out.write(("[\n  " if first else ",\n  ") + json_text(record.replace("\n", "\n  ")))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
+def _csv(posts: Iterable[Post], out: TextIO) -> None:
     fields = [
         "id", "message_id", "chat", "url", "source", "channel", "from", "author", "views",
         "date", "date_inferred", "date_bounds", "datetime", "title", "text", "hashtags",
@@ -82,7 +101,6 @@ def _csv(posts: Iterable[Post]) -> str:
         row["media"] = _media_words(post)
         writer.writerow({key: csv_cell(value) if isinstance(value, str) else value
                          for key, value in row.items()})
-    return out.getvalue()
 
 
 def _media_words(post: Post) -> str:
@@ -112,10 +130,10 @@ def _markdown_link(link: Link) -> str:
     return f"\n- {words}: {_markdown_address(link.url)}"
 
 
-def _markdown(posts: Iterable[Post]) -> str:
+def _markdown(posts: Iterable[Post], out: TextIO) -> None:
     """A digest: a section per post, its text in a fenced block so that any Markdown renderer
     shows it exactly as written (lists, quotes, stars, HTML and links in a post stay text)."""
-    parts: list[str] = []
+    out.write("# Posts\n\n")
     for number, post in enumerate(posts, start=1):
         source = markdown_inline(post.source) if post.source else "unknown"
         meta = [f"**Date:** {date_label(post)}", f"**Source:** {source}"]
@@ -134,5 +152,6 @@ def _markdown(posts: Iterable[Post]) -> str:
         body = markdown_verbatim(post.text) if post.text else "(no text)"
         links = "".join(_markdown_link(link) for link in post.links)
         title = markdown_inline(post.title) or "(no text)"
-        parts.append(f"## {number}. {title}\n\n" + "  \n".join(meta) + f"\n\n{body}\n{links}")
-    return "# Posts\n\n" + "\n\n---\n\n".join(parts) + "\n"
+        out.write(("" if number == 1 else "\n\n---\n\n") + f"## {number}. {title}\n\n"
+                  + "  \n".join(meta) + f"\n\n{body}\n{links}")
+    out.write("\n")

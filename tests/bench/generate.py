@@ -11,15 +11,18 @@ D, YYYY`, `(City, Month D, YYYY)`, `On Month D, …` without a year, `15 сен�
 posts with no date at all, media placeholders and `Read in full` links.
 
 Used by the benchmark (`python -m tests.bench.run`) and by tests that need more posts than the
-sample holds. Run as a script to write files: `python -m tests.bench.generate N OUT.txt`.
+sample holds. Run as a script to write files: `python -m tests.bench.generate N OUT.txt` (or `OUT.json`
+for a result.json, or a folder name for an HTML export in pages of 1,000 messages).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import itertools
 import json
 import random
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -269,10 +272,103 @@ def overlapping_webcopies(folder: Path, total: int, files: int = 3, overlap: int
     return out
 
 
+_HTML_HEAD = """<!DOCTYPE html>
+<html>
+
+ <head>
+
+  <meta charset="utf-8"/>
+<title>Exported Data</title>
+
+ </head>
+
+ <body onload="CheckLocation();">
+
+  <div class="page_wrap">
+
+   <div class="page_header">
+
+    <div class="content">
+
+     <div class="text bold">
+Russian MFA
+     </div>
+
+    </div>
+
+   </div>
+
+   <div class="page_body chat_page">
+
+    <div class="history">
+"""
+_HTML_TAIL = """
+    </div>
+
+   </div>
+
+  </div>
+
+ </body>
+
+</html>
+"""
+
+
+def _html_text(line: str) -> str:
+    out = html.escape(line, quote=False)
+    return re.sub(r"#([^\W_]+)", lambda m: '<a href="" onclick="return ShowHashtag(&quot;'
+                  f'{m[1]}&quot;)">#{m[1]}</a>', out)
+
+
+def desktop_html_message(p: SynthPost) -> str:
+    """One message as Telegram Desktop's HTML export writes it."""
+    lines = [p.title] + ([p.dateline] if p.dateline else []) + list(p.body)
+    text = "<br>".join(_html_text(line) for line in lines)
+    if p.read_in_full:
+        text += f'<br><a href="https://mid.ru/en/news/{1_800_000 + p.number}/">Read in full</a>'
+    stamp = p.when.strftime("%d.%m.%Y %H:%M:%S") + " UTC+03:00"
+    media = ""
+    if p.media:
+        media = ('\n       <div class="media_wrap clearfix">\n\n        <div class="media '
+                 'clearfix pull_left media_photo">\n\n         <div class="body">\n\n'
+                 '          <div class="title bold">\nPhoto\n          </div>\n\n'
+                 '         </div>\n\n        </div>\n\n       </div>\n')
+    return (f'\n     <div class="message default clearfix" id="message{p.number + 2}">\n\n'
+            '      <div class="body">\n\n'
+            f'       <div class="pull_right date details" title="{stamp}">\n'
+            f'{p.when:%H:%M}\n       </div>\n\n'
+            f'       <div class="from_name">\n{html.escape(p.source)}\n       </div>\n'
+            f'{media}\n       <div class="text">\n{text}\n       </div>\n\n'
+            '      </div>\n\n     </div>\n')
+
+
+def write_html_export(folder: Path, total: int, per_file: int = 1000, seed: int = 7) -> list[Path]:
+    """Write a `total`-post channel as Telegram Desktop's HTML export: `messages.html`,
+    `messages2.html`, … of `per_file` messages each, in one folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out: list[Path] = []
+    for index, start in enumerate(range(0, total, per_file)):
+        name = "messages.html" if index == 0 else f"messages{index + 1}.html"
+        path = folder / name
+        with path.open("w", encoding="utf-8") as fh:
+            fh.write(_HTML_HEAD)
+            for p in posts(seed, total, start, min(total, start + per_file)):
+                fh.write(desktop_html_message(p))
+            fh.write(_HTML_TAIL)
+        out.append(path)
+    return out
+
+
 if __name__ == "__main__":
     count, target = int(sys.argv[1]), Path(sys.argv[2])
     if target.suffix == ".json":
         write_result_json(target, count)
+    elif target.suffix == "" or target.is_dir():
+        write_html_export(target, count)
+        size = sum(f.stat().st_size for f in target.glob("messages*.html"))
+        print(f"{target}/: {count} posts in an HTML export, {size:,} bytes")
+        raise SystemExit(0)
     else:
         write_webcopy(target, count)
     print(f"{target}: {count} posts, {target.stat().st_size:,} bytes")
