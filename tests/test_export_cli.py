@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from conftest import load_posts, one_error_line, tgreader, write_dump
 from markdown_it import MarkdownIt
 
 from tui.exporting import export_posts
+from tui.model import Post
 
 REQUIRED = {"id", "source", "date", "date_inferred", "date_bounds", "title", "text",
             "hashtags", "has_media", "links", "occurrences", "origin"}  # fmt: skip
@@ -103,3 +105,47 @@ def test_markdown_post_text_cannot_open_a_section(tmp_path: Path) -> None:
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings == ["Posts", "1. First", "2. Second"]
     assert [t.type for t in tokens].count("hr") == 1  # only the separator between the two
+
+
+class _Watched(io.StringIO):
+    """An output that notes how many posts had been read at each write."""
+
+    def __init__(self, read: list[int]) -> None:
+        super().__init__()
+        self.read = read
+        self.seen: list[tuple[int, str]] = []
+
+    def write(self, text: str) -> int:
+        self.seen.append((self.read[0], text))
+        return super().write(text)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "md"])
+def test_export_streams_each_post_before_reading_the_next(tmp_path: Path, fmt: str) -> None:
+    """Memory follows one post, not the archive: each post is written out, in reading order,
+    before the next one is read, and the streamed text is the whole export, unchanged."""
+    from tui.exporting import write_posts
+
+    text = "".join(f"Forwarded from X\nPost {n}\n📍 Moscow, {n} March 2022\n" for n in range(1, 6))
+    posts = load_posts([write_dump(tmp_path, text)], lambda _: None)
+    read = [0]
+
+    def one_by_one() -> Iterator[Post]:
+        for post in posts:
+            read[0] += 1
+            yield post
+
+    out = _Watched(read)
+    write_posts(one_by_one(), fmt, out)
+    assert out.getvalue() == export_posts(posts, fmt)
+    for number in range(1, len(posts) + 1):
+        written = "".join(chunk for count, chunk in out.seen if count <= number)
+        assert f"Post {number}" in written and f"Post {number + 1}" not in written
+
+
+def test_output_file_holds_what_stdout_prints(tmp_path: Path) -> None:
+    target = tmp_path / "out.md"
+    to_file = tgreader("export", "data/russian_mfa_sco.txt", "-f", "md", "-o", str(target))
+    to_stdout = tgreader("export", "data/russian_mfa_sco.txt", "-f", "md")
+    assert to_file.returncode == 0 and to_file.stdout == ""
+    assert target.read_text(encoding="utf-8") == to_stdout.stdout

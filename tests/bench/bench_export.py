@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", nargs=3, metavar=("FMT", "CACHE", "PATH"))
     parser.add_argument("--posts", type=int, default=21_000)
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--inputs", default="html,json", help="html, json or both")
     parser.add_argument("--data", type=Path,
                         default=Path(tempfile.gettempdir()) / "tgreader-bench-export")
     args = parser.parse_args(argv)
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
           "| warm: peak RSS, s | output |")
     print("|---|---|---|---|---|---|---|---|")
     for label, path in inputs(args.data, args.posts).items():
+        if ("json" if path.suffix == ".json" else "html") not in args.inputs.split(","):
+            continue
         total, largest = sizes(path)
         target = 2 * largest + 100 * mb
         for fmt in args.formats.split(","):

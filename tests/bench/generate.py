@@ -11,8 +11,8 @@ D, YYYY`, `(City, Month D, YYYY)`, `On Month D, …` without a year, `15 сен�
 posts with no date at all, media placeholders and `Read in full` links.
 
 Used by the benchmark (`python -m tests.bench.run`) and by tests that need more posts than the
-sample holds. Run as a script to write files: `python -m tests.bench.generate N OUT.txt` (or `OUT.json`
-for a result.json, or a folder name for an HTML export in pages of 1,000 messages).
+sample holds. Run as a script to write files: `python -m tests.bench.generate N OUT.txt` (or
+`OUT.json` for a result.json, or a folder name for an HTML export in pages of 1,000 messages).
 """
 
 from __future__ import annotations
