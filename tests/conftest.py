@@ -138,3 +138,22 @@ def message_text(message: dict[str, Any]) -> str:
         answers = [f"- {a['text']}" for a in message["poll"]["answers"]]
         text = "\n".join(filter(None, [text, message["poll"]["question"], *answers]))
     return text
+
+
+@pytest.fixture(params=["flock", "no-fcntl"])
+def lock_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a storage test twice: with the platform's lock (flock here), and as on a Python
+    without `fcntl` (Windows has none): the module made unavailable in this process and in
+    the writer subprocesses (through TGREADER_TEST_NO_FCNTL), so the portable lock is used."""
+    if request.param == "no-fcntl":
+        import sys
+
+        from tui.storage import atomic, portable
+
+        monkeypatch.setitem(sys.modules, "fcntl", None)  # type: ignore[arg-type]
+        monkeypatch.setattr(atomic, "_backend", portable.pick_lock_backend())
+        assert atomic.lock_backend().name != "flock"
+        monkeypatch.setenv("TGREADER_TEST_NO_FCNTL", "1")
+    else:
+        monkeypatch.delenv("TGREADER_TEST_NO_FCNTL", raising=False)
+    return str(request.param)

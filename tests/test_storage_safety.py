@@ -7,11 +7,9 @@ after the store returned from it, i.e. after the user was told it was saved.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -25,7 +23,12 @@ from tui.storage import StorageError, Store, atomic
 from tui.storage.atomic import temp_prefix
 
 WRITER = Path(__file__).resolve().parent / "helpers" / "storage_writer.py"
+LOCK_HOLDER = Path(__file__).resolve().parent / "helpers" / "lock_holder.py"
 KILL_ROUNDS = 8
+
+# Every test here runs twice: with flock, and with `fcntl` made unavailable (the portable lock,
+# as on Windows), in this process and in the writers it starts (see conftest.lock_mode).
+pytestmark = pytest.mark.usefixtures("lock_mode")
 
 
 def snap(post_id: str, title: str = "A post") -> PostSnapshot:
@@ -54,6 +57,7 @@ class Writer:
         self.lines: list[str] = []
         self.ready = False
         self.stopped = False
+        self.lock = ""
         self.ended = False
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -67,6 +71,8 @@ class Writer:
                     self.ready = True
                 elif line.strip() == "stopped":
                     self.stopped = True
+                elif line.startswith("lock "):
+                    self.lock = line.split()[1]  # the lock the writer uses
                 else:
                     self.lines.append(line.rstrip("\n"))
                 self._changed.notify_all()
@@ -85,7 +91,7 @@ class Writer:
         self.wait_until("ready", lambda: self.ready)
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        self.process.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no clean-up runs
         self.process.wait(60)
         self._reader.join(60)
 
@@ -145,7 +151,9 @@ def test_sigkill_mid_write_never_loses_an_acknowledged_write(tmp_path: Path, mom
 # --- 2. two processes, two stores ------------------------------------------------------------
 
 
-def test_two_processes_writing_at_once_keep_each_others_changes(tmp_path: Path) -> None:
+def test_two_processes_writing_at_once_keep_each_others_changes(
+    tmp_path: Path, lock_mode: str
+) -> None:
     db = tmp_path / "library.json"
     go = tmp_path / "go"
     writers = [Writer(db, tag, 150, "shared", go) for tag in ("left", "right")]
@@ -157,6 +165,7 @@ def test_two_processes_writing_at_once_keep_each_others_changes(tmp_path: Path) 
 
     store = Store.open(db)
     for writer in writers:
+        assert writer.lock == ("flock" if lock_mode == "flock" else "lockf")
         assert len(writer.acknowledged("note")) == 50
         assert writer.acknowledged("note") <= stored_note_heads(store)
         assert writer.acknowledged("bm") <= store.bookmarked_ids()
@@ -172,16 +181,22 @@ def test_a_held_lock_makes_a_save_wait_then_fail_clearly(
     db = tmp_path / "library.json"
     monkeypatch.setattr(atomic, "LOCK_TIMEOUT_S", 0.2)  # a holder that long is stuck
     store = Store.open(db)
-    other = os.open(db.with_name("library.json.lock"), os.O_RDWR)
-    fcntl.flock(other, fcntl.LOCK_EX)
+    holder = subprocess.Popen(
+        [sys.executable, str(LOCK_HOLDER), str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
     try:
+        assert holder.stdout.readline().startswith("held ")
         with pytest.raises(StorageError) as caught:
             store.add_note(snap("p1"), "kept by the caller")
         assert str(caught.value).startswith(f"cannot save note to {db}: another tgreader")
         assert store.notes() == []
     finally:
-        fcntl.flock(other, fcntl.LOCK_UN)
-        os.close(other)
+        holder.stdin.close()
+        holder.wait(10)
     store.add_note(snap("p1"), "now it saves")
     assert [n.body for n in Store.open(db).notes()] == ["now it saves"]
 
@@ -364,7 +379,9 @@ def test_a_read_only_folder_raises_one_line_and_changes_nothing(
     assert [n.body for n in store.notes()] == ["already saved"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through folder permissions")
+@pytest.mark.skipif(
+    os.name == "nt" or os.geteuid() == 0, reason="root (and Windows) write through folder modes"
+)
 def test_a_real_read_only_folder_still_opens_for_reading(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

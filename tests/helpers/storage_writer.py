@@ -11,6 +11,9 @@ With `--stop-at`, the first save after the first acknowledged write stops at a c
 and prints `stopped`, so the parent's kill lands exactly there, whatever the machine's speed:
 `write` after half of the temporary file is written, `replace` after the temporary file is
 complete and fsynced but before it replaces the database.
+
+With TGREADER_TEST_NO_FCNTL=1 it runs as a Python without `fcntl` (Windows) would, and says
+which lock it used (`lock <backend>`) before `ready`.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+if os.environ.get("TGREADER_TEST_NO_FCNTL") == "1":
+    sys.modules["fcntl"] = None  # type: ignore[assignment]
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tui.model import PostSnapshot, Quote  # noqa: E402
 from tui.storage import Store  # noqa: E402
-from tui.storage.atomic import temp_prefix  # noqa: E402
+from tui.storage.atomic import lock_backend, temp_prefix  # noqa: E402
 
 
 def snapshot(post_id: str) -> PostSnapshot:
@@ -82,6 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     db, tag = args.db, args.tag
     store = Store.open(db)
+    print(f"lock {lock_backend().name}", flush=True)
     print("ready", flush=True)
     if args.go is not None:
         while not args.go.exists():

@@ -11,7 +11,6 @@ lock, when the store next opens.
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import secrets
@@ -23,12 +22,24 @@ from typing import Any
 
 from tinydb import Storage
 
+from tui.storage import portable
 from tui.storage.errors import DamagedDatabaseError
+from tui.storage.portable import fsync_dir
 
 Tables = dict[str, dict[str, Any]]
 Signature = tuple[int, int, int, int]
 
 LOCK_TIMEOUT_S = 10.0
+
+_backend: portable.LockBackend | None = None
+
+
+def lock_backend() -> portable.LockBackend:
+    """The platform's lock, chosen once, on first use (so importing needs no `fcntl`)."""
+    global _backend
+    if _backend is None:
+        _backend = portable.pick_lock_backend()
+    return _backend
 
 
 def temp_prefix(db: Path) -> str:
@@ -39,21 +50,6 @@ def temp_prefix(db: Path) -> str:
 def signature(st: os.stat_result) -> Signature:
     """Identity of one version of the file: `os.replace` gives every version a new inode."""
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename durable. Some filesystems refuse to fsync a folder; the rename itself has
-    already happened then, so failing the whole save over it would report a loss that isn't."""
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def clean_orphans(db: Path) -> list[Path]:
@@ -147,24 +143,21 @@ def write_atomically(path: Path, payload: bytes) -> Signature:
     database is exactly as it was.
     """
     tmp = path.with_name(f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | portable.O_BINARY, 0o666)
     try:
         try:
-            try:
-                os.fchmod(fd, os.stat(path).st_mode & 0o777)  # keep a private db private
-            except FileNotFoundError:
-                pass
+            portable.copy_mode(fd, tmp, path)
             view = memoryview(payload)
             while view:
                 written = os.write(fd, view)
                 if written <= 0:  # pragma: no cover - os.write raises instead on Linux
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
                 view = view[written:]
-            os.fsync(fd)
+            portable.full_fsync(fd)
             new_signature = signature(os.fstat(fd))
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        portable.replace(tmp, path)
     except BaseException:
         try:
             tmp.unlink()
@@ -176,8 +169,8 @@ def write_atomically(path: Path, payload: bytes) -> Signature:
 
 
 class InterProcessLock:
-    """`fcntl.flock` on a sidecar file (`library.json.lock`), so two tgreader processes take
-    turns changing the database.
+    """An exclusive lock on a sidecar file (`library.json.lock`), so two tgreader processes take
+    turns changing the database (`flock`, `msvcrt.locking` or `lockf`: see `portable`).
 
     The lock file also holds a change counter: every writer bumps it, under the lock, before
     replacing the database. A process that finds the counter (and the file's signature) as it
@@ -189,14 +182,22 @@ class InterProcessLock:
     stopped (Ctrl-Z) must not freeze the other window for ever, hence the timeout.
     """
 
-    def __init__(self, db: Path, timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        db: Path,
+        timeout_s: float | None = None,
+        backend: portable.LockBackend | None = None,
+    ) -> None:
         self.path = db.with_name(db.name + ".lock")
         self.timeout_s = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
+        self.backend = backend or lock_backend()
         self._fd: int | None = None
 
     def _descriptor(self) -> int:
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+            # Never O_TRUNC: the counter in the file must survive every open.
+            flags = os.O_RDWR | os.O_CREAT | portable.O_CLOEXEC | portable.O_BINARY
+            self._fd = os.open(self.path, flags, 0o666)
         return self._fd
 
     @contextmanager
@@ -204,32 +205,26 @@ class InterProcessLock:
         fd = self._descriptor()
         deadline = time.monotonic() + self.timeout_s
         pause = 0.001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise OSError(
-                        errno.EAGAIN, f"another tgreader has held {self.path.name} too long"
-                    ) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.05)
+        while not self.backend.try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise OSError(errno.EAGAIN, f"another tgreader has held {self.path.name} too long")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
         try:
             yield
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            self.backend.unlock(fd)
 
     def generation(self) -> int:
         """The change counter (call with the lock held)."""
-        raw = os.pread(self._descriptor(), 8, 0)
+        raw = portable.read_at(self._descriptor(), 8, 0)
         return int.from_bytes(raw, "little") if len(raw) == 8 else 0
 
     def bump(self) -> int:
         """Announce a change before making it (call with the lock held): a writer killed after
         this costs the others one needless re-read, never a missed one."""
         generation = (self.generation() + 1) % 2**63
-        os.pwrite(self._descriptor(), generation.to_bytes(8, "little"), 0)
+        portable.write_at(self._descriptor(), generation.to_bytes(8, "little"), 0)
         return generation
 
     def close(self) -> None:

@@ -39,7 +39,6 @@ from tui.storage.atomic import (
     Signature,
     Tables,
     clean_orphans,
-    fsync_dir,
     signature,
 )
 from tui.storage.errors import (
@@ -48,6 +47,7 @@ from tui.storage.errors import (
     StorageError,
     describe_os_error,
 )
+from tui.storage.portable import fsync_dir
 
 T = TypeVar("T")
 UiKey = str | None
