@@ -30,6 +30,7 @@ Tables = dict[str, dict[str, Any]]
 Signature = tuple[int, int, int, int]
 
 LOCK_TIMEOUT_S = 10.0
+MAX_DOC_ID_DIGITS = 18  # fits in 63 bits; TinyDB counts from 1
 
 _backend: portable.LockBackend | None = None
 
@@ -78,11 +79,32 @@ def check_shape(data: object) -> Tables:
         if not isinstance(table, dict):
             raise DamagedDatabaseError(f"unexpected structure: table {name!r} is not an object")
         for doc_id, doc in table.items():
-            if not doc_id.isdigit() or not isinstance(doc, dict):
+            if not is_doc_id(doc_id) or not isinstance(doc, dict):
+                shown = doc_id if len(doc_id) <= 40 else f"{doc_id[:20]}… ({len(doc_id):,} chars)"
                 raise DamagedDatabaseError(
-                    f"unexpected structure: record {doc_id!r} of table {name!r}"
+                    f"unexpected structure: record {shown!r} of table {name!r}"
                 )
     return data
+
+
+def is_doc_id(doc_id: str) -> bool:
+    """A doc id as TinyDB writes it: a plain decimal number. `"٣"` or `"03"` would read as a
+    second record 3, and a 5,000-digit one is past what Python's int() accepts."""
+    return (
+        0 < len(doc_id) <= MAX_DOC_ID_DIGITS
+        and doc_id.isascii()
+        and doc_id.isdigit()
+        and (doc_id == "0" or doc_id[0] != "0")
+    )
+
+
+def json_error_place(error: json.JSONDecodeError) -> str:
+    """`unterminated string starting at line 1, column 7`: the json module's messages that end
+    in "at" ("Unterminated string starting at") name the place themselves, so the place must
+    not be introduced by another "at"."""
+    message = error.msg[:1].lower() + error.msg[1:]
+    joiner = " " if message.endswith(" at") else " at "
+    return f"{message}{joiner}line {error.lineno}, column {error.colno}"
 
 
 def decode(raw: bytes) -> Tables | None:
@@ -96,11 +118,11 @@ def decode(raw: bytes) -> Tables | None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise DamagedDatabaseError(
-            f"not valid JSON: {error.msg.lower()} at line {error.lineno}, column {error.colno}"
-        ) from None
+        raise DamagedDatabaseError(f"not valid JSON: {json_error_place(error)}") from None
     except RecursionError:
         raise DamagedDatabaseError("not valid JSON: nested too deeply") from None
+    except ValueError:  # a number past Python's int limit (4,300 digits)
+        raise DamagedDatabaseError("not valid JSON: a number too long to read") from None
     return check_shape(data)
 
 

@@ -152,8 +152,44 @@ def reading_from_doc(doc: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
 
 
 def ui_from_doc(doc: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """The record's archive key and its values, as stored: check them with `checked_ui`."""
     where = "a UI state record"
     return _optional_str(doc, "archive", where), dict(_field(doc, "values", dict, where))
+
+
+_NONE = type(None)
+
+#: The UI state tgreader keeps, and what each value may be. A value of another type (a file
+#: edited by hand or by another tool) is dropped with a warning rather than given to the app,
+#: which would fail on it at every start. Keys not listed here are kept as they are.
+UI_VALUES: dict[str, tuple[type, ...]] = {
+    "tag": (str, _NONE),
+    "period": (str, _NONE),
+    "query": (str,),
+    "collection": (str, _NONE),
+    "last_post": (str, _NONE),
+    "theme": (str,),
+    "sidebar": (bool,),
+}
+UI_CHOICES: dict[str, frozenset[object]] = {"collection": frozenset({"bookmarks", "notes", None})}
+
+
+def checked_ui(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The values the app can use, and the names of those dropped for a wrong type."""
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for name, value in values.items():
+        kinds = UI_VALUES.get(name)
+        choices = UI_CHOICES.get(name)
+        if kinds is not None and (
+            not isinstance(value, kinds)
+            or (bool not in kinds and isinstance(value, bool))
+            or (choices is not None and value not in choices)
+        ):
+            dropped.append(name)
+        else:
+            kept[name] = value
+    return kept, dropped
 
 
 def ordered_docs(tables: Mapping[str, Mapping[str, Any]], name: str) -> list[Mapping[str, Any]]:

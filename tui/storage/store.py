@@ -83,6 +83,8 @@ class _View:
     notes_by_post: Mapping[str, tuple[Note, ...]] = field(default_factory=dict)
     read: Mapping[str, frozenset[str]] = field(default_factory=dict)
     ui: Mapping[UiKey, Mapping[str, Any]] = field(default_factory=dict)
+    #: UI state values dropped for a wrong type, as `period` (global: `theme (global)`).
+    ignored_ui: tuple[str, ...] = ()
 
     def with_note(self, note: Note) -> _View:
         """Added or replaced (an update keeps the note's place in creation order)."""
@@ -144,14 +146,18 @@ def build_view(tables: Tables, strict: bool) -> _View:
     for archive, ids in parsed(records.READING, records.reading_from_doc):
         read[archive] = read.get(archive, frozenset()) | ids
     ui: dict[UiKey, dict[str, Any]] = {}
+    ignored: list[str] = []
     for archive_key, values in parsed(records.UI_STATE, records.ui_from_doc):
-        ui.setdefault(archive_key, {}).update(values)
+        kept, dropped = records.checked_ui(values)
+        ui.setdefault(archive_key, {}).update(kept)
+        ignored += [name if archive_key is not None else f"{name} (global)" for name in dropped]
     return _View(
         bookmarks=bookmarks,
         notes=notes,
         notes_by_post={post_id: tuple(found) for post_id, found in by_post.items()},
         read=read,
         ui=ui,
+        ignored_ui=tuple(dict.fromkeys(ignored)),
     )
 
 
@@ -207,6 +213,14 @@ class Store:
         """
         path = Path(path).expanduser().absolute()
         try:
+            if path.is_symlink():
+                # Replacing the link with a file would leave the real file behind, silently
+                # no longer receiving notes: save to what it points at instead.
+                path = path.resolve()
+        except (OSError, RuntimeError) as error:  # a symlink loop
+            reason = describe_os_error(error) if isinstance(error, OSError) else str(error)
+            raise StorageError(f"cannot open notes at {path}: {reason.lower()}", path) from None
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StorageError(
@@ -240,6 +254,11 @@ class Store:
                     self.path,
                 )
             self._set_view(view, self._storage.last_signature)
+            if view.ignored_ui:
+                self.open_warning = (
+                    f"the notes file {self.path} holds saved view settings of the wrong type "
+                    f"({', '.join(view.ignored_ui)}); they were ignored"
+                )
             return
         try:
             aside = _damaged_name(self.path)
@@ -610,7 +629,7 @@ class Store:
             merged: dict[str, Any] = {}
             for doc in found:
                 if isinstance(doc.get("values"), dict):
-                    merged.update(doc["values"])
+                    merged.update(records.checked_ui(doc["values"])[0])  # drop bad ones
             merged.update(values)
             merged_ui[ui_key] = merged
             if found:
