@@ -138,3 +138,22 @@ def test_replacing_a_file_held_open_elsewhere_is_retried_then_fails_in_one_line(
     monkeypatch.undo()
     assert [n.body for n in Store.open(db).notes()] == ["saved on the fourth try"]
     assert list(tmp_path.glob(".library.json.tmp-*")) == []
+
+
+def test_no_module_of_tui_needs_a_posix_only_module_at_import() -> None:
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "for name in ('fcntl', 'termios', 'tty', 'pty', 'pwd', 'grp', 'resource', 'syslog'):\n"
+        "    sys.modules[name] = None\n"
+        "import tui\n"
+        "names = [m.name for m in pkgutil.walk_packages(tui.__path__, 'tui.')]\n"
+        "for name in names:\n"
+        "    if name != 'tui.__main__':  # runs the app\n"
+        "        importlib.import_module(name)\n"
+        "print(len(names))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 20

@@ -51,6 +51,7 @@ from tui.library import (
     month_counts,
 )
 from tui.model import Post, PostDate
+from tui.pathkeys import distinct_files, path_key
 
 #: Bump when the tables change: older index files are rebuilt.
 SCHEMA_VERSION = "7"
@@ -125,8 +126,9 @@ def open_library(
         from tui.paths import cache_dir
 
         cache = cache_dir()
-    inputs = [str(Path(p).resolve()) for p in paths]
-    dumps = [dump for path in paths for dump in find_dumps(Path(path), warn)]
+    inputs = [path_key(p) for p in paths]
+    found = [dump for path in paths for dump in find_dumps(Path(path), warn)]
+    dumps = distinct_files(found, lambda dump: dump.path)  # one file named twice: read once
     fingerprint = _fingerprint(dumps)
     if in_memory:
         return Library(_build_in_memory(dumps, fingerprint, warn, progress, paths), inputs)
