@@ -129,14 +129,19 @@ def test_replacing_a_file_held_open_elsewhere_is_retried_then_fails_in_one_line(
     store.add_note(snap("p1"), "saved on the fourth try")
     assert refusals["left"] == 0
 
+    store.add_note(snap("p2"), "saved in the journal")  # appended: nothing replaced
+
     refusals["left"] = 10**9  # the other program never lets go
     with pytest.raises(StorageError) as caught:
-        store.add_note(snap("p2"), "kept by the caller")
+        store.close()  # which writes the file whole, with the journal folded in
     message = str(caught.value)
-    assert message.startswith(f"cannot save note to {db}: another program keeps the file open")
+    assert message.startswith(f"cannot save notes to {db}: another program keeps the file open")
     assert "\n" not in message
     monkeypatch.undo()
-    assert [n.body for n in Store.open(db).notes()] == ["saved on the fourth try"]
+    assert [n.body for n in Store.open(db).notes()] == [
+        "saved on the fourth try",
+        "saved in the journal",
+    ]
     assert list(tmp_path.glob(".library.json.tmp-*")) == []
 
 

@@ -1,6 +1,6 @@
 """A tgreader process that writes to the library in a loop, for the crash and concurrency tests.
 
-    python storage_writer.py DB TAG COUNT ARCHIVE [--go GO_FILE] [--stop-at replace|write]
+    python storage_writer.py DB TAG COUNT ARCHIVE [--go GO_FILE] [--stop-at replace|write|append]
 
 Prints `ready` once the store is open, then (after GO_FILE exists, if given) cycles through
 adding a note, bookmarking a post and marking a post read + flushing. After each write has
@@ -10,7 +10,9 @@ stdout, so whatever the parent has read was acknowledged to the user before any 
 With `--stop-at`, the first save after the first acknowledged write stops at a chosen moment
 and prints `stopped`, so the parent's kill lands exactly there, whatever the machine's speed:
 `write` after half of the temporary file is written, `replace` after the temporary file is
-complete and fsynced but before it replaces the database.
+complete and fsynced but before it replaces the database, `append` after half of a journal
+line is written. With TGREADER_TEST_COMPACT_BYTES=N the journal is folded into the database
+once it holds N bytes, so whole-file saves come every few saves.
 
 With TGREADER_TEST_NO_FCNTL=1 it runs as a Python without `fcntl` (Windows) would, and says
 which lock it used (`lock <backend>`) before `ready`.
@@ -31,8 +33,15 @@ if os.environ.get("TGREADER_TEST_NO_FCNTL") == "1":
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tui.model import PostSnapshot, Quote  # noqa: E402
-from tui.storage import Store  # noqa: E402
+from tui.storage import (
+    Store,  # noqa: E402
+    atomic,  # noqa: E402
+)
 from tui.storage.atomic import lock_backend, temp_prefix  # noqa: E402
+
+if os.environ.get("TGREADER_TEST_COMPACT_BYTES"):  # fold the journal in every few saves
+    atomic.COMPACT_MIN_BYTES = int(os.environ["TGREADER_TEST_COMPACT_BYTES"])
+    atomic.COMPACT_AT = atomic.COMPACT_INLINE_AT = 0.0
 
 
 def snapshot(post_id: str) -> PostSnapshot:
@@ -59,10 +68,12 @@ def stop_saves_at(moment: str, db: Path) -> None:
     else:
         real_open, real_write = os.open, os.write
         temp_fds: set[int] = set()
+        # `write`: the whole-file save's temporary file; `append`: the journal's new line.
+        wanted = temp_prefix(db) if moment == "write" else db.name + ".journal"
 
         def open_(path: Any, *args: Any, **kwargs: Any) -> int:
             fd = real_open(path, *args, **kwargs)
-            if Path(path).name.startswith(temp_prefix(db)):
+            if Path(path).name.startswith(wanted):
                 temp_fds.add(fd)
             return fd
 
@@ -83,7 +94,7 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("archive")
     parser.add_argument("--go", type=Path)
-    parser.add_argument("--stop-at", choices=("write", "replace"))
+    parser.add_argument("--stop-at", choices=("write", "replace", "append"))
     args = parser.parse_args()
     db, tag = args.db, args.tag
     store = Store.open(db)

@@ -5,7 +5,9 @@ The file layout (TinyDB tables, each {doc id: document}):
     meta       {"schema": 2}    1: post ids from text alone; 2: ids of messages (`chat/id`) too
     bookmarks  {"post_id", "created", "snapshot"}                       one per bookmarked post
     notes      {"id", "post_id", "body", "created", "updated", "snapshot", "quote", "tags"}
-    reading    {"archive", "ids": "id1 id2 ..."}   ONE per archive key, ids joined by spaces
+    reading    {"archive", "ids": "id1 id2 ..."}   ids joined by spaces; an archive's marks are
+               the union of its records: a flush adds a small one, they are joined into one
+               when there are 16 and when tgreader closes
     ui_state   {"archive": key or null for the global one, "values": {...}}
 
 Records are written with every field, so the file stays readable by hand and by other tools.
