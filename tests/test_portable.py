@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCK_HOLDER = ROOT / "tests" / "helpers" / "lock_holder.py"
 
 
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh Python (so its sys.modules starts clean); it must succeed."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def snap(post_id: str) -> PostSnapshot:
     return PostSnapshot(post_id=post_id, source="sample.txt", title="A post", date="2024-01-10")
 
@@ -35,10 +44,7 @@ def test_the_whole_app_imports_and_saves_without_fcntl(tmp_path: Path) -> None:
         "store.close()\n"
         "print(lock_backend().name, 'fcntl' in sys.modules and sys.modules['fcntl'] is None)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python(code)
     assert result.stdout.split() == ["lockf", "True"]
     assert [n.body for n in Store.open(tmp_path / "library.json").notes()] == [
         "saved without fcntl"
@@ -157,8 +163,5 @@ def test_no_module_of_tui_needs_a_posix_only_module_at_import() -> None:
         "        importlib.import_module(name)\n"
         "print(len(names))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
+    result = run_python(code)
     assert int(result.stdout) > 20
