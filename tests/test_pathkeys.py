@@ -10,8 +10,6 @@ import pytest
 from conftest import SAMPLE
 
 from tui.cli import main
-from tui.index import open_library
-from tui.library import Library
 from tui.pathkeys import distinct_files, path_key
 
 
@@ -49,9 +47,6 @@ def test_a_folder_spelled_in_another_case_keys_the_same_archive(tmp_path: Path) 
     typed = tmp_path / "channel exports"
     assert path_key(typed) == path_key(folder)
     assert path_key(folder).endswith("/Channel Exports")
-    warnings: list[str] = []
-    library = open_library([folder], warnings.append, cache=tmp_path / "cache")
-    assert library.archive_key == Library([], [path_key(typed)]).archive_key
 
 
 def test_the_key_uses_forward_slashes_and_is_unchanged_for_plain_posix_paths() -> None:

@@ -524,6 +524,9 @@ class AtomicJSONStorage(Storage):
         whole = (
             compact
             or self._untold
+            # The format version lives in the file itself, where a tgreader from before the
+            # journal (which would not read it) sees it and refuses a newer file.
+            or any(change[0] == "meta" for change in self._told)
             or kept_as is None
             or self.last_signature is None
             or self.compaction_due(COMPACT_INLINE_AT)
