@@ -168,3 +168,12 @@ def test_read_marks_are_small_lines_and_one_record_per_archive_after_close(db: P
     store.close()
     reading = json.loads(db.read_bytes())["reading"]
     assert [doc["archive"] for doc in reading.values()] == ["big"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_the_journal_is_as_private_as_the_file(db: Path) -> None:
+    store = Store.open(db)
+    store.add_note(snap("p1"), "first")
+    db.chmod(0o600)
+    store.add_note(snap("p2"), "private words")
+    assert journal_of(db).stat().st_mode & 0o777 == 0o600

@@ -538,7 +538,7 @@ class AtomicJSONStorage(Storage):
         ops = [(table, doc_id, after) for table, doc_id, _before, after in self._told]
         if not ops:
             return kept_as[3]
-        return journal.append(self.journal, kept_as[3], journal.encode_line(ops))
+        return journal.append(self.journal, kept_as[3], journal.encode_line(ops), self.path)
 
     def current_or_kept(self) -> Tables:
         """Inside a transaction the state so far; outside, the state last read or written."""

@@ -129,14 +129,17 @@ def identity(path: Path) -> tuple[tuple[int, int] | None, int]:
     return (st.st_dev, st.st_ino), st.st_size
 
 
-def append(path: Path, valid_end: int, line: bytes) -> int:
+def append(path: Path, valid_end: int, line: bytes, like: Path | None = None) -> int:
     """Write `line` at `valid_end` (cutting off a torn tail first), flush it to the disk, and
     return the new end. On failure the journal is cut back to `valid_end` and the error
-    raised: a change reported as not saved must not turn up later."""
+    raised: a change reported as not saved must not turn up later. A new journal gets the
+    permissions of `like` (the database): notes kept private stay private."""
     flags = os.O_WRONLY | os.O_CREAT | portable.O_BINARY | portable.O_CLOEXEC
-    fd = os.open(path, flags, 0o666)
+    fd = os.open(path, flags, 0o600)
     try:
         try:
+            if like is not None and valid_end == 0:
+                portable.copy_mode(fd, path, like)
             if os.fstat(fd).st_size != valid_end:
                 os.ftruncate(fd, valid_end)
             os.lseek(fd, valid_end, os.SEEK_SET)
