@@ -271,39 +271,39 @@ def _links_by_slices(line: str) -> list[tuple[str, str]]:
 @given(st.lists(st.sampled_from(["word", " ", ".", "(", ")", "(http://x)", "•", "\t", "é"]),
                 max_size=30))
 def test_link_names_match_searching_the_whole_prefix(parts: list[str]) -> None:
-    from tui.ingest.desktop_text import _links
+    from tui.ingest.desktop_text import links_in
 
     line = "".join(parts)
     expected = _links_by_slices(line)
-    assert [(link.text, link.url) for link in _links([line])][: len(expected)] == expected
+    assert [(link.text, link.url) for link in links_in([line])][: len(expected)] == expected
 
 
 @given(st.lists(st.sampled_from(["15 May 2022", "May 2022", "On ", "(Moscow, ", ") ", ", ",
                                  "📍 ", "1.2.2022", "word ", "2022-05-01", " "]), max_size=12))
 def test_dateline_rule_matches_the_first_written(parts: list[str]) -> None:
     from tui.dates import (
-        _CITY_DATE,
-        _DATELINE_MARKS,
-        _LEADING_SYMBOLS,
-        _ON_DATE,
-        _LineShape,
+        CITY_DATE,
+        DATELINE_MARKS,
+        LEADING_SYMBOLS,
+        ON_DATE,
+        LineShape,
         find_dates,
     )
 
     def first_written(line: str, start: int, end: int) -> bool:
         before, after = line[:start], line[end:].strip(" .,:;)")
-        if line.strip().startswith(_DATELINE_MARKS):
+        if line.strip().startswith(DATELINE_MARKS):
             return True
-        lead = _LEADING_SYMBOLS.sub("", before)
+        lead = LEADING_SYMBOLS.sub("", before)
         return (
             (not lead and not after)
-            or bool(_ON_DATE.match(lead))
-            or ("(" in before and bool(_CITY_DATE.match(before[before.rfind("(") :])))
-            or bool(_CITY_DATE.match(lead) and not after)
+            or bool(ON_DATE.match(lead))
+            or ("(" in before and bool(CITY_DATE.match(before[before.rfind("(") :])))
+            or bool(CITY_DATE.match(lead) and not after)
         )
 
     line = "".join(parts)
-    shape = _LineShape(line)
+    shape = LineShape(line)
     for match in find_dates(line):
         assert shape.is_dateline(match) == first_written(line, match.start, match.end), line
     spans = [(m.start, m.end) for m in find_dates(line)]

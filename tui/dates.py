@@ -130,25 +130,26 @@ def find_dates(line: str) -> list[DateMatch]:
     return found
 
 
-_DATELINE_MARKS = ("📍", "🗓", "📅", "📆", "🕐")
-_LEADING_SYMBOLS = re.compile(r"^[\W_]*", re.UNICODE)
-_ON_DATE = re.compile(r"^(?:on|from)\s+$", re.IGNORECASE)
-_CITY_DATE = re.compile(r"^\(?[^,()]{1,60},\s*$")
+# The dateline rule's parts are public: a property test rebuilds the rule from them naively.
+DATELINE_MARKS = ("📍", "🗓", "📅", "📆", "🕐")
+LEADING_SYMBOLS = re.compile(r"^[\W_]*", re.UNICODE)
+ON_DATE = re.compile(r"^(?:on|from)\s+$", re.IGNORECASE)
+CITY_DATE = re.compile(r"^\(?[^,()]{1,60},\s*$")
 
 
 def _is_dateline(line: str, match: DateMatch) -> bool:
     """Is `match` the date a dateline gives, not a date mentioned in passing?"""
-    return _LineShape(line).is_dateline(match)
+    return LineShape(line).is_dateline(match)
 
 
-class _LineShape:
+class LineShape:
     """What `_is_dateline` asks of a line, measured once: asking again for each of a line's
     dates costs no more than the date itself (a line of 50,000 dates stays linear)."""
 
     def __init__(self, line: str) -> None:
         self.line = line
-        self.marked = line.lstrip().startswith(_DATELINE_MARKS)
-        leading = _LEADING_SYMBOLS.match(line)
+        self.marked = line.lstrip().startswith(DATELINE_MARKS)
+        leading = LEADING_SYMBOLS.match(line)
         self.first_word = leading.end() if leading else 0
         on = _ON_LEAD_END.match(line)
         self.on_end = on.end() if on else -1
@@ -168,7 +169,7 @@ class _LineShape:
             return True  # "(Moscow, April 29, 2023)"
         if not no_after or no_lead:
             return False
-        return _CITY_DATE.match(line[self.first_word : match.start]) is not None
+        return CITY_DATE.match(line[self.first_word : match.start]) is not None
         # "Samarkand, September 15, 2022"
 
 
@@ -185,7 +186,7 @@ def _city_before(line: str, start: int) -> bool:
     if not end or line[end - 1] != ",":
         return False
     opening = line.rfind("(", max(0, end - 62), end)
-    return opening >= 0 and _CITY_DATE.match(line[opening:start]) is not None
+    return opening >= 0 and CITY_DATE.match(line[opening:start]) is not None
 
 
 OPENING_LINES = 3
@@ -198,7 +199,7 @@ def _may_be_dateline(line: str) -> bool:
     `On <date>`. Every other line would only give dates in passing."""
     stripped = line.strip()
     return (
-        stripped.startswith(_DATELINE_MARKS)
+        stripped.startswith(DATELINE_MARKS)
         or len(stripped) <= 80
         or "(" in stripped
         or _ON_LEAD.match(stripped) is not None
@@ -216,7 +217,7 @@ def date_from_opening(lines: Sequence[str]) -> PostDate | None:
     for index, line in enumerate(opening):
         if index and not _may_be_dateline(line):
             continue  # a long line of prose: no date in it could be a dateline
-        shape = _LineShape(line)
+        shape = LineShape(line)
         for match in find_dates(line):
             dateline = shape.is_dateline(match)
             if match.date.day is None and not dateline:

@@ -234,13 +234,13 @@ def _post(path: Path, message: _Message, date: PostDate, iso: str) -> RawPost:
         source=source,
         media=media,
         sender=message.sender,
-        links=tuple(_links(lines)),
+        links=tuple(links_in(lines)),
         date=date,
         datetime=iso,
     )
 
 
-def _links(lines: list[str]) -> Iterator[Link]:
+def links_in(lines: list[str]) -> Iterator[Link]:
     """`words (url)` gives a link named by the words since the last punctuation; a bare
     address is its own name."""
     for line in lines:
