@@ -213,14 +213,7 @@ def pane_text(app: ReaderApp) -> str:
 
 def list_rows(app: ReaderApp) -> list[str]:
     """Every row of the post list as plain text (date, badges, title), in order."""
-    posts = app.query_one("#posts", PostList)
-    out = []
-    for index in posts.rows:
-        post = app.library[index] if app.library is not None else None
-        assert post is not None
-        bookmarked, noted = post.id in app.bookmarked, app.note_counts.get(post.id, 0) > 0
-        out.append(posts.row_text(post, post.id in app.read_ids, bookmarked, noted).plain)
-    return out
+    return app.query_one("#posts", PostList).row_texts()
 
 
 def cursor_title(app: ReaderApp) -> str:

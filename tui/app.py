@@ -44,13 +44,32 @@ from tui.widgets.dialogs import (
 )
 from tui.widgets.fetch_bar import FetchBar
 from tui.widgets.help import HelpScreen
-from tui.widgets.post_list import PostList
+from tui.widgets.post_list import PostList, RowFlags
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.sidebar import DateTree, Sidebar
 from tui.wording import short_date
 
 READ_AFTER_SECONDS = 2.0
 NARROW = 100
+NOTHING_SHOWN = "No post is shown: no post matches this filter (Esc clears it)."
+
+
+class ReaderRows:
+    """The read-only view of the app's posts and marks that the post list draws from."""
+
+    def __init__(self, app: ReaderApp) -> None:
+        self._app = app
+
+    def post(self, index: int) -> Post:
+        library = self._app.library
+        assert library is not None
+        return library[index]
+
+    def flags(self, index: int) -> RowFlags:
+        app = self._app
+        post_id = self.post(index).id
+        return RowFlags(post_id in app.read_ids, post_id in app.bookmarked,
+                        app.note_counts.get(post_id, 0) > 0)
 
 
 class ReaderApp(App[int]):
@@ -83,6 +102,10 @@ class ReaderApp(App[int]):
                 tooltip="Copy as a citation (source, date, link)"),
         Binding("c", "copy_post", "Copy post", show=False, id="app.copy_post",
                 tooltip="Copy the whole post"),
+        Binding("greater_than_sign", "next_match", "Next match", show=False,
+                id="app.next_match", tooltip="Next search match in the post, from anywhere"),
+        Binding("less_than_sign", "previous_match", "Prev match", show=False,
+                id="app.prev_match", tooltip="Previous search match in the post"),
         Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag",
                 tooltip="Filter by one of this post's hashtags"),
         Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear",
@@ -117,6 +140,9 @@ class ReaderApp(App[int]):
         self._read_timer: Timer | None = None
         self._restoring = False
         self._fetched: list[tuple[str, Path]] | None = None
+        # The post the reader chose (a library index). A filter that hides it moves the
+        # cursor elsewhere; when the filter is cleared the cursor comes back here.
+        self._reading: int | None = None
 
     async def on_event(self, event: events.Event) -> None:
         # Input and TextArea draw what they hold as it is: a paste (say, a post copied with y,
@@ -148,18 +174,10 @@ class ReaderApp(App[int]):
                             id="search")
                 yield Static(Text(self._opening_text()), id="progress")
                 yield ProgressBar(total=None, show_eta=False, id="loading")
-                yield PostList(self._post, self._flags, on_move=self._show, id="posts")
+                yield PostList(ReaderRows(self), id="posts")
             yield ReadingPane(id="reader")
         yield Static(id="status")
         yield Footer()
-
-    def _post(self, index: int) -> Post:
-        assert self.library is not None
-        return self.library[index]
-
-    def _flags(self, post: Post) -> tuple[bool, bool, bool]:
-        return (post.id in self.read_ids, post.id in self.bookmarked,
-                self.note_counts.get(post.id, 0) > 0)
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).display = False
@@ -348,8 +366,8 @@ class ReaderApp(App[int]):
             search = self.query_one("#search", Input)
             search.value = visible(self.flt.query)  # the stored state may hold anything
             search.display = True
-        last = library.index_of(state.get("last_post") or "")
-        self._refresh_list(keep=last)
+        self._reading = library.index_of(state.get("last_post") or "")
+        self._refresh_list()
         self._restoring = False
         posts.focus()
 
@@ -375,11 +393,11 @@ class ReaderApp(App[int]):
             return
         posts = self.query_one("#posts", PostList)
         if keep is None:
-            keep = posts.current
+            keep = self._reading if self._reading is not None else posts.current
         rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts))
         posts.set_rows(rows, keep=keep)
         if not rows:
-            self.query_one(ReadingPane).show(None)
+            self._show_nothing()
         self._update_status()
         self._save_filter()
 
@@ -415,11 +433,27 @@ class ReaderApp(App[int]):
 
     @on(PostList.Highlighted)
     def _highlighted(self, event: PostList.Highlighted) -> None:
-        shown = self.query_one(ReadingPane).post
-        if self.library is not None and shown is not None \
-                and shown.id == self.library[event.index].id:
-            return  # already shown by the list's on_move, in the same frame
+        if event.index != event.post_list.current:
+            return  # the list moved on (or emptied) since: never show a post it no longer has
+        if event.by_user:
+            self._reading = event.index
         self._show(event.index)
+
+    def _show_nothing(self) -> None:
+        self.query_one(ReadingPane).show(None)
+        if self._read_timer is not None:
+            self._read_timer.stop()
+
+    def _sync_pane(self) -> None:
+        """Show the post under the list's cursor now, if the pane is not showing it yet."""
+        posts = self.query_one("#posts", PostList)
+        index = posts.current
+        if index is None or self.library is None:
+            self._show_nothing()
+            return
+        shown = self.current_post()
+        if shown is None or shown.id != self.library[index].id:
+            self._show(index)
 
     @on(PostList.Selected)
     def _selected(self, event: PostList.Selected) -> None:
@@ -460,6 +494,13 @@ class ReaderApp(App[int]):
     def current_post(self) -> Post | None:
         return self.query_one(ReadingPane).post
 
+    def _shown_post(self) -> Post | None:
+        """The post a key acts on; when none is shown, say why instead of doing nothing."""
+        post = self.current_post()
+        if post is None and self.library is not None:
+            self.notify(NOTHING_SHOWN, severity="warning", markup=False)
+        return post
+
     # -- filters -----------------------------------------------------------------------------
     def apply_tag(self, key: str) -> None:
         self.flt = replace(self.flt, tag=key)
@@ -485,15 +526,16 @@ class ReaderApp(App[int]):
         if self.library is None:
             return
         posts = self.query_one("#posts", PostList)
+        self._reading = index
         if index not in posts.rows:
             self.clear_filters()
         posts.set_rows(posts.rows, keep=index)
         posts.focus()
 
-    def action_filter_tag(self, key: str) -> None:
-        """A hashtag clicked inside a post's text."""
-        if self.library and self.library.tag_key(key):
-            self.apply_tag(key)
+    @on(ReadingPane.TagClicked)
+    def _tag_clicked(self, event: ReadingPane.TagClicked) -> None:
+        if self.library and self.library.tag_key(event.key):
+            self.apply_tag(event.key)
 
     @on(Sidebar.PeriodChosen)
     def _period_chosen(self, event: Sidebar.PeriodChosen) -> None:
@@ -526,8 +568,10 @@ class ReaderApp(App[int]):
         self._refresh_list()
 
     def action_pick_tag(self) -> None:
-        post = self.current_post()
-        if post is None or not post.hashtags:
+        post = self._shown_post()
+        if post is None:
+            return
+        if not post.hashtags:
             self.notify("This post has no hashtags.", markup=False)
             return
 
@@ -554,6 +598,25 @@ class ReaderApp(App[int]):
         if not event.value.strip():
             self.query_one("#search", Input).display = False
         posts.focus()
+        self._sync_pane()
+        self.query_one(ReadingPane).go_to_match(0)
+
+    def action_next_match(self) -> None:
+        self._go_to_match(1)
+
+    def action_previous_match(self) -> None:
+        self._go_to_match(-1)
+
+    def _go_to_match(self, direction: int) -> None:
+        if self._shown_post() is None:
+            return
+        if not query_words(self.flt.query):
+            self.notify("No search: / searches, then > and < go from match to match.",
+                        markup=False)
+            return
+        self._sync_pane()
+        if not self.query_one(ReadingPane).go_to_match(direction):
+            self.notify("No match in this post.", markup=False)
 
     # -- navigation --------------------------------------------------------------------------
     def action_next_post(self) -> None:
@@ -611,7 +674,7 @@ class ReaderApp(App[int]):
         return True
 
     def action_toggle_bookmark(self) -> None:
-        post = self.current_post()
+        post = self._shown_post()
         if post is None or self.library is None or self._records_off() or self.store is None:
             return
         try:
@@ -639,7 +702,7 @@ class ReaderApp(App[int]):
         self.query_one(Sidebar).fill_collections(*self._collection_counts())
 
     def action_add_note(self) -> None:
-        post = self.current_post()
+        post = self._shown_post()
         if post is None or self._records_off():
             return
         pane = self.query_one(ReadingPane)
@@ -679,7 +742,7 @@ class ReaderApp(App[int]):
         self.push_screen(editor, done)
 
     def action_show_notes(self) -> None:
-        post = self.current_post()
+        post = self._shown_post()
         if post is None or self._records_off() or self.store is None:
             return
         notes = self.store.notes(post.id)
@@ -742,7 +805,7 @@ class ReaderApp(App[int]):
     # -- copying -----------------------------------------------------------------------------
     def _passage(self) -> tuple[Post, str, int] | None:
         pane = self.query_one(ReadingPane)
-        post = pane.post
+        post = self._shown_post()
         if post is None:
             return None
         start, end = pane.selection.range()
@@ -769,7 +832,7 @@ class ReaderApp(App[int]):
         self._report(result.ok, result.message)
 
     def action_copy_post(self) -> None:
-        post = self.current_post()
+        post = self._shown_post()
         if post is None:
             return
         result = self.copier.copy(whole_post(post), "whole post")

@@ -6,8 +6,9 @@ of 100,000 posts costs the same to show as a list of ten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 from rich.segment import Segment
 from rich.style import Style
@@ -23,7 +24,24 @@ from tui.model import Post
 from tui.safetext import visible
 from tui.wording import short_date
 
-RowFlags = Callable[[Post], tuple[bool, bool, bool]]  # (read, bookmarked, noted)
+
+class RowFlags(NamedTuple):
+    """The marks a row shows beside its title."""
+
+    read: bool
+    bookmarked: bool
+    noted: bool
+
+
+class RowSource(Protocol):
+    """What the list reads to draw a row: the post at a library index and its marks.
+
+    The app gives the list one of these; the list never reaches into the app or the store.
+    """
+
+    def post(self, index: int) -> Post: ...
+
+    def flags(self, index: int) -> RowFlags: ...
 
 
 class PostList(ScrollView, can_focus=True):
@@ -64,10 +82,14 @@ class PostList(ScrollView, can_focus=True):
 
     @dataclass
     class Highlighted(Message):
-        """The cursor moved to the post at `index` (an index into the library)."""
+        """The cursor moved to the post at `index` (an index into the library).
+
+        `by_user` is False when the list moved it itself because its rows changed.
+        """
 
         post_list: PostList
         index: int
+        by_user: bool = True
 
     @dataclass
     class Selected(Message):
@@ -78,21 +100,14 @@ class PostList(ScrollView, can_focus=True):
 
     def __init__(
         self,
-        posts: Callable[[int], Post],
-        flags: RowFlags,
+        source: RowSource,
         *,
-        on_move: Callable[[int], None] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._post = posts
-        self._flags = flags
-        # Called at once when the cursor moves, before the Highlighted message: a message
-        # is handled after this frame is painted, so whatever shows the post would repaint
-        # a frame later (20-40 ms). The message is still posted for every other listener.
-        self._on_move = on_move
+        self.source = source
         self.rows: list[int] = []
         self.cursor = 0
         self.empty_message = "No posts match this filter. Esc clears it."
@@ -112,13 +127,10 @@ class PostList(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
         if self.rows:
-            self._announce()
+            self._announce(by_user=False)
 
-    def _announce(self) -> None:
-        index = self.rows[self.cursor]
-        if self._on_move is not None:
-            self._on_move(index)
-        self.post_message(self.Highlighted(self, index))
+    def _announce(self, *, by_user: bool = True) -> None:
+        self.post_message(self.Highlighted(self, self.rows[self.cursor], by_user))
 
     @property
     def current(self) -> int | None:
@@ -196,9 +208,7 @@ class PostList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if position >= len(self.rows):
             return Strip.blank(width, base)
-        post = self._post(self.rows[position])
-        read, bookmarked, noted = self._flags(post)
-        text = self.row_text(post, read, bookmarked, noted)
+        text = self.row_text(self.rows[position])
         if position == self.cursor:
             text.stylize(self.get_component_rich_style("post-list--cursor"))
         # The title carries no background of its own: give it the list's, or terminals
@@ -207,8 +217,14 @@ class PostList(ScrollView, can_focus=True):
         return strip.crop_extend(0, width, base + (Style() if position != self.cursor
                                  else self.get_component_rich_style("post-list--cursor")))
 
-    def row_text(self, post: Post, read: bool, bookmarked: bool, noted: bool) -> Text:
-        """One row as literal text: the title is data, never markup."""
+    def row_texts(self) -> list[str]:
+        """Every row as the user reads it (date, badges, title), in order."""
+        return [self.row_text(index).plain for index in self.rows]
+
+    def row_text(self, index: int) -> Text:
+        """The row of one library index as literal text: the title is data, never markup."""
+        post = self.source.post(index)
+        read, bookmarked, noted = self.source.flags(index)
         date_style = self.get_component_rich_style("post-list--date")
         badge_style = self.get_component_rich_style("post-list--badge")
         text = Text(no_wrap=True, overflow="ellipsis", end="")

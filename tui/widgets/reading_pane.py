@@ -30,6 +30,9 @@ class ReadingPane(ScrollView, can_focus=True):
     ReadingPane { padding: 0 1; background: $surface; overflow-y: scroll; overflow-x: hidden; }
     ReadingPane > .reading--tag { color: $accent; text-style: bold; }
     ReadingPane > .reading--match { background: $warning 60%; color: $text; }
+    ReadingPane > .reading--current-match {
+        background: $accent; color: $text-accent; text-style: bold reverse underline;
+    }
     ReadingPane > .reading--cursor { background: $boost; }
     ReadingPane:focus > .reading--cursor { background: $primary 25%; }
     ReadingPane > .reading--selection { background: $primary 45%; }
@@ -40,8 +43,9 @@ class ReadingPane(ScrollView, can_focus=True):
     """
 
     COMPONENT_CLASSES = {
-        "reading--tag", "reading--match", "reading--cursor", "reading--selection",
-        "reading--meta", "reading--title", "reading--source", "reading--inferred",
+        "reading--tag", "reading--match", "reading--current-match", "reading--cursor",
+        "reading--selection", "reading--meta", "reading--title", "reading--source",
+        "reading--inferred",
     }  # fmt: skip
 
     BINDINGS = [
@@ -52,12 +56,12 @@ class ReadingPane(ScrollView, can_focus=True):
         Binding("v", "toggle_selection", "Select", show=False, id="read.select"),
         Binding("home,g", "paragraph_to(0)", "Top", show=False, id="read.top"),
         Binding("end,G", "paragraph_to(-1)", "Bottom", show=False, id="read.bottom"),
-        Binding(">", "match(1)", "Next match", show=False, id="read.next_match"),
-        Binding("<", "match(-1)", "Prev match", show=False, id="read.prev_match"),
     ]
 
     @dataclass
     class TagClicked(Message):
+        """A hashtag in the post's text was clicked; `key` is its case-folded form."""
+
         key: str
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -66,6 +70,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self.selection = ParagraphSelection()
         self.notes: Sequence[Note] = ()
         self.words: list[str] = []
+        self.current_match: tuple[int, int, int] | None = None  # (paragraph, start, end)
         self.bookmarked = False
         self.spaced = True  # a blank line between paragraphs; display only, never copied
         self._rows: list[Text] = []
@@ -86,7 +91,10 @@ class ReadingPane(ScrollView, can_focus=True):
         same = post is not None and self.post is not None and post.id == self.post.id
         self.post = post
         self.notes = notes
-        self.words = list(words)
+        words = list(words)
+        if not (same and keep_place and words == self.words):
+            self.current_match = None
+        self.words = words
         self.bookmarked = bookmarked
         if not (same and keep_place):
             self.selection = self._off_blank(ParagraphSelection(), 1)
@@ -234,17 +242,21 @@ class ReadingPane(ScrollView, can_focus=True):
         start, end = self.selection.range()
         line = Text(visible(paragraph))
         shown = line.plain
-        tag_style = self._style("reading--tag")
-        for s, e in iter_hashtags(shown):
-            key = shown[s + 1 : e].casefold()
-            line.stylize(tag_style + Style(meta={"@click": f"app.filter_tag({key!r})"}), s, e)
-        match_style = self._style("reading--match")
-        for s, e in find_matches(shown, self.words):
-            line.stylize(match_style, s, e)
+        # The paragraph highlight goes first so the matches stay visible on top of it.
         if (self.has_focus or self.selection.active) and start <= number < end:
             line.stylize(self._style(
                 "reading--selection" if self.selection.active else "reading--cursor"
             ))
+        tag_style = self._style("reading--tag")
+        for s, e in iter_hashtags(shown):
+            key = shown[s + 1 : e].casefold()
+            # An action on this widget (no namespace), with the key as a parameter, never
+            # spliced into a string that would be parsed.
+            line.stylize(tag_style + Style(meta={"@click": ("click_tag", (key,))}), s, e)
+        match_style = self._style("reading--match")
+        current = self._style("reading--current-match")
+        for s, e in find_matches(shown, self.words):
+            line.stylize(current if self.current_match == (number, s, e) else match_style, s, e)
         if number == 0:
             line.stylize(self._style("reading--title"))
         return line
@@ -370,21 +382,39 @@ class ReadingPane(ScrollView, can_focus=True):
         self._draw()
         return True
 
-    def action_match(self, direction: int) -> None:
-        """Move the paragraph cursor to the next (or previous) paragraph holding a match."""
+    def action_click_tag(self, key: str) -> None:
+        self.post_message(self.TagClicked(key))
+
+    def matches(self) -> list[tuple[int, int, int]]:
+        """Every search match in the post's paragraphs: (paragraph, start, end), in order."""
         if not self.post or not self.words:
-            return
-        paragraphs = self.post.paragraphs()
-        hits = [i for i, p in enumerate(paragraphs) if find_matches(p, self.words)]
+            return []
+        return [(number, s, e) for number, paragraph in enumerate(self.post.paragraphs())
+                for s, e in find_matches(visible(paragraph), self.words)]
+
+    def go_to_match(self, direction: int) -> bool:
+        """Make the next (or previous) match the current one, wrapping around, move the
+        paragraph cursor to it and scroll it into view. `0` goes to the first match.
+        Returns False when the post holds no match."""
+        hits = self.matches()
         if not hits:
-            return
-        here = self.selection.cursor
-        if direction > 0:
-            target = next((i for i in hits if i > here), hits[0])
-        else:
-            target = next((i for i in reversed(hits) if i < here), hits[-1])
-        self.selection = self.selection.move(target - here, len(paragraphs))
+            return False
+        if direction == 0:
+            target = hits[0]
+        elif self.current_match in hits:
+            position = hits.index(self.current_match)
+            target = hits[(position + direction) % len(hits)]
+        else:  # from the paragraph cursor
+            here = self.selection.cursor
+            if direction > 0:
+                target = next((h for h in hits if h[0] >= here), hits[0])
+            else:
+                target = next((h for h in reversed(hits) if h[0] <= here), hits[-1])
+        self.current_match = target
+        self.selection = self.selection.move(target[0] - self.selection.cursor,
+                                             self.paragraph_count)
         self._after_move()
+        return True
 
     def _after_move(self) -> None:
         self._draw()

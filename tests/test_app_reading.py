@@ -1,0 +1,139 @@
+"""What the reading pane shows while the list is filtered: nothing when nothing matches, the
+search matches one by one, and the reader's own post back when the filter is cleared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apphelpers import (
+    SAMPLE_TITLES,
+    cursor_title,
+    dump,
+    pane,
+    pane_title,
+    running,
+    screen_text,
+    search_box,
+    shown_count,
+    toasts,
+    user_dirs,  # noqa: F401  (fixture)
+)
+from textual.pilot import Pilot
+
+from tui.app import NOTHING_SHOWN, ReaderApp
+from tui.widgets.post_list import PostList
+
+pytestmark = pytest.mark.usefixtures("user_dirs")
+
+FILLER = "\n".join(f"Filler paragraph number {n} about nothing in particular." for n in range(60))
+LONG_POST = f"""\
+Forwarded from Test channel
+A long post with two far matches
+📍 Moscow, March 3, 2023
+{FILLER}
+The first needle sits here, alpha.
+{FILLER}
+The second needle sits here, omega.
+Forwarded from Test channel
+A short post
+📍 Moscow, March 4, 2023
+Nothing to find.
+"""
+
+
+async def type_search(app: ReaderApp, pilot: Pilot[Any], *values: str) -> None:
+    """`/`, then each value in turn without waiting between them (as fast typing does)."""
+    await pilot.press("slash")
+    for value in values:
+        search_box(app).value = value
+    await pilot.pause()
+
+
+async def test_a_search_with_no_result_shows_no_post_and_keys_say_so() -> None:
+    async with running() as (app, pilot):
+        await pilot.press("G")
+        await pilot.pause()
+        assert SAMPLE_TITLES[-1] in pane_title(app)
+        # `z` matches a post; `zzzq` none. The move to the `z` post must not come back.
+        await type_search(app, pilot, "z", "zz", "zzzq")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert shown_count(app) == 0
+        assert pane_title(app) == ""
+        assert "No post to show" in screen_text(app)
+        for key in "baeyYc":
+            app.clear_notifications()
+            await pilot.press(key)
+            await pilot.pause()
+            assert toasts(app) == [NOTHING_SHOWN], key
+        assert app.bookmarked == set()
+
+
+async def test_clearing_a_filter_returns_to_the_post_the_reader_had() -> None:
+    async with running() as (app, pilot):
+        await pilot.press("G", "k")
+        await pilot.pause()
+        before = cursor_title(app)
+        assert SAMPLE_TITLES[-2] in before
+        await type_search(app, pilot, "z", "zz", "zzzq")
+        await pilot.press("enter", "escape")
+        await pilot.pause()
+        assert cursor_title(app) == before
+        assert pane_title(app) == before
+        # Also through a search that hid the post but matched others.
+        await type_search(app, pilot, "Concept")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert SAMPLE_TITLES[2] in pane_title(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pane_title(app) == before
+
+
+async def test_enter_in_the_search_box_scrolls_the_pane_to_the_first_match(
+    tmp_path: Path,
+) -> None:
+    async with running([dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
+        await type_search(app, pilot, "needle")
+        assert "alpha" not in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.focused, PostList)
+        assert "The first needle sits here, alpha." in screen_text(app)
+
+
+async def test_angle_brackets_go_from_match_to_match_from_the_list(tmp_path: Path) -> None:
+    async with running([dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
+        await type_search(app, pilot, "needle")
+        await pilot.press("enter", "greater_than_sign")
+        await pilot.pause()
+        assert isinstance(app.focused, PostList)
+        assert "The second needle sits here, omega." in screen_text(app)
+        await pilot.press("less_than_sign")
+        await pilot.pause()
+        assert "alpha" in screen_text(app) and "omega" not in screen_text(app)
+
+
+async def test_the_current_match_stays_marked_under_the_paragraph_highlight(
+    tmp_path: Path,
+) -> None:
+    async with running([dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
+        await type_search(app, pilot, "needle")
+        await pilot.press("enter", "enter")  # out of the box, then into the pane
+        await pilot.pause()
+        reader = pane(app)
+        assert app.focused is reader
+        for y in range(reader.size.height):
+            segments = list(reader.render_line(y))
+            if any("needle" in s.text for s in segments):
+                break
+        else:
+            raise AssertionError("the first match is not on screen")
+        match = next(s for s in segments if s.text == "needle")
+        words = next(s for s in segments if "sits here" in s.text)
+        around = next(s for s in segments if "first" in s.text)
+        assert match.style is not None and words.style is not None
+        assert match.style.bgcolor != words.style.bgcolor  # the match shows over the cursor
+        assert words.style.bgcolor == around.style.bgcolor
