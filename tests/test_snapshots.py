@@ -57,6 +57,12 @@ class TestMainScreen:
     def test_140x40_sidebar_list_and_post(self, snap_compare: SnapCompare) -> None:
         assert snap_compare(build_app(), terminal_size=(140, 40), run_before=settled())
 
+    def test_120x40_titles_on_two_lines(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(build_app(), terminal_size=(120, 40), run_before=settled())
+
+    def test_200x60_wide(self, snap_compare: SnapCompare) -> None:
+        assert snap_compare(build_app(), terminal_size=(200, 60), run_before=settled())
+
     def test_opened_post_with_a_selection(self, snap_compare: SnapCompare) -> None:
         async def select(app: ReaderApp, pilot: Pilot[Any]) -> None:
             await pilot.press("j", "enter", "down", "shift+down")

@@ -51,6 +51,7 @@ from tui.wording import short_date
 
 READ_AFTER_SECONDS = 2.0
 NARROW = 100
+WIDE = 140
 NOTHING_SHOWN = "No post is shown: no post matches this filter (Esc clears it)."
 
 
@@ -232,6 +233,7 @@ class ReaderApp(App[int]):
         # The reader's own screen, not the one on top: a resize under the help or a dialog
         # must still reach the layout that is shown again when it closes.
         self.screen_stack[0].set_class(width < NARROW, "narrow")
+        self.screen_stack[0].set_class(NARROW <= width < WIDE, "medium")
 
     # -- updating a fetched channel ----------------------------------------------------------
     def fetched_channels(self) -> list[tuple[str, Path]]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -23,6 +24,12 @@ from textual.strip import Strip
 from tui.model import Post
 from tui.safetext import visible
 from tui.wording import short_date
+
+# Under this many columns a row takes two lines, so titles that start alike (five of the
+# sample's nine begin `🎙 Foreign Minister Sergey Lavrov`) can still be told apart.
+TWO_LINES_BELOW = 72
+PREFIX_CELLS = 17  # the date column and the badges before a title
+CONTINUED = "  "  # the second line of a row, indented under the date
 
 
 class RowFlags(NamedTuple):
@@ -116,7 +123,7 @@ class PostList(ScrollView, can_focus=True):
     def set_rows(self, rows: Sequence[int], keep: int | None = None) -> None:
         """Show these library indices; keep the cursor on `keep` if it is among them."""
         self.rows = list(rows)
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.virtual_size = Size(self.size.width, len(self.rows) * self.row_height)
         position = 0
         if keep is not None:
             try:
@@ -143,7 +150,16 @@ class PostList(ScrollView, can_focus=True):
             y = self.rows.index(index)
         except ValueError:
             return
-        self.refresh_lines(y - int(self.scroll_offset.y))
+        self._refresh_position(y)
+
+    def _refresh_position(self, position: int) -> None:
+        h = self.row_height
+        self.refresh_lines(position * h - int(self.scroll_offset.y), h)
+
+    @property
+    def row_height(self) -> int:
+        """Lines per row: two when the list is too narrow to tell titles apart on one."""
+        return 2 if 0 < self.scrollable_content_region.width < TWO_LINES_BELOW else 1
 
     # -- movement ----------------------------------------------------------------------------
     def move_to(self, position: int) -> None:
@@ -155,19 +171,20 @@ class PostList(ScrollView, can_focus=True):
         old = self.cursor
         self.cursor = position
         self._scroll_to_cursor()
-        scroll_y = int(self.scroll_offset.y)
-        self.refresh_lines(old - scroll_y)
-        self.refresh_lines(position - scroll_y)
+        self._refresh_position(old)
+        self._refresh_position(position)
         self._announce()
 
     def _scroll_to_cursor(self) -> None:
         height = max(1, self.scrollable_content_region.height)
+        h = self.row_height
         top = int(self.scroll_offset.y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        first = self.cursor * h
+        if first < top:
+            self.scroll_to(y=first, animate=False, immediate=True)
             self.refresh()
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        elif first + h > top + height:
+            self.scroll_to(y=first + h - height, animate=False, immediate=True)
             self.refresh()
 
     def action_cursor(self, delta: int) -> None:
@@ -177,7 +194,7 @@ class PostList(ScrollView, can_focus=True):
         self.move_to(len(self.rows) - 1 if position < 0 else position)
 
     def action_page(self, direction: int) -> None:
-        height = max(1, self.scrollable_content_region.height - 1)
+        height = max(1, self.scrollable_content_region.height // self.row_height - 1)
         self.move_to(self.cursor + direction * height)
 
     def action_select(self) -> None:
@@ -185,19 +202,22 @@ class PostList(ScrollView, can_focus=True):
             self.post_message(self.Selected(self, self.rows[self.cursor]))
 
     def on_click(self, event: events.Click) -> None:
-        position = event.y + int(self.scroll_offset.y)
+        position = (event.y + int(self.scroll_offset.y)) // self.row_height
         if 0 <= position < len(self.rows):
             self.move_to(position)
             self.post_message(self.Selected(self, self.rows[position]))
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.rows))
+        self.virtual_size = Size(event.size.width, len(self.rows) * self.row_height)
         self._scroll_to_cursor()
+        self.refresh()
 
     # -- drawing -----------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        position = y + int(self.scroll_offset.y)
+        h = self.row_height
+        line = y + int(self.scroll_offset.y)
+        position, part = divmod(line, h)
         base = self.rich_style
         if not self.rows:
             if y == 0:
@@ -209,6 +229,8 @@ class PostList(ScrollView, can_focus=True):
         if position >= len(self.rows):
             return Strip.blank(width, base)
         text = self.row_text(self.rows[position])
+        if h == 2:
+            text = self._two_lines(text, width)[part]
         if position == self.cursor:
             text.stylize(self.get_component_rich_style("post-list--cursor"))
         # The title carries no background of its own: give it the list's, or terminals
@@ -216,6 +238,29 @@ class PostList(ScrollView, can_focus=True):
         strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
         return strip.crop_extend(0, width, base + (Style() if position != self.cursor
                                  else self.get_component_rich_style("post-list--cursor")))
+
+    @staticmethod
+    def _two_lines(row: Text, width: int) -> tuple[Text, Text]:
+        """The row cut at a word boundary to fit `width`; the rest, indented, on a second line
+        that ends with an ellipsis when even that is too short."""
+        plain = row.plain
+        used = 0
+        cut = len(plain)
+        for position, char in enumerate(plain):
+            used += cell_len(char)
+            if used > width:
+                cut = position
+                break
+        else:
+            return row, Text("")
+        space = plain.rfind(" ", PREFIX_CELLS, cut + 1)
+        if space > cut - 8:
+            cut = space
+        head, tail = row.divide([cut])
+        tail = tail.divide([len(tail.plain) - len(tail.plain.lstrip(" "))])[-1]
+        rest = Text(CONTINUED) + tail
+        rest.truncate(width, overflow="ellipsis")
+        return head, rest
 
     def row_texts(self) -> list[str]:
         """Every row as the user reads it (date, badges, title), in order."""

@@ -1,0 +1,46 @@
+"""How the screen shares its width: at 100-140 columns the titles get the room they need."""
+
+from __future__ import annotations
+
+import pytest
+from apphelpers import (
+    pane,
+    running,
+    user_dirs,  # noqa: F401  (fixture)
+)
+
+from tui.widgets.post_list import PostList
+from tui.widgets.sidebar import Sidebar
+
+pytestmark = pytest.mark.usefixtures("user_dirs")
+
+
+def visible_rows(posts: PostList) -> list[str]:
+    """What each row of the list shows on screen, its lines joined, without date and badges."""
+    height = posts.row_height
+    lines = ["".join(s.text for s in posts.render_line(y)).rstrip()
+             for y in range(posts.scrollable_content_region.height)]
+    rows = [" ".join(part.strip() for part in lines[i:i + height])
+            for i in range(0, len(posts.rows) * height, height)]
+    return [row[17:].strip() for row in rows]
+
+
+@pytest.mark.parametrize("width", [120, 140])
+async def test_every_row_of_the_sample_can_be_told_apart_by_its_visible_title(
+    width: int,
+) -> None:
+    async with running(size=(width, 40)) as (app, pilot):
+        posts = app.query_one("#posts", PostList)
+        shown = visible_rows(posts)
+        assert len(shown) == 9
+        assert len(set(shown)) == 9, shown
+        for text in shown:  # each is the start of a real title, as far as it goes
+            assert text
+
+
+async def test_at_120_columns_the_sidebar_gives_way_to_the_list_and_the_post() -> None:
+    async with running(size=(120, 40)) as (app, pilot):
+        sidebar = app.query_one(Sidebar).size.width
+        assert sidebar <= 26
+        assert app.query_one("#posts", PostList).size.width >= 40
+        assert pane(app).size.width >= 50
