@@ -6,11 +6,13 @@ import pytest
 from apphelpers import (
     pane,
     running,
+    screen_text,
     user_dirs,  # noqa: F401  (fixture)
 )
+from textual.widgets import OptionList
 
 from tui.widgets.post_list import PostList
-from tui.widgets.sidebar import Sidebar
+from tui.widgets.sidebar import DateTree, Sidebar
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
@@ -44,3 +46,24 @@ async def test_at_120_columns_the_sidebar_gives_way_to_the_list_and_the_post() -
         assert sidebar <= 26
         assert app.query_one("#posts", PostList).size.width >= 40
         assert pane(app).size.width >= 50
+
+
+async def test_tab_into_the_sidebar_shows_a_cursor_at_once_and_the_footer_follows_focus(
+) -> None:
+    async with running(size=(140, 40)) as (app, pilot):
+        assert "⏎ Open" in screen_text(app).splitlines()[-1]
+        await pilot.press("enter")  # into the reading pane
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "v Select" in footer and "⏎ Open" not in footer
+        await pilot.press("tab")
+        await pilot.pause()
+        tree = app.query_one(DateTree)
+        assert app.focused is tree
+        assert tree.cursor_node is not None and tree.cursor_node.data == "2022"
+        assert "⏎ Show these dates" in screen_text(app).splitlines()[-1]
+        tags = app.query_one("#tags", OptionList)
+        tags.focus()
+        await pilot.pause()
+        assert tags.highlighted == 0
+        assert "⏎ Filter by it" in screen_text(app).splitlines()[-1]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from apphelpers import (
     SAMPLE_TITLES,
+    FakeClipboard,
     cursor_title,
     dump,
     pane,
@@ -137,3 +138,67 @@ async def test_the_current_match_stays_marked_under_the_paragraph_highlight(
         assert match.style is not None and words.style is not None
         assert match.style.bgcolor != words.style.bgcolor  # the match shows over the cursor
         assert words.style.bgcolor == around.style.bgcolor
+
+
+WORDS = " ".join(f"word{n:03d}" for n in range(400))
+LONG_PARAGRAPH = f"""\
+Forwarded from Test channel
+A post with one very long paragraph
+📍 Moscow, March 3, 2023
+BEGIN {WORDS} FINISH
+After the long one.
+Forwarded from Test channel
+The next post
+📍 Moscow, March 4, 2023
+Short.
+"""
+
+
+async def test_j_scrolls_through_a_paragraph_taller_than_the_pane(tmp_path: Path) -> None:
+    clip = FakeClipboard()
+    async with running([dump(tmp_path, LONG_PARAGRAPH)], backend=clip,
+                       size=(120, 30)) as (app, pilot):
+        await pilot.press("enter", "j")  # into the pane, onto the long paragraph
+        await pilot.pause()
+        assert "BEGIN" in screen_text(app)
+        seen = set()
+        for _ in range(40):
+            text = screen_text(app)
+            seen.update(w for w in text.split() if w.startswith("word"))
+            if "FINISH" in text:
+                break
+            await pilot.press("j")
+            await pilot.pause()
+        else:
+            raise AssertionError("j never reached the end of the long paragraph")
+        assert seen >= {f"word{n:03d}" for n in range(400)}  # no line jumped over
+        await pilot.press("y")
+        assert clip.copied[-1].startswith("BEGIN")  # the cursor stayed on it meanwhile
+        await pilot.press("j", "y")
+        assert clip.copied[-1] == "After the long one."
+        await pilot.press("k", "k")
+        await pilot.pause()
+        assert "FINISH" not in screen_text(app)  # k scrolls back up through it too
+
+
+async def test_space_pages_the_post_from_the_list_and_then_goes_to_the_next(
+    tmp_path: Path,
+) -> None:
+    async with running([dump(tmp_path, LONG_PARAGRAPH)], size=(120, 30)) as (app, pilot):
+        assert isinstance(app.focused, PostList)
+        await pilot.press("space")
+        await pilot.pause()
+        assert "BEGIN" not in screen_text(app)
+        await pilot.press("shift+space")
+        await pilot.pause()
+        assert "BEGIN" in screen_text(app)
+        for _ in range(10):
+            if "After the long one." in screen_text(app):
+                break
+            await pilot.press("space")
+            await pilot.pause()
+        assert pane_title(app) == "A post with one very long paragraph"
+        await pilot.press("space")
+        await pilot.pause()
+        assert pane_title(app) == "The next post"
+        assert isinstance(app.focused, PostList)

@@ -103,6 +103,10 @@ class ReaderApp(App[int]):
                 tooltip="Copy as a citation (source, date, link)"),
         Binding("c", "copy_post", "Copy post", show=False, id="app.copy_post",
                 tooltip="Copy the whole post"),
+        Binding("space", "page(1)", "Page down", show=False, id="app.page_down",
+                tooltip="Page the post down; at its end, the next post"),
+        Binding("shift+space", "page(-1)", "Page up", show=False, id="app.page_up",
+                tooltip="Page the post up"),
         Binding("greater_than_sign", "next_match", "Next match", show=False,
                 id="app.next_match", tooltip="Next search match in the post, from anywhere"),
         Binding("less_than_sign", "previous_match", "Prev match", show=False,
@@ -491,7 +495,9 @@ class ReaderApp(App[int]):
         self.read_ids.add(post.id)
         if self.store is not None:
             self.store.mark_read(self.library.archive_key, post.id)
-        self.query_one("#posts", PostList).refresh_row(index)
+        # The read timer can fire while the app is closing and the list is already gone.
+        for posts in self.query("#posts").results(PostList):
+            posts.refresh_row(index)
 
     def current_post(self) -> Post | None:
         return self.query_one(ReadingPane).post
@@ -602,6 +608,13 @@ class ReaderApp(App[int]):
         posts.focus()
         self._sync_pane()
         self.query_one(ReadingPane).go_to_match(0)
+
+    def action_page(self, direction: int) -> None:
+        if self._shown_post() is None:
+            return
+        self._sync_pane()
+        if not self.query_one(ReadingPane).page(direction) and direction > 0:
+            self.action_next_post()
 
     def action_next_match(self) -> None:
         self._go_to_match(1)

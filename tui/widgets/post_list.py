@@ -84,7 +84,7 @@ class PostList(ScrollView, can_focus=True):
         Binding("end,G", "jump(-1)", "Last", show=False, id="list.last"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="list.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
-        Binding("enter", "select", "Open", show=False, id="list.open"),
+        Binding("enter", "select", "Open", id="list.open"),
     ]
 
     @dataclass

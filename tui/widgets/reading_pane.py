@@ -52,8 +52,8 @@ class ReadingPane(ScrollView, can_focus=True):
         Binding("up,k", "paragraph(-1)", "Prev paragraph", show=False, id="read.up"),
         Binding("down,j", "paragraph(1)", "Next paragraph", show=False, id="read.down"),
         Binding("shift+up,K", "extend(-1)", "Extend up", show=False, id="read.extend_up"),
-        Binding("shift+down,J", "extend(1)", "Extend down", show=False, id="read.extend_down"),
-        Binding("v", "toggle_selection", "Select", show=False, id="read.select"),
+        Binding("shift+down,J", "extend(1)", "Extend", id="read.extend_down"),
+        Binding("v", "toggle_selection", "Select", id="read.select"),
         Binding("home,g", "paragraph_to(0)", "Top", show=False, id="read.top"),
         Binding("end,G", "paragraph_to(-1)", "Bottom", show=False, id="read.bottom"),
     ]
@@ -333,13 +333,52 @@ class ReadingPane(ScrollView, can_focus=True):
         self._draw()
 
     def action_paragraph(self, delta: int) -> None:
-        """↑/↓ move the highlight; after `v` they extend the selection instead."""
+        """↑/↓ move the highlight; after `v` they extend the selection instead. A paragraph
+        taller than the pane is scrolled through first, so no line of it is jumped over."""
+        if self._scroll_within_paragraph(delta):
+            return
         if self.selection.active:
             moved = self.selection.extend(delta, self.paragraph_count)
         else:
             moved = self.selection.move(delta, self.paragraph_count)
         self.selection = self._off_blank(moved, delta)
-        self._after_move()
+        self._draw()
+        self._scroll_to_paragraph(delta)
+
+    def _scroll_within_paragraph(self, delta: int) -> bool:
+        if not self._paragraph_rows:
+            return False
+        first, count = self._paragraph_rows[min(self.selection.cursor,
+                                                len(self._paragraph_rows) - 1)]
+        top = int(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        step = max(1, height - 2)
+        if delta > 0 and first + count > top + height and first < top + height:
+            self.scroll_to(y=min(top + step, first + count - height), animate=False,
+                           immediate=True)
+            return True
+        if delta < 0 and first < top and first + count > top:
+            self.scroll_to(y=max(top - step, first), animate=False, immediate=True)
+            return True
+        return False
+
+    def page(self, direction: int) -> bool:
+        """Scroll a pageful (keeping two lines of context), and put the paragraph cursor on the
+        first paragraph that starts in view. False when already at that end of the post."""
+        top = int(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        bottom = max(0, len(self._rows) - height)
+        target = max(0, min(bottom, top + direction * max(1, height - 2)))
+        if target == top:
+            return False
+        self.scroll_to(y=target, animate=False, immediate=True)
+        in_view = [n for n, (first, count) in enumerate(self._paragraph_rows)
+                   if first + count > target and first < target + height]
+        if in_view and self.selection.cursor not in in_view and not self.selection.active:
+            self.selection = self.selection.move(in_view[0] - self.selection.cursor,
+                                                 self.paragraph_count)
+            self._draw()
+        return True
 
     def action_paragraph_to(self, position: int) -> None:
         count = self.paragraph_count
@@ -414,17 +453,39 @@ class ReadingPane(ScrollView, can_focus=True):
         self.selection = self.selection.move(target[0] - self.selection.cursor,
                                              self.paragraph_count)
         self._after_move()
+        row = self._row_of(target[0], target[1])
+        if row is not None:  # a match deep in a paragraph taller than the pane
+            width = max(1, self.scrollable_content_region.width)
+            self.scroll_to_region(Region(0, row, width, 1), animate=False, immediate=True)
         return True
+
+    def _row_of(self, paragraph: int, offset: int) -> int | None:
+        """The wrapped row that holds character `offset` of a paragraph."""
+        if paragraph >= len(self._paragraph_rows):
+            return None
+        first, count = self._paragraph_rows[paragraph]
+        seen = 0
+        for row in range(first, first + count):
+            seen += len(self._rows[row].plain)
+            if seen > offset:
+                return row
+        return first + count - 1
 
     def _after_move(self) -> None:
         self._draw()
         self._scroll_to_paragraph()
 
-    def _scroll_to_paragraph(self) -> None:
-        """Keep the highlighted paragraph in view."""
+    def _scroll_to_paragraph(self, direction: int = 1) -> None:
+        """Keep the highlighted paragraph in view; one taller than the pane shows its start
+        when reached going down, its end going up."""
         if not self._paragraph_rows:
             return
         last = len(self._paragraph_rows) - 1
         first, count = self._paragraph_rows[min(self.selection.cursor, last)]
+        height = max(1, self.scrollable_content_region.height)
+        if count > height:
+            y = first if direction >= 0 else first + count - height
+            self.scroll_to(y=y, animate=False, immediate=True)
+            return
         width = max(1, self.scrollable_content_region.width)
         self.scroll_to_region(Region(0, first, width, count), animate=False, immediate=True)

@@ -25,9 +25,16 @@ class DateTree(Tree[str]):
     """Years -> months -> days; each node's data is its period key."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False, id="dates.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="dates.up"),
+        Binding("enter", "select_cursor", "Show these dates", id="dates.choose"),
+        Binding("space", "toggle_node", "Open/close", id="dates.toggle"),
     ]
+
+    def on_focus(self) -> None:
+        """Show the cursor as soon as the tree has focus, not after the first ↓."""
+        if self.cursor_line < 0 and self.root.children:
+            self.cursor_line = 0
 
     def fill(self, nodes: list[DateNode]) -> None:
         """Years (and the undated group) now; a node's children when it is first expanded.
@@ -60,6 +67,20 @@ class DateTree(Tree[str]):
         text = Text(visible(node.label))
         text.append(f" ({node.count})", style="dim")
         return text
+
+
+class ChoiceList(OptionList):
+    """The sidebar's collections and hashtags: a cursor from the moment it has focus."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="choices.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="choices.up"),
+        Binding("enter", "select", "Filter by it", id="choices.choose"),
+    ]
+
+    def on_focus(self) -> None:
+        if self.highlighted is None and self.option_count:
+            self.highlighted = 0
 
 
 class Sidebar(Vertical):
@@ -98,9 +119,9 @@ class Sidebar(Vertical):
         yield Label("Posts per month", id="spark-label", classes="sidebar--title")
         yield Sparkline([], id="spark")
         yield Label("Collections", classes="sidebar--title")
-        yield OptionList(id="collections")
+        yield ChoiceList(id="collections")
         yield Label("Hashtags", classes="sidebar--title")
-        yield OptionList(id="tags")
+        yield ChoiceList(id="tags")
 
     def fill(self, library: Library, bookmarks: int, notes: int) -> None:
         self.query_one(DateTree).fill(library.date_tree())
