@@ -94,24 +94,35 @@ def _reader_parser() -> argparse.ArgumentParser:
 def _export_parser() -> argparse.ArgumentParser:
     from tui.exporting import FORMATS
 
-    parser = argparse.ArgumentParser(prog="tgreader export",
-                                     description="Print clean posts in reading order.")
-    parser.add_argument("paths", nargs="*", metavar="PATH")
-    parser.add_argument("--format", "-f", choices=FORMATS, default="json")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    parser = argparse.ArgumentParser(
+        prog="tgreader export",
+        description="Print clean posts in reading order. Options and paths go in any order.")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="dumps or folders of dumps (default: the bundled sample)")
+    parser.add_argument("--format", "-f", choices=FORMATS, default="json",
+                        help="output format (default: json)")
+    parser.add_argument("--output", "-o", metavar="FILE",
+                        help="write here instead of stdout")
     return parser
 
 
 def _notes_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tgreader notes export",
-                                     description="Print every bookmark and note.")
-    parser.add_argument("action", choices=("export",))
-    parser.add_argument("--format", "-f", choices=("md", "json"), default="md")
-    parser.add_argument("--output", "-o", metavar="FILE")
-    parser.add_argument("--db", metavar="PATH")
+    parser = argparse.ArgumentParser(
+        prog="tgreader notes export",
+        description="Print every bookmark and note. Options and paths go in any order.")
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="archives to check the records against (marks posts not in them)")
+    parser.add_argument("--format", "-f", choices=("md", "json"), default="md",
+                        help="output format (default: md)")
+    parser.add_argument("--output", "-o", metavar="FILE",
+                        help="write here instead of stdout")
+    parser.add_argument("--db", metavar="PATH", help="bookmarks and notes database "
+                        "(default: the platform's data folder; also $TGREADER_DB)")
     return parser
+
+
+NOTES_USAGE = ("usage: tgreader notes export [-h] [--format {md,json}] [--output FILE] "
+               "[--db PATH] [PATH ...]")
 
 
 def _fetch_parser() -> argparse.ArgumentParser:
@@ -219,7 +230,7 @@ def run_export(argv: Sequence[str]) -> int:
     from tui.exporting import write_posts
     from tui.index import open_library
 
-    args = _export_parser().parse_args(argv)
+    args = _export_parser().parse_intermixed_args(argv)
     settings = _settings()
     with byte_progress("indexing") as progress:
         library = open_library(_paths(args.paths, settings.channels), _warn, progress=progress,
@@ -239,7 +250,13 @@ def run_notes(argv: Sequence[str]) -> int:
     from tui.notes_export import export_notes
     from tui.storage import Store
 
-    args = _notes_parser().parse_args(argv)
+    if argv[:1] != ["export"]:
+        # One subcommand today; say what it is rather than a puzzling "PATH is required".
+        print(NOTES_USAGE, file=sys.stderr)
+        _say("notes: say what to do with them: 'tgreader notes export' "
+             "(see 'tgreader notes export --help')")
+        return EXIT_BAD_INPUT
+    args = _notes_parser().parse_intermixed_args(argv[1:])
     settings = _settings(db=args.db)
     store = Store.open(settings.db)
     if store.open_warning:
