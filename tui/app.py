@@ -38,14 +38,13 @@ from tui.widgets.dialogs import (
     NoteDraft,
     NoteEditor,
     NotesScreen,
-    RecordRow,
-    RecordsScreen,
     TagPicker,
 )
 from tui.widgets.fetch_bar import FetchBar
 from tui.widgets.help import HelpScreen
 from tui.widgets.post_list import PostList, RowFlags
 from tui.widgets.reading_pane import ReadingPane
+from tui.widgets.records import RecordNote, RecordRow, RecordsScreen, SnapshotScreen
 from tui.widgets.sidebar import DateTree, Sidebar
 from tui.wording import short_date
 
@@ -148,6 +147,7 @@ class ReaderApp(App[int]):
         # The post the reader chose (a library index). A filter that hides it moves the
         # cursor elsewhere; when the filter is cleared the cursor comes back here.
         self._reading: int | None = None
+        self._after_load: str | None = None  # a post to go to once the library is (re)loaded
 
     async def on_event(self, event: events.Event) -> None:
         # Input and TextArea draw what they hold as it is: a paste (say, a post copied with y,
@@ -376,6 +376,11 @@ class ReaderApp(App[int]):
         self._refresh_list()
         self._restoring = False
         posts.focus()
+        if self._after_load is not None:
+            index = library.index_of(self._after_load)
+            self._after_load = None
+            if index is not None:
+                self.go_to_post(index)
 
     def _fill_sidebar(self) -> None:
         if self.library is None:
@@ -664,8 +669,12 @@ class ReaderApp(App[int]):
              list(ReadingPane.BINDINGS)),  # type: ignore[arg-type]
             ("Note editor", list(NoteEditor.BINDINGS)),  # type: ignore[arg-type]
             ("A post's notes (e)", list(NotesScreen.BINDINGS)),  # type: ignore[arg-type]
-            ("All bookmarks and notes (B)", [Binding("enter", "", "Go to the post"),
-                                             *RecordsScreen.BINDINGS]),  # type: ignore[list-item]
+            ("All bookmarks and notes (B)", [
+                Binding("enter", "", "Go to the post, or show what was kept of it"),
+                Binding("letters", "", "Typing filters by title, note or quoted passage"),
+                *RecordsScreen.BINDINGS]),  # type: ignore[list-item]
+            ("A post whose file is not open (Enter in B)",
+             list(SnapshotScreen.BINDINGS)),  # type: ignore[arg-type]
             ("Tag picker (#)", [Binding("enter", "", "Filter by the tag"),
                                 *TagPicker.BINDINGS]),  # type: ignore[list-item]
             ("Questions", list(ConfirmScreen.BINDINGS)),  # type: ignore[arg-type]
@@ -791,7 +800,9 @@ class ReaderApp(App[int]):
         snapshots = {b.post_id: b.snapshot for b in self.store.bookmarks()}
         for note in self.store.notes():
             snapshots.setdefault(note.post_id, note.snapshot)
-        counts = self.store.note_counts()
+        notes: dict[str, list[RecordNote]] = {}
+        for note in self.store.notes():
+            notes.setdefault(note.post_id, []).append(RecordNote(note.body, note.quote))
         bookmarked = self.store.bookmarked_ids()
         rows = []
         for post_id, snap in snapshots.items():
@@ -799,7 +810,7 @@ class ReaderApp(App[int]):
             is_open = self.library is not None and self.library.index_of(post_id) is not None
             rows.append(RecordRow(post_id, snap.title, date, snap.source or snap.channel or
                                   "unknown source", post_id in bookmarked,
-                                  counts.get(post_id, 0), is_open))
+                                  tuple(notes.get(post_id, ())), is_open, snap.origin))
         return rows
 
     def action_show_records(self) -> None:
@@ -810,12 +821,32 @@ class ReaderApp(App[int]):
             return
 
         def chosen(post_id: str | None) -> None:
-            if post_id and self.library is not None:
-                index = self.library.index_of(post_id)
-                if index is not None:
-                    self.go_to_post(index)
+            if not post_id or self.library is None:
+                return
+            index = self.library.index_of(post_id)
+            if index is not None:
+                self.go_to_post(index)
+                return
+            row = next(r for r in rows if r.post_id == post_id)
+            self.push_screen(SnapshotScreen(row),
+                             lambda open_it: self._open_origin(row) if open_it else None)
 
         self.push_screen(RecordsScreen(rows), chosen)
+
+    def _open_origin(self, row: RecordRow) -> None:
+        """Add the file a record's post came from to the open ones, then go to the post."""
+        if not row.origin:
+            return
+        path = Path(row.origin)
+        if not path.exists():
+            self.notify(f"{row.origin}: no such file any more.", severity="error",
+                        markup=False)
+            return
+        self.paths.append(path)
+        self._after_load = row.post_id
+        self.query_one("#progress", Static).update(Text(self._opening_text()))
+        self.query_one("#progress").display = True
+        self.load_library()
 
     # -- copying -----------------------------------------------------------------------------
     def _passage(self) -> tuple[Post, str, int] | None:
