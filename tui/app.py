@@ -7,7 +7,8 @@ the user did, the app decides and persists.
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping, Sequence
+import webbrowser
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from tui.widgets.dialogs import (
 )
 from tui.widgets.fetch_bar import FetchBar
 from tui.widgets.help import HelpScreen
+from tui.widgets.links import LinkChoice, LinkPicker
 from tui.widgets.post_list import PostList, RowFlags
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.records import RecordNote, RecordRow, RecordsScreen, SnapshotScreen
@@ -110,6 +112,10 @@ class ReaderApp(App[int]):
                 id="app.next_match", tooltip="Next search match in the post, from anywhere"),
         Binding("less_than_sign", "previous_match", "Prev match", show=False,
                 id="app.prev_match", tooltip="Previous search match in the post"),
+        Binding("o", "open_address", "Open in browser", show=False, id="app.open_address",
+                tooltip="Open the post's own address in the browser (over SSH: copy it)"),
+        Binding("L", "list_links", "Links", show=False, id="app.links",
+                tooltip="The post's address and links, to open or copy"),
         Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag",
                 tooltip="Filter by one of this post's hashtags"),
         Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear",
@@ -147,6 +153,8 @@ class ReaderApp(App[int]):
         # The post the reader chose (a library index). A filter that hides it moves the
         # cursor elsewhere; when the filter is cleared the cursor comes back here.
         self._reading: int | None = None
+        # How an address is opened; tests put a fake here. Returns whether a browser took it.
+        self.browse: Callable[[str], bool] = webbrowser.open
         self._after_load: str | None = None  # a post to go to once the library is (re)loaded
 
     async def on_event(self, event: events.Event) -> None:
@@ -847,6 +855,56 @@ class ReaderApp(App[int]):
         self.query_one("#progress", Static).update(Text(self._opening_text()))
         self.query_one("#progress").display = True
         self.load_library()
+
+    # -- links -------------------------------------------------------------------------------
+    def action_open_address(self) -> None:
+        post = self._shown_post()
+        if post is None:
+            return
+        if not post.url:
+            self.notify("This copy does not carry the post's own address (web copies never "
+                        "do). L lists the links in its text.", markup=False)
+            return
+        self._open_link(post.url, "the post's address")
+
+    def action_list_links(self) -> None:
+        post = self._shown_post()
+        if post is None:
+            return
+        links = [("The post's own address", post.url)] if post.url else []
+        links += [(link.text, link.url) for link in post.links if link.url]
+        if not links:
+            self.notify("This post has no link with an address in this copy.", markup=False)
+            return
+
+        def chosen(choice: LinkChoice | None) -> None:
+            if choice is None:
+                return
+            if choice.action == "copy":
+                result = self.copier.copy(choice.url, "address")
+                self._report(result.ok, result.message)
+            else:
+                self._open_link(choice.url, "the link")
+
+        self.push_screen(LinkPicker([(text, url) for text, url in links if url]), chosen)
+
+    def _open_link(self, url: str, what: str) -> None:
+        """Open in the user's browser; over SSH, where the browser would be the server's (or
+        none), and when no browser takes it, copy the address instead and say so."""
+        if self.copier.over_ssh:
+            result = self.copier.copy(url, "address")
+            self._report(result.ok, f"Over SSH no browser of yours can open it: "
+                                    f"{result.message}")
+            return
+        try:
+            opened = self.browse(url)
+        except webbrowser.Error:
+            opened = False
+        if opened:
+            self.notify(f"Opened {what} in the browser.", markup=False)
+            return
+        result = self.copier.copy(url, "address")
+        self._report(result.ok, f"No browser could open it: {result.message}")
 
     # -- copying -----------------------------------------------------------------------------
     def _passage(self) -> tuple[Post, str, int] | None:

@@ -93,6 +93,11 @@ class Clipboard:
         self._env: Mapping[str, str] = os.environ if env is None else env
         self._backend = backend
 
+    @property
+    def over_ssh(self) -> bool:
+        """Whether the app runs over SSH (where no browser of the user's can be opened)."""
+        return in_ssh_session(self._env)
+
     def copy(self, text: str, what: str = "text") -> CopyResult:
         """Put `text` on a clipboard; `what` names it in the toast ("1 paragraph", "citation").
 
