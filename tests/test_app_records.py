@@ -268,11 +268,11 @@ async def test_collection_counts_are_what_choosing_them_shows_in_another_archive
         await write_note(app, pilot, "on the sample")
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert collections(app) == ["★ Bookmarks 2", "✎ Notes 1"]
+        assert collections(app)[:2] == ["★ Bookmarks 2", "✎ Notes 1"]
     other = tmp_path / "other.txt"
     other.write_text("Forwarded from Elsewhere\nAnother channel's post\n", encoding="utf-8")
     async with running([other]) as (app, pilot):
-        assert collections(app) == ["★ Bookmarks 0", "✎ Notes 0"]
+        assert collections(app)[:2] == ["★ Bookmarks 0", "✎ Notes 0"]
         await choose_collection(app, pilot, 0)
         assert status(app).startswith("1 post · ★ bookmarks · 0 shown")
 

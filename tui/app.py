@@ -116,6 +116,10 @@ class ReaderApp(App[int]):
                 tooltip="Open the post's own address in the browser (over SSH: copy it)"),
         Binding("L", "list_links", "Links", show=False, id="app.links",
                 tooltip="The post's address and links, to open or copy"),
+        Binding("u", "toggle_read", "Read/unread", show=False, id="app.unread",
+                tooltip="Mark the post unread (or read)"),
+        Binding("N", "next_unread", "Next unread", show=False, id="app.next_unread",
+                tooltip="The next unread post in the list"),
         Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag",
                 tooltip="Filter by one of this post's hashtags"),
         Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear",
@@ -142,6 +146,9 @@ class ReaderApp(App[int]):
         self.store = store
         self.copier = clipboard or Clipboard(osc52=self.copy_to_clipboard)
         self.read_ids: set[str] = set()
+        # Posts the reader marked unread again (kept in the archive's UI state: the store
+        # records read marks only).
+        self.unread_marks: set[str] = set()
         self.bookmarked: set[str] = set()
         self.note_counts: dict[str, int] = {}
         self.load_warnings: list[str] = []
@@ -354,7 +361,10 @@ class ReaderApp(App[int]):
                 rekey_records(self.store, library)
             except StorageError as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
-            self.read_ids = self.store.read_ids(library.archive_key)
+            marks = self.store.ui_state(library.archive_key).get("unread")
+            self.unread_marks = {m for m in marks if isinstance(m, str)} \
+                if isinstance(marks, list) else set()
+            self.read_ids = self.store.read_ids(library.archive_key) - self.unread_marks
             self.bookmarked = self.store.bookmarked_ids()
             self.note_counts = self.store.note_counts()
             marked = self.bookmarked | set(self.note_counts)
@@ -395,16 +405,17 @@ class ReaderApp(App[int]):
             return
         self.query_one(Sidebar).fill(self.library, *self._collection_counts())
 
-    def _collection_counts(self) -> tuple[int, int]:
+    def _collection_counts(self) -> tuple[int, int, int]:
         """Bookmarked and annotated posts among the open ones: what choosing the collection
         shows. Records of posts in other files are listed by B, not counted here."""
         library = self.library
         if library is None:
-            return (0, 0)
+            return (0, 0, 0)
         bookmarks = sum(1 for pid in self.bookmarked if library.index_of(pid) is not None)
         notes = sum(1 for pid, count in self.note_counts.items()
                     if count and library.index_of(pid) is not None)
-        return (bookmarks, notes)
+        read = sum(1 for pid in self.read_ids if library.index_of(pid) is not None)
+        return (bookmarks, notes, len(library) - read)
 
     # -- the list and the pane ---------------------------------------------------------------
     def _refresh_list(self, keep: int | None = None) -> None:
@@ -413,7 +424,8 @@ class ReaderApp(App[int]):
         posts = self.query_one("#posts", PostList)
         if keep is None:
             keep = self._reading if self._reading is not None else posts.current
-        rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts))
+        rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts),
+                                     self.read_ids)
         posts.set_rows(rows, keep=keep)
         if not rows:
             self._show_nothing()
@@ -508,9 +520,48 @@ class ReaderApp(App[int]):
         self.read_ids.add(post.id)
         if self.store is not None:
             self.store.mark_read(self.library.archive_key, post.id)
+        if post.id in self.unread_marks:
+            self.unread_marks.discard(post.id)
+            self._save_state(unread=sorted(self.unread_marks))
+        self._after_read_changed(index)
+
+    def _after_read_changed(self, index: int) -> None:
         # The read timer can fire while the app is closing and the list is already gone.
         for posts in self.query("#posts").results(PostList):
             posts.refresh_row(index)
+        for sidebar in self.query(Sidebar):
+            sidebar.fill_collections(*self._collection_counts())
+
+    def action_toggle_read(self) -> None:
+        post = self._shown_post()
+        if post is None or self.library is None:
+            return
+        index = self.library.index_of(post.id)
+        if index is None:
+            return
+        if post.id not in self.read_ids:
+            self._mark_read(index)
+            self.notify("Marked read.", markup=False)
+            return
+        if self._read_timer is not None:
+            self._read_timer.stop()  # or it would mark the post read again in a moment
+        self.read_ids.discard(post.id)
+        self.unread_marks.add(post.id)
+        self._save_state(unread=sorted(self.unread_marks))
+        self._after_read_changed(index)
+        self.notify("Marked unread.", markup=False)
+
+    def action_next_unread(self) -> None:
+        if self.library is None:
+            return
+        posts = self.query_one("#posts", PostList)
+        count = len(posts.rows)
+        for step in range(1, count + 1):
+            position = (posts.cursor + step) % count
+            if self.library[posts.rows[position]].id not in self.read_ids:
+                posts.move_to(position)
+                return
+        self.notify("No unread post in this list.", markup=False)
 
     def current_post(self) -> Post | None:
         return self.query_one(ReadingPane).post

@@ -82,7 +82,7 @@ class Filter:
     tag: str | None = None  # a case-folded tag key
     period: str | None = None  # "2023", "2023-04", "2023-04-14" or "undated"
     query: str = ""
-    collection: str | None = None  # "bookmarks" or "notes"
+    collection: str | None = None  # "bookmarks", "notes" or "unread"
 
     @property
     def empty(self) -> bool:
@@ -341,6 +341,7 @@ class Library:
         flt: Filter,
         bookmarked: set[str] | frozenset[str] = frozenset(),
         noted: set[str] | frozenset[str] = frozenset(),
+        read: set[str] | frozenset[str] = frozenset(),
     ) -> list[int]:
         """Indices of the posts the filter lets through, in reading order."""
         if flt.tag is None and flt.period is None and flt.collection is None:
@@ -359,6 +360,8 @@ class Library:
                 continue
             if flt.collection == "notes" and post_id not in noted:
                 continue
+            if flt.collection == "unread" and post_id in read:
+                continue
             out.append(i)
         if flt.query.strip():
             out = self.search(flt.query, out)
@@ -368,7 +371,8 @@ class Library:
         """The active filter in a few words: `#SCO · 2023 · “lavrov”`."""
         parts: list[str] = []
         if flt.collection:
-            parts.append("★ bookmarks" if flt.collection == "bookmarks" else "✎ notes")
+            parts.append({"bookmarks": "★ bookmarks", "notes": "✎ notes"}.get(
+                flt.collection, "● unread"))
         if flt.tag:
             parts.append("#" + self.tag_label(flt.tag))
         if flt.period:

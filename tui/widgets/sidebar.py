@@ -94,7 +94,7 @@ class Sidebar(Vertical):
     }
     Sidebar > DateTree { height: 2fr; min-height: 4; background: $panel; }
     Sidebar > Sparkline { height: 2; margin: 0 1; }
-    Sidebar > #collections { height: auto; max-height: 4; background: $panel; border: none; }
+    Sidebar > #collections { height: auto; max-height: 5; background: $panel; border: none; }
     Sidebar > #tags { height: 3fr; min-height: 3; background: $panel; border: none; }
     """
 
@@ -123,7 +123,7 @@ class Sidebar(Vertical):
         yield Label("Hashtags", classes="sidebar--title")
         yield ChoiceList(id="tags")
 
-    def fill(self, library: Library, bookmarks: int, notes: int) -> None:
+    def fill(self, library: Library, bookmarks: int, notes: int, unread: int = 0) -> None:
         self.query_one(DateTree).fill(library.date_tree())
         months = library.month_counts()
         spark = self.query_one(Sparkline)
@@ -134,7 +134,7 @@ class Sidebar(Vertical):
             label.update(Text(f"Per month, {first} – {last}" if first != last
                               else f"Posts in {first}"))
         self.fill_tags(library.tags())
-        self.fill_collections(bookmarks, notes)
+        self.fill_collections(bookmarks, notes, unread)
 
     def fill_tags(self, tags: list[TagCount]) -> None:
         options = self.query_one("#tags", OptionList)
@@ -144,13 +144,14 @@ class Sidebar(Vertical):
              for t in tags]
         )
 
-    def fill_collections(self, bookmarks: int, notes: int) -> None:
+    def fill_collections(self, bookmarks: int, notes: int, unread: int = 0) -> None:
         options = self.query_one("#collections", OptionList)
         highlighted = options.highlighted
         options.clear_options()
         options.add_options([
             Option(Text("★ Bookmarks").append(f" {bookmarks}", "dim"), id="bookmarks"),
             Option(Text("✎ Notes").append(f" {notes}", "dim"), id="notes"),
+            Option(Text("● Unread").append(f" {unread:,}", "dim"), id="unread"),
         ])
         if highlighted is not None:
             options.highlighted = highlighted

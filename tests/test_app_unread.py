@@ -1,0 +1,62 @@
+"""Unread: `u` toggles, `N` jumps to the next unread post, the Unread collection lists them."""
+
+from __future__ import annotations
+
+import pytest
+from apphelpers import (
+    SAMPLE_TITLES,
+    cursor_title,
+    running,
+    status,
+    toasts,
+    user_dirs,  # noqa: F401  (fixture)
+)
+from textual.widgets import OptionList
+
+from tui.app import ReaderApp
+from tui.widgets.post_list import PostList
+
+pytestmark = pytest.mark.usefixtures("user_dirs")
+
+
+def read_flags(app: ReaderApp) -> list[bool]:
+    posts = app.query_one("#posts", PostList)
+    return [posts.source.flags(index).read for index in posts.rows]
+
+
+def collections(app: ReaderApp) -> list[str]:
+    options = app.query_one("#collections", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_u_marks_an_opened_post_unread_and_it_stays_so_after_a_restart() -> None:
+    async with running() as (app, pilot):
+        await pilot.press("enter")  # opening marks it read
+        await pilot.pause()
+        assert read_flags(app)[0] is True
+        assert collections(app)[2] == "● Unread 8"
+        await pilot.press("u")
+        await pilot.pause()
+        assert read_flags(app)[0] is False
+        assert toasts(app)[-1] == "Marked unread."
+        assert collections(app)[2] == "● Unread 9"
+    async with running() as (app, pilot):
+        assert read_flags(app)[0] is False
+        await pilot.press("u")
+        await pilot.pause()
+        assert read_flags(app)[0] is True
+
+
+async def test_capital_n_goes_to_the_next_unread_post_and_the_collection_lists_them() -> None:
+    async with running() as (app, pilot):
+        for _ in range(3):
+            await pilot.press("enter", "shift+tab", "j")  # open, back to the list, next
+        await pilot.press("g", "N")
+        await pilot.pause()
+        assert SAMPLE_TITLES[3] in cursor_title(app)
+        options = app.query_one("#collections", OptionList)
+        options.focus()
+        options.highlighted = 2
+        await pilot.press("enter")
+        await pilot.pause()
+        assert status(app).startswith("9 posts · ● unread · 6 shown")
