@@ -7,6 +7,7 @@ the user did, the app decides and persists.
 from __future__ import annotations
 
 import gc
+import hashlib
 import webbrowser
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -35,6 +36,7 @@ from tui.settings import Settings, resolve
 from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
     ConfirmScreen,
+    LinesScreen,
     NoteAction,
     NoteDraft,
     NoteEditor,
@@ -53,6 +55,7 @@ from tui.wording import short_date
 READ_AFTER_SECONDS = 2.0
 NARROW = 100
 WIDE = 140
+MAX_WARNING_TOASTS = 3
 NOTHING_SHOWN = "No post is shown: no post matches this filter (Esc clears it)."
 
 
@@ -190,7 +193,7 @@ class ReaderApp(App[int]):
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="list-column"):
-                yield Input(placeholder="Search posts (Enter to read, Esc to close)",
+                yield Input(placeholder="Search (Enter reads, Esc closes)",
                             id="search")
                 yield Static(Text(self._opening_text()), id="progress")
                 yield ProgressBar(total=None, show_eta=False, id="loading")
@@ -354,8 +357,7 @@ class ReaderApp(App[int]):
         gc.freeze()
         self.library = library
         self.load_warnings = warnings
-        for warning in warnings:
-            self.notify(warning, severity="warning", timeout=10, markup=False)
+        self._toast_new_warnings(library.archive_key, warnings)
         if self.store is not None:
             try:  # records made when post ids came from text move to their posts
                 rekey_records(self.store, library)
@@ -399,6 +401,32 @@ class ReaderApp(App[int]):
             self._after_load = None
             if index is not None:
                 self.go_to_post(index)
+
+    def _toast_new_warnings(self, archive_key: str, warnings: list[str]) -> None:
+        """Each warning once per change of the inputs (not on every reopen), three at most;
+        all of them stay in the palette's "Warnings: show"."""
+        if not warnings:
+            return
+        digest = hashlib.blake2b("\n".join(warnings).encode("utf-8"),
+                                 digest_size=8).hexdigest()
+        if self.store is not None:
+            if self.store.ui_state(archive_key).get("warned") == digest:
+                return
+            try:
+                self.store.set_ui_state(archive_key, warned=digest)
+            except StorageError:
+                pass
+        for warning in warnings[:MAX_WARNING_TOASTS]:
+            self.notify(warning, severity="warning", timeout=10, markup=False)
+        if len(warnings) > MAX_WARNING_TOASTS:
+            self.notify(f"{len(warnings) - MAX_WARNING_TOASTS} more warnings: Ctrl+P › "
+                        "Warnings: show.", severity="warning", timeout=10, markup=False)
+
+    def action_show_warnings(self) -> None:
+        if not self.load_warnings:
+            self.notify("No warnings about the open files.", markup=False)
+            return
+        self.push_screen(LinesScreen("Warnings about the open files", self.load_warnings))
 
     def _fill_sidebar(self) -> None:
         if self.library is None:

@@ -15,7 +15,7 @@ from textual.content import Content
 
 from tui.library import fold
 from tui.safetext import markup_literal, visible
-from tui.wording import short_day
+from tui.wording import UNDATED, short_day
 
 if TYPE_CHECKING:
     from tui.app import ReaderApp
@@ -57,8 +57,10 @@ class ReaderCommands(Provider):
             yield (f"Go to: {node.label}", partial(app.apply_period, node.period),
                    _posts(node.count))
             for month in node.children.values():
-                yield (f"Go to: {month.label} {node.label}", partial(app.apply_period,
-                       month.period), _posts(month.count))
+                # Undated groups are labelled by their bounds: `Undated, 15 Sep 2022 – …`.
+                title = (f"Go to: {node.label}, {month.label}" if node.period == UNDATED
+                         else f"Go to: {month.label} {node.label}")
+                yield (title, partial(app.apply_period, month.period), _posts(month.count))
         for name, folder in app.fetched_channels():
             yield (f"Update @{name}", partial(app.update_channel, folder),
                    "Fetch the channel's new posts from t.me while you read")
@@ -69,6 +71,9 @@ class ReaderCommands(Provider):
         yield ("Search: posts", app.action_focus_search, "Full-text search (/)")
         yield ("View: toggle sidebar", app.action_toggle_sidebar, "Ctrl+B")
         yield ("Help: keys", app.action_help, "? or F1")
+        if app.load_warnings:
+            yield ("Warnings: show", app.action_show_warnings,
+                   f"{len(app.load_warnings)} about the open files")
 
     async def discover(self) -> Hits:
         for text, command, help_text in self._commands():

@@ -59,6 +59,8 @@ def month_short(period: str) -> str:
 # -- where an undated post falls ------------------------------------------------------------------
 def bounds(after: str | None, before: str | None, long: bool = False) -> str:
     """`between X and Y`, `after X`, `before Y`, or `` when no dated post is near."""
+    if after and before and after == before:
+        return f"on {iso_day(after, long)}, as the posts around it"
     if after and before:
         return f"between {iso_day(after, long)} and {iso_day(before, long)}"
     if after:
@@ -71,6 +73,8 @@ def bounds(after: str | None, before: str | None, long: bool = False) -> str:
 def bounds_range(after: str | None, before: str | None) -> str:
     """A date tree node for undated posts: `15 Sep 2022 – 14 Apr 2023`, `after 15 Sep 2022`,
     `before …`, or `no dated posts near`."""
+    if after and before and after == before:
+        return f"on {iso_day(after)}"
     if after and before:
         return f"{iso_day(after)} – {iso_day(before)}"
     return bounds(after, before) or "no dated posts near"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -110,7 +110,9 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
             yield Static(Text("Ctrl+S save · Esc discard"), classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        editor = self.query_one(TextArea)
+        editor.focus()
+        editor.move_cursor(editor.document.end)  # go on writing where the note ends
 
     def action_save(self) -> None:
         body = self.query_one(TextArea).text
@@ -223,6 +225,33 @@ class TagPicker(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class LinesScreen(ModalScreen[None]):
+    """A titled list of lines to read (warnings about the open files), as literal text."""
+
+    DEFAULT_CSS = """
+    LinesScreen { align: center middle; }
+    LinesScreen > VerticalScroll {
+        width: 100; max-width: 100%; height: auto; max-height: 80%; border: thick $primary;
+        background: $surface; padding: 0 1;
+    }
+    """
+    BINDINGS = [Binding("escape,q", "close", "Close", id="lines.close")]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(f"{self.title_text} (Esc closes)", style="bold"))
+            for line in self.lines:
+                yield Static(Text("• " + visible(line)))
 
     def action_close(self) -> None:
         self.dismiss(None)

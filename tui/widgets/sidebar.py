@@ -65,7 +65,7 @@ class DateTree(Tree[str]):
     @staticmethod
     def _label(node: DateNode) -> Text:
         text = Text(visible(node.label))
-        text.append(f" ({node.count})", style="dim")
+        text.append(f" ({node.count:,})", style="dim")
         return text
 
 
@@ -132,7 +132,9 @@ class Sidebar(Vertical):
         if months:
             first, last = (month_short(months[0][0]), month_short(months[-1][0]))
             label.update(Text(f"Per month, {first} – {last}" if first != last
-                              else f"Posts in {first}"))
+                              else f"Posts in {first}: {months[0][1]:,}"))
+        # One month is one bar filling the chart: a solid block that says nothing.
+        spark.display = len(months) > 1
         self.fill_tags(library.tags())
         self.fill_collections(bookmarks, notes, unread)
 
@@ -140,7 +142,7 @@ class Sidebar(Vertical):
         options = self.query_one("#tags", OptionList)
         options.clear_options()
         options.add_options(
-            [Option(Text(f"#{visible(t.label)}").append(f" {t.count}", "dim"), id=t.key)
+            [Option(Text(f"#{visible(t.label)}").append(f" {t.count:,}", "dim"), id=t.key)
              for t in tags]
         )
 
@@ -149,8 +151,8 @@ class Sidebar(Vertical):
         highlighted = options.highlighted
         options.clear_options()
         options.add_options([
-            Option(Text("★ Bookmarks").append(f" {bookmarks}", "dim"), id="bookmarks"),
-            Option(Text("✎ Notes").append(f" {notes}", "dim"), id="notes"),
+            Option(Text("★ Bookmarks").append(f" {bookmarks:,}", "dim"), id="bookmarks"),
+            Option(Text("✎ Notes").append(f" {notes:,}", "dim"), id="notes"),
             Option(Text("● Unread").append(f" {unread:,}", "dim"), id="unread"),
         ])
         if highlighted is not None:
