@@ -202,3 +202,22 @@ async def test_space_pages_the_post_from_the_list_and_then_goes_to_the_next(
         await pilot.pause()
         assert pane_title(app) == "The next post"
         assert isinstance(app.focused, PostList)
+
+
+async def test_up_and_down_in_the_search_box_walk_earlier_searches_kept_per_archive() -> None:
+    async with running() as (app, pilot):
+        for query in ("lavrov", "china"):
+            await type_search(app, pilot, query)
+            await pilot.press("enter")
+            await pilot.pause()
+    async with running() as (app, pilot):
+        box = search_box(app)
+        assert box.value == "china"  # the last search is restored with the filter
+        await pilot.press("slash")
+        box.value = "sco"
+        await pilot.press("up")
+        assert box.value == "china"
+        await pilot.press("up")
+        assert box.value == "lavrov"
+        await pilot.press("down", "down")
+        assert box.value == "sco"  # back to what was being typed

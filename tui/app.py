@@ -49,6 +49,7 @@ from tui.widgets.links import LinkChoice, LinkPicker
 from tui.widgets.post_list import PostList, RowFlags
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.records import RecordNote, RecordRow, RecordsScreen, SnapshotScreen
+from tui.widgets.search_box import SearchBox
 from tui.widgets.sidebar import DateTree, Sidebar
 from tui.wording import short_date
 
@@ -193,8 +194,7 @@ class ReaderApp(App[int]):
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="list-column"):
-                yield Input(placeholder="Search (Enter reads, Esc closes)",
-                            id="search")
+                yield SearchBox(placeholder="Search (Enter reads, Esc closes)", id="search")
                 yield Static(Text(self._opening_text()), id="progress")
                 yield ProgressBar(total=None, show_eta=False, id="loading")
                 yield PostList(ReaderRows(self), id="posts")
@@ -388,6 +388,9 @@ class ReaderApp(App[int]):
             query=state.get("query") or "",
             collection=state.get("collection"),
         )
+        searches = state.get("searches")
+        self.query_one(SearchBox).set_history(
+            [q for q in searches if isinstance(q, str)] if isinstance(searches, list) else [])
         if self.flt.query:
             search = self.query_one("#search", Input)
             search.value = visible(self.flt.query)  # the stored state may hold anything
@@ -695,8 +698,12 @@ class ReaderApp(App[int]):
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         posts = self.query_one("#posts", PostList)
+        search = self.query_one(SearchBox)
         if not event.value.strip():
-            self.query_one("#search", Input).display = False
+            search.display = False
+        else:
+            search.remember(event.value)
+            self._save_state(searches=search.history)
         posts.focus()
         self._sync_pane()
         self.query_one(ReadingPane).go_to_match(0)
