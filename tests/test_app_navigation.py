@@ -59,7 +59,7 @@ async def test_arrows_vim_keys_and_ends_move_the_list_and_the_pane_follows() -> 
 async def test_page_keys_move_a_screenful_and_keep_the_cursor_on_screen(tmp_path: Path) -> None:
     async with running([many_posts_dump(tmp_path, 100)]) as (app, pilot):
         posts = app.query_one(PostList)
-        height = posts.scrollable_content_region.height
+        height = posts.scrollable_content_region.height // posts.row_height  # in rows
         assert 5 < height < 45
         await pilot.press("pagedown")
         first_page = posts.cursor
@@ -232,7 +232,8 @@ async def test_shrinking_the_terminal_stacks_the_list_above_the_post_even_under_
 
 async def test_clicking_a_row_opens_that_post() -> None:
     async with running() as (app, pilot):
-        assert await pilot.click("#posts", offset=(20, 3))
+        lines = app.query_one(PostList).row_height  # per row: two when the list is narrow
+        assert await pilot.click("#posts", offset=(20, 3 * lines + lines - 1))
         await pilot.pause()
         assert showing(3) in pane_title(app)
         assert app.focused is pane(app)
