@@ -11,6 +11,7 @@ import hashlib
 import webbrowser
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from tui.clipboard import Clipboard
 from tui.commands import ReaderCommands
+from tui.goto_date import nearest, parse_day
 from tui.index import open_library
 from tui.ingest import IngestError
 from tui.library import Filter, Library, query_words
@@ -47,6 +49,7 @@ from tui.widgets.fetch_bar import FetchBar
 from tui.widgets.help import HelpScreen
 from tui.widgets.links import LinkChoice, LinkPicker
 from tui.widgets.post_list import PostList, RowFlags
+from tui.widgets.prompt import PromptScreen
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.records import RecordNote, RecordRow, RecordsScreen, SnapshotScreen
 from tui.widgets.search_box import SearchBox
@@ -124,6 +127,10 @@ class ReaderApp(App[int]):
                 tooltip="Mark the post unread (or read)"),
         Binding("N", "next_unread", "Next unread", show=False, id="app.next_unread",
                 tooltip="The next unread post in the list"),
+        Binding("s", "toggle_order", "Order", show=False, id="app.order",
+                tooltip="Oldest or newest first (remembered)"),
+        Binding("t", "go_to_date", "Go to date", show=False, id="app.go_to_date",
+                tooltip="Jump to the post nearest a date: 2023-04, 14 Apr 2023, apr 14"),
         Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag",
                 tooltip="Filter by one of this post's hashtags"),
         Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear",
@@ -153,6 +160,7 @@ class ReaderApp(App[int]):
         # Posts the reader marked unread again (kept in the archive's UI state: the store
         # records read marks only).
         self.unread_marks: set[str] = set()
+        self.newest_first = False
         self.bookmarked: set[str] = set()
         self.note_counts: dict[str, int] = {}
         self.load_warnings: list[str] = []
@@ -212,6 +220,7 @@ class ReaderApp(App[int]):
             theme = self.store.ui_state().get("theme")
             if isinstance(theme, str) and theme in self.available_themes:
                 self.theme = theme
+            self.newest_first = self.store.ui_state().get("newest_first") is True
             if self.store.ui_state().get("sidebar") is False:
                 self.query_one(Sidebar).display = False
         self._apply_configured_theme()
@@ -457,6 +466,8 @@ class ReaderApp(App[int]):
             keep = self._reading if self._reading is not None else posts.current
         rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts),
                                      self.read_ids)
+        if self.newest_first:
+            rows.reverse()
         posts.set_rows(rows, keep=keep)
         if not rows:
             self._show_nothing()
@@ -473,6 +484,8 @@ class ReaderApp(App[int]):
         if described:
             parts.append(described)
         parts.append(f"{shown:,} shown")
+        if self.newest_first:
+            parts.append("newest first")
         status = " · ".join(parts)
         if not self.flt.empty:
             status += "   (Esc clears the last filter)"
@@ -941,6 +954,48 @@ class ReaderApp(App[int]):
         self.query_one("#progress", Static).update(Text(self._opening_text()))
         self.query_one("#progress").display = True
         self.load_library()
+
+    # -- order and dates ---------------------------------------------------------------------
+    def action_toggle_order(self) -> None:
+        self.newest_first = not self.newest_first
+        self._refresh_list()
+        if self.store is not None:
+            try:
+                self.store.set_ui_state(None, newest_first=self.newest_first)
+            except StorageError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+        self.notify("Newest first." if self.newest_first else "Oldest first.", markup=False)
+
+    def action_go_to_date(self) -> None:
+        if self.library is None:
+            return
+
+        def answered(text: str | None) -> None:
+            if text:
+                self.go_to_date(text)
+
+        self.push_screen(PromptScreen("Go to the post nearest a date",
+                                      "2023-04, 14 Apr 2023, apr 14, April 2023"), answered)
+
+    def go_to_date(self, text: str) -> None:
+        library = self.library
+        if library is None:
+            return
+        posts = self.query_one("#posts", PostList)
+        shown = self.current_post()
+        around = shown.date if shown is not None and shown.date is not None else None
+        default_year = around.year if around is not None and around.year else date.today().year
+        day = parse_day(text, default_year)
+        if day is None:
+            self.notify("Not a date I can read. Try 2023-04, "
+                        "14 Apr 2023 or apr 14.", severity="warning", markup=False)
+            return
+        position = nearest(posts.rows, library.date_of, day)
+        if position is None:
+            self.notify("No dated post in this list.", markup=False)
+            return
+        posts.move_to(position)
+        posts.focus()
 
     # -- links -------------------------------------------------------------------------------
     def action_open_address(self) -> None:

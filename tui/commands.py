@@ -70,6 +70,9 @@ class ReaderCommands(Provider):
         yield ("Filter: clear all", app.clear_filters, "Show every post")
         yield ("Search: posts", app.action_focus_search, "Full-text search (/)")
         yield ("View: toggle sidebar", app.action_toggle_sidebar, "Ctrl+B")
+        yield ("Go to date…", app.action_go_to_date, "t: 2023-04, 14 Apr 2023, apr 14")
+        yield ("View: newest first" if not app.newest_first else "View: oldest first",
+               app.action_toggle_order, "s")
         yield ("Help: keys", app.action_help, "? or F1")
         if app.load_warnings:
             yield ("Warnings: show", app.action_show_warnings,
