@@ -11,12 +11,14 @@ import pytest
 from apphelpers import (
     SAMPLE,
     SAMPLE_TITLES,
+    list_rows,
     pane_title,
     running,
     screen_text,
+    status,
     user_dirs,  # noqa: F401  (fixture)
 )
-from textual.widgets import OptionList, TextArea
+from textual.widgets import Input, OptionList, TextArea
 
 from tui.widgets.records import RecordsScreen, SnapshotScreen
 
@@ -84,3 +86,18 @@ async def test_typing_in_the_records_list_filters_by_note_and_quote(tmp_path: Pa
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, RecordsScreen)
+
+
+async def test_search_also_finds_posts_by_their_notes_and_says_so() -> None:
+    async with running() as (app, pilot):
+        await pilot.press("j", "j", "a")
+        await pilot.pause()
+        app.screen.query_one(TextArea).insert("compare with the zebra memo")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("slash")
+        app.query_one("#search", Input).value = "zebra memo"
+        await pilot.pause()
+        [row] = list_rows(app)
+        assert "found in your note · " in row and SAMPLE_TITLES[2] in row
+        assert status(app).startswith("9 posts · “zebra memo” · 1 shown")

@@ -29,7 +29,7 @@ from tui.commands import ReaderCommands
 from tui.goto_date import nearest, parse_day
 from tui.index import open_library
 from tui.ingest import IngestError
-from tui.library import Filter, Library, query_words
+from tui.library import Filter, Library, fold, query_words
 from tui.model import Post, Quote
 from tui.quote import citation, passage, whole_post
 from tui.rekey import rekey_records
@@ -78,7 +78,7 @@ class ReaderRows:
         app = self._app
         post_id = self.post(index).id
         return RowFlags(post_id in app.read_ids, post_id in app.bookmarked,
-                        app.note_counts.get(post_id, 0) > 0)
+                        app.note_counts.get(post_id, 0) > 0, index in app.found_in_notes)
 
 
 class ReaderApp(App[int]):
@@ -161,6 +161,7 @@ class ReaderApp(App[int]):
         # records read marks only).
         self.unread_marks: set[str] = set()
         self.newest_first = False
+        self.found_in_notes: set[int] = set()  # rows a search lists for the reader's notes
         self.bookmarked: set[str] = set()
         self.note_counts: dict[str, int] = {}
         self.load_warnings: list[str] = []
@@ -466,6 +467,7 @@ class ReaderApp(App[int]):
             keep = self._reading if self._reading is not None else posts.current
         rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts),
                                      self.read_ids)
+        rows = self._with_note_matches(rows)
         if self.newest_first:
             rows.reverse()
         posts.set_rows(rows, keep=keep)
@@ -473,6 +475,29 @@ class ReaderApp(App[int]):
             self._show_nothing()
         self._update_status()
         self._save_filter()
+
+    def _with_note_matches(self, rows: list[int]) -> list[int]:
+        """A search also finds posts whose notes or quoted passages hold every word (within
+        the other filters); they are marked in the list as found in a note."""
+        self.found_in_notes = set()
+        words = query_words(self.flt.query)
+        library = self.library
+        if not words or self.store is None or library is None or not self.note_counts:
+            return rows
+        texts: dict[str, list[str]] = {}
+        for note in self.store.notes():
+            texts.setdefault(note.post_id, []).append(
+                note.body + ("\n" + note.quote.text if note.quote else ""))
+        hits = {index for post_id, bodies in texts.items()
+                if all(w in fold("\n".join(bodies)) for w in words)
+                and (index := library.index_of(post_id)) is not None}
+        hits -= set(rows)
+        if not hits:
+            return rows
+        allowed = set(library.matching(replace(self.flt, query=""), self.bookmarked,
+                                       set(self.note_counts), self.read_ids))
+        self.found_in_notes = hits & allowed
+        return sorted(set(rows) | self.found_in_notes)
 
     def _update_status(self) -> None:
         if self.library is None:

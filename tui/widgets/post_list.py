@@ -38,6 +38,7 @@ class RowFlags(NamedTuple):
     read: bool
     bookmarked: bool
     noted: bool
+    found_in_note: bool = False  # listed by a search that matched the reader's note, not the post
 
 
 class RowSource(Protocol):
@@ -269,7 +270,7 @@ class PostList(ScrollView, can_focus=True):
     def row_text(self, index: int) -> Text:
         """The row of one library index as literal text: the title is data, never markup."""
         post = self.source.post(index)
-        read, bookmarked, noted = self.source.flags(index)
+        read, bookmarked, noted, found_in_note = self.source.flags(index)
         date_style = self.get_component_rich_style("post-list--date")
         badge_style = self.get_component_rich_style("post-list--badge")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -278,6 +279,8 @@ class PostList(ScrollView, can_focus=True):
             "✎" if noted else " "
         )
         text.append(badges + " ", badge_style)
+        if found_in_note:
+            text.append("found in your note · ", badge_style)
         title = visible(post.title) or "(no text)"
         if read:
             text.append(title, self.get_component_rich_style("post-list--read"))
