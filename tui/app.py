@@ -29,6 +29,7 @@ from tui.commands import ReaderCommands
 from tui.goto_date import nearest, parse_day
 from tui.index import open_library
 from tui.ingest import IngestError
+from tui.keymap import check_keymap
 from tui.library import Filter, Library, fold, query_words
 from tui.model import Post, Quote
 from tui.quote import citation, passage, whole_post
@@ -161,6 +162,7 @@ class ReaderApp(App[int]):
         # records read marks only).
         self.unread_marks: set[str] = set()
         self.newest_first = False
+        self.keymap_in_effect: dict[str, str] = {}
         self.found_in_notes: set[int] = set()  # rows a search lists for the reader's notes
         self.bookmarked: set[str] = set()
         self.note_counts: dict[str, int] = {}
@@ -790,7 +792,24 @@ class ReaderApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
 
+    def apply_keymap(self, keymap: Mapping[str, str], where: str) -> None:
+        """The user's `[keymap]` (binding id = keys), checked against the bindings there are:
+        each bad entry is one warning naming it, the rest is applied with Textual's keymap."""
+        known = {b.id for _title, bindings in self._help_sections() for b in bindings if b.id}
+        valid, problems = check_keymap(keymap, known, where)
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=15, markup=False)
+        self.keymap_in_effect = valid
+        self.set_keymap(valid)
+
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        """Every key by where it works, as now in effect (the user's keymap applied)."""
+        keymap = self.keymap_in_effect
+        return [(title, [replace(b, key=keymap[b.id]) if b.id in keymap else b
+                         for b in bindings])
+                for title, bindings in self._help_sections()]
+
+    def _help_sections(self) -> list[tuple[str, list[Binding]]]:
         return [
             ("Anywhere", [b for b in self.BINDINGS if isinstance(b, Binding)] + [
                 Binding("tab", "", "Next pane"), Binding("shift+tab", "", "Previous pane"),

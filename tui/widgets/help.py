@@ -41,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 84; max-width: 100%; height: 90%; border: thick $primary;
+        width: 110; max-width: 100%; height: 90%; border: thick $primary;
         background: $surface; padding: 0 1;
     }
     """
@@ -60,14 +60,18 @@ class HelpScreen(ModalScreen[None]):
                 table = Table.grid(padding=(0, 2))
                 table.add_column(width=18, style="bold")
                 table.add_column()
+                table.add_column(style="dim")  # the id a [keymap] entry names
                 for binding in bindings:
                     words = binding.tooltip or binding.description
                     if words:
-                        table.add_row(Text(key_label(binding.key)), Text(words))
+                        table.add_row(Text(key_label(binding.key)), Text(words),
+                                      Text(binding.id or ""))
                 yield Static(Text(f"\n{title}", style="bold underline"))
                 yield Static(table)
             yield Static(Text(
                 "\nThe mouse works too: click a post, a date, a tag (also inside a post's text). "
                 "Ctrl+P opens the command palette: posts by title or tag, 'Filter: #tag', "
-                "'Go to: 2023', and 'Change theme'."
+                "'Go to: 2023', and 'Change theme'. Your own keys: a [keymap] table in the "
+                "config file maps the ids shown dim above to keys, e.g. \"app.records\" = "
+                "\"ctrl+r\"."
             ))
