@@ -399,6 +399,7 @@ class ReaderApp(App[int]):
             period=state.get("period"),
             query=state.get("query") or "",
             collection=state.get("collection"),
+            channel=state.get("channel") if isinstance(state.get("channel"), str) else None,
         )
         searches = state.get("searches")
         self.query_one(SearchBox).set_history(
@@ -447,6 +448,7 @@ class ReaderApp(App[int]):
         if self.library is None:
             return
         self.query_one(Sidebar).fill(self.library, *self._collection_counts())
+        self.query_one("#posts", PostList).show_channel = len(self.library.channels()) > 1
 
     def _collection_counts(self) -> tuple[int, int, int]:
         """Bookmarked and annotated posts among the open ones: what choosing the collection
@@ -523,7 +525,7 @@ class ReaderApp(App[int]):
             return
         flt = self.flt
         self._save_state(tag=flt.tag, period=flt.period, query=flt.query,
-                         collection=flt.collection)
+                         collection=flt.collection, channel=flt.channel)
 
     def _save_state(self, **values: Any) -> None:
         if self.store is None or self.library is None:
@@ -687,6 +689,11 @@ class ReaderApp(App[int]):
     @on(Sidebar.TagChosen)
     def _tag_chosen(self, event: Sidebar.TagChosen) -> None:
         self.apply_tag(event.key)
+
+    @on(Sidebar.ChannelChosen)
+    def _channel_chosen(self, event: Sidebar.ChannelChosen) -> None:
+        self.flt = replace(self.flt, channel=event.channel)
+        self._refresh_list()
 
     @on(Sidebar.CollectionChosen)
     def _collection_chosen(self, event: Sidebar.CollectionChosen) -> None:

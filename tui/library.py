@@ -83,20 +83,25 @@ class Filter:
     period: str | None = None  # "2023", "2023-04", "2023-04-14" or "undated"
     query: str = ""
     collection: str | None = None  # "bookmarks", "notes" or "unread"
+    channel: str | None = None  # a channel's name, when the open files hold several
 
     @property
     def empty(self) -> bool:
-        return not (self.tag or self.period or self.query.strip() or self.collection)
+        return not (self.tag or self.period or self.query.strip() or self.collection
+                    or self.channel)
 
     def cleared_innermost(self) -> Filter:
-        """Esc peels one layer: the search first, then the collection, the tag, the date."""
+        """Esc peels one layer: the search first, then the collection, the tag, the date,
+        the channel."""
         if self.query.strip():
             return replace(self, query="")
         if self.collection:
             return replace(self, collection=None)
         if self.tag:
             return replace(self, tag=None)
-        return replace(self, period=None)
+        if self.period:
+            return replace(self, period=None)
+        return replace(self, channel=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +220,15 @@ class Library:
     def title_of(self, index: int) -> str:
         """A post's title without reading its whole text (the palette scans every title)."""
         return self._heads.titles[index]
+
+    def channel_of(self, index: int) -> str | None:
+        return self._heads.channels[index]
+
+    def channels(self) -> list[TagCount]:
+        """The channels of the open posts by count (key and label: the channel's name)."""
+        counts = Counter(self.channel_of(i) for i in range(len(self)))
+        return sorted((TagCount(name, name, n) for name, n in counts.items() if name),
+                      key=lambda c: (-c.count, c.label.casefold()))
 
     def tags_of(self, index: int) -> tuple[str, ...]:
         return self._heads.tags[index]
@@ -344,7 +358,8 @@ class Library:
         read: set[str] | frozenset[str] = frozenset(),
     ) -> list[int]:
         """Indices of the posts the filter lets through, in reading order."""
-        if flt.tag is None and flt.period is None and flt.collection is None:
+        if flt.tag is None and flt.period is None and flt.collection is None \
+                and flt.channel is None:
             # Search alone (or nothing): no need to walk every post before searching them all.
             if flt.query.strip():
                 return self.search(flt.query)
@@ -362,6 +377,8 @@ class Library:
                 continue
             if flt.collection == "unread" and post_id in read:
                 continue
+            if flt.channel is not None and self.channel_of(i) != flt.channel:
+                continue
             out.append(i)
         if flt.query.strip():
             out = self.search(flt.query, out)
@@ -370,6 +387,8 @@ class Library:
     def describe(self, flt: Filter) -> str:
         """The active filter in a few words: `#SCO · 2023 · “lavrov”`."""
         parts: list[str] = []
+        if flt.channel:
+            parts.append(flt.channel)
         if flt.collection:
             parts.append({"bookmarks": "★ bookmarks", "notes": "✎ notes"}.get(
                 flt.collection, "● unread"))

@@ -116,6 +116,7 @@ class PostList(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.source = source
+        self.show_channel = False  # when the open files hold several channels
         self.rows: list[int] = []
         self.cursor = 0
         self.empty_message = "No posts match this filter. Esc clears it."
@@ -279,6 +280,8 @@ class PostList(ScrollView, can_focus=True):
             "✎" if noted else " "
         )
         text.append(badges + " ", badge_style)
+        if self.show_channel and post.channel:
+            text.append(visible(post.channel)[:20] + " · ", date_style)
         if found_in_note:
             text.append("found in your note · ", badge_style)
         title = visible(post.title) or "(no text)"

@@ -94,6 +94,7 @@ class Sidebar(Vertical):
     }
     Sidebar > DateTree { height: 2fr; min-height: 4; background: $panel; }
     Sidebar > Sparkline { height: 2; margin: 0 1; }
+    Sidebar > #channels { height: auto; max-height: 6; background: $panel; border: none; }
     Sidebar > #collections { height: auto; max-height: 5; background: $panel; border: none; }
     Sidebar > #tags { height: 3fr; min-height: 3; background: $panel; border: none; }
     """
@@ -110,6 +111,10 @@ class Sidebar(Vertical):
     class CollectionChosen(Message):
         collection: str
 
+    @dataclass
+    class ChannelChosen(Message):
+        channel: str
+
     def compose(self) -> ComposeResult:
         yield Label("Dates", classes="sidebar--title")
         tree: DateTree = DateTree("All posts", id="dates")
@@ -118,6 +123,8 @@ class Sidebar(Vertical):
         yield tree
         yield Label("Posts per month", id="spark-label", classes="sidebar--title")
         yield Sparkline([], id="spark")
+        yield Label("Channels", id="channels-label", classes="sidebar--title")
+        yield ChoiceList(id="channels")
         yield Label("Collections", classes="sidebar--title")
         yield ChoiceList(id="collections")
         yield Label("Hashtags", classes="sidebar--title")
@@ -136,6 +143,7 @@ class Sidebar(Vertical):
         # One month is one bar filling the chart: a solid block that says nothing.
         spark.display = len(months) > 1
         self.fill_tags(library.tags())
+        self.fill_channels(library.channels())
         self.fill_collections(bookmarks, notes, unread)
 
     def fill_tags(self, tags: list[TagCount]) -> None:
@@ -144,6 +152,18 @@ class Sidebar(Vertical):
         options.add_options(
             [Option(Text(f"#{visible(t.label)}").append(f" {t.count:,}", "dim"), id=t.key)
              for t in tags]
+        )
+
+    def fill_channels(self, channels: list[TagCount]) -> None:
+        """Listed only when the open files hold more than one channel."""
+        several = len(channels) > 1
+        self.query_one("#channels-label").display = several
+        options = self.query_one("#channels", OptionList)
+        options.display = several
+        options.clear_options()
+        options.add_options(
+            [Option(Text(visible(c.label)).append(f" {c.count:,}", "dim"), id=c.key)
+             for c in channels] if several else []
         )
 
     def fill_collections(self, bookmarks: int, notes: int, unread: int = 0) -> None:
@@ -170,5 +190,7 @@ class Sidebar(Vertical):
             return
         if event.option_list.id == "tags":
             self.post_message(self.TagChosen(option_id))
+        elif event.option_list.id == "channels":
+            self.post_message(self.ChannelChosen(option_id))
         else:
             self.post_message(self.CollectionChosen(option_id))
