@@ -135,7 +135,7 @@ class ReaderApp(App[int]):
         Binding("number_sign", "pick_tag", "Tag filter", show=False, id="app.pick_tag",
                 tooltip="Filter by one of this post's hashtags"),
         Binding("escape", "clear_innermost", "Clear filter", show=False, id="app.clear",
-                tooltip="Clear the innermost filter (search, collection, tag, date)"),
+                tooltip="Clear the innermost filter (search, collection, tag, date, channel)"),
         Binding("B", "show_records", "All marks", show=False, id="app.records",
                 tooltip="Every bookmark and note, also for files not open now"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", show=False, id="app.sidebar",

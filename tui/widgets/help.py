@@ -17,7 +17,8 @@ KEY_NAMES = {
     "home": "Home", "end": "End", "enter": "Enter", "escape": "Esc", "tab": "Tab",
     "shift+tab": "Shift+Tab", "question_mark": "?", "slash": "/", "left_square_bracket": "[",
     "right_square_bracket": "]", "number_sign": "#", "greater_than_sign": ">",
-    "less_than_sign": "<", "shift+up": "Shift+↑", "shift+down": "Shift+↓",
+    "less_than_sign": "<", "shift+up": "Shift+↑", "shift+down": "Shift+↓", "space": "Space",
+    "shift+space": "Shift+Space",
 }  # fmt: skip
 
 
