@@ -34,7 +34,7 @@ from tui.library import Filter, Library, fold, query_words
 from tui.model import Post, Quote
 from tui.quote import citation, passage, whole_post
 from tui.rekey import rekey_records
-from tui.safetext import is_visible, visible
+from tui.safetext import is_visible, link_target, visible
 from tui.settings import Settings, resolve
 from tui.storage import NoteNotFoundError, StorageError, Store
 from tui.widgets.dialogs import (
@@ -1053,18 +1053,21 @@ class ReaderApp(App[int]):
         post = self._shown_post()
         if post is None:
             return
-        if not post.url:
+        address = link_target(post.url)
+        if not address:
             self.notify("This copy does not carry the post's own address (web copies never "
                         "do). L lists the links in its text.", markup=False)
             return
-        self._open_link(post.url, "the post's address")
+        self._open_link(address, "the post's address")
 
     def action_list_links(self) -> None:
         post = self._shown_post()
         if post is None:
             return
-        links = [("The post's own address", post.url)] if post.url else []
-        links += [(link.text, link.url) for link in post.links if link.url]
+        # Only addresses safe to hand to a browser or a clipboard (see tui.safetext).
+        links = [("The post's own address", link_target(post.url))]
+        links += [(link.text, link_target(link.url)) for link in post.links]
+        links = [(text, url) for text, url in links if url]
         if not links:
             self.notify("This post has no link with an address in this copy.", markup=False)
             return

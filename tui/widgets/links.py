@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.clean import visible
+from tui.safetext import visible
 
 
 @dataclass(frozen=True)

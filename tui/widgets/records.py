@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.clean import visible
 from tui.library import fold
 from tui.model import Quote
+from tui.safetext import visible
 
 
 @dataclass(frozen=True)
