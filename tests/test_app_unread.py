@@ -6,8 +6,10 @@ import pytest
 from apphelpers import (
     SAMPLE_TITLES,
     cursor_title,
+    date_labels,
     running,
     status,
+    tag_options,
     toasts,
     user_dirs,  # noqa: F401  (fixture)
 )
@@ -60,3 +62,17 @@ async def test_capital_n_goes_to_the_next_unread_post_and_the_collection_lists_t
         await pilot.press("enter")
         await pilot.pause()
         assert status(app).startswith("9 posts · ● unread · 6 shown")
+
+
+async def test_dates_and_tags_count_their_unread_posts_once_some_are_read() -> None:
+    async with running() as (app, pilot):
+        assert "#SCO 9" in tag_options(app)  # nothing read yet: no clutter
+        assert "2022 (1)" in date_labels(app)
+        await pilot.press("enter")  # read the 2022 post (#SCO, #Lavrov)
+        await pilot.pause()
+        assert "#SCO 9 · 8 new" in tag_options(app)
+        assert "#Lavrov 1 · read" in tag_options(app)
+        assert "2022 (1 · read)" in date_labels(app)
+        await pilot.press("u")
+        await pilot.pause()
+        assert "#SCO 9" in tag_options(app) and "2022 (1)" in date_labels(app)

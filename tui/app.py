@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import webbrowser
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
@@ -30,7 +31,7 @@ from tui.goto_date import nearest, parse_day
 from tui.index import open_library
 from tui.ingest import IngestError
 from tui.keymap import check_keymap
-from tui.library import Filter, Library, fold, query_words
+from tui.library import Filter, Library, fold, periods_of, query_words
 from tui.model import Post, Quote
 from tui.quote import citation, passage, whole_post
 from tui.rekey import rekey_records
@@ -163,6 +164,8 @@ class ReaderApp(App[int]):
         self.unread_marks: set[str] = set()
         self.newest_first = False
         self.keymap_in_effect: dict[str, str] = {}
+        self.unread_by_tag: Counter[str] = Counter()
+        self.unread_by_period: Counter[str] = Counter()
         self.found_in_notes: set[int] = set()  # rows a search lists for the reader's notes
         self.bookmarked: set[str] = set()
         self.note_counts: dict[str, int] = {}
@@ -447,7 +450,9 @@ class ReaderApp(App[int]):
     def _fill_sidebar(self) -> None:
         if self.library is None:
             return
-        self.query_one(Sidebar).fill(self.library, *self._collection_counts())
+        self.unread_by_tag, self.unread_by_period = self.library.unread_counts(self.read_ids)
+        self.query_one(Sidebar).fill(self.library, *self._collection_counts(),
+                                     self.unread_by_tag, self.unread_by_period)
         self.query_one("#posts", PostList).show_channel = len(self.library.channels()) > 1
 
     def _collection_counts(self) -> tuple[int, int, int]:
@@ -596,14 +601,22 @@ class ReaderApp(App[int]):
         if post.id in self.unread_marks:
             self.unread_marks.discard(post.id)
             self._save_state(unread=sorted(self.unread_marks))
-        self._after_read_changed(index)
+        self._after_read_changed(index, -1)
 
-    def _after_read_changed(self, index: int) -> None:
+    def _after_read_changed(self, index: int, unread_change: int) -> None:
+        assert self.library is not None
+        tags = {tag.casefold() for tag in self.library.tags_of(index)}
+        periods = periods_of(self.library.date_of(index))
+        for key in tags:
+            self.unread_by_tag[key] += unread_change
+        for period in periods:
+            self.unread_by_period[period] += unread_change
         # The read timer can fire while the app is closing and the list is already gone.
         for posts in self.query("#posts").results(PostList):
             posts.refresh_row(index)
         for sidebar in self.query(Sidebar):
             sidebar.fill_collections(*self._collection_counts())
+            sidebar.set_unread(self.unread_by_tag, self.unread_by_period, tags, periods)
 
     def action_toggle_read(self) -> None:
         post = self._shown_post()
@@ -621,7 +634,7 @@ class ReaderApp(App[int]):
         self.read_ids.discard(post.id)
         self.unread_marks.add(post.id)
         self._save_state(unread=sorted(self.unread_marks))
-        self._after_read_changed(index)
+        self._after_read_changed(index, +1)
         self.notify("Marked unread.", markup=False)
 
     def action_next_unread(self) -> None:

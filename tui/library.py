@@ -233,6 +233,21 @@ class Library:
     def tags_of(self, index: int) -> tuple[str, ...]:
         return self._heads.tags[index]
 
+    def id_of(self, index: int) -> str:
+        return self._ids[index]
+
+    def unread_counts(self, read: set[str]) -> tuple[Counter[str], Counter[str]]:
+        """Unread posts per tag key and per period (`2023`, `2023-04`, `2023-04-14`,
+        `undated`): what the sidebar shows beside each count."""
+        by_tag: Counter[str] = Counter()
+        by_period: Counter[str] = Counter()
+        for index, post_id in enumerate(self._ids):
+            if post_id in read:
+                continue
+            by_tag.update(self._post_tags[index])
+            by_period.update(periods_of(self._dates[index]))
+        return by_tag, by_period
+
     def date_of(self, index: int) -> PostDate | None:
         return self._dates[index]
 
@@ -513,6 +528,15 @@ def _text_or_none(value: object) -> str | None:
 
 _DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
 _DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None, None)
+
+
+def periods_of(date: PostDate | None) -> list[str]:
+    """The date tree's nodes a post with this date counts in."""
+    iso = date.iso() if date is not None else None
+    if iso is None:
+        return [UNDATED]
+    parts = iso.split("-")
+    return ["-".join(parts[: n + 1]) for n in range(len(parts))]
 
 
 def _in_period(

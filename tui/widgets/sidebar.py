@@ -5,6 +5,8 @@ It announces choices with messages; the app decides what the list shows.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -36,6 +38,8 @@ class DateTree(Tree[str]):
         if self.cursor_line < 0 and self.root.children:
             self.cursor_line = 0
 
+    unread: Counter[str] = Counter()  # unread posts per period, set before fill()
+
     def fill(self, nodes: list[DateNode]) -> None:
         """Years (and the undated group) now; a node's children when it is first expanded.
 
@@ -44,6 +48,7 @@ class DateTree(Tree[str]):
         """
         self.clear()
         self._pending: dict[str, list[DateNode]] = {}
+        self._period_nodes: dict[str, DateNode] = {}
         self.root.expand()
         for node in nodes:
             self._add(self.root, node)
@@ -51,11 +56,24 @@ class DateTree(Tree[str]):
             self.root.children[0].expand()
 
     def _add(self, parent: TreeNode[str], node: DateNode) -> None:
+        label = self._label(node, self.unread.get(node.period, 0))
         if node.children:
-            parent.add(self._label(node), data=node.period)
+            parent.add(label, data=node.period)
             self._pending[node.period] = list(node.children.values())
         else:
-            parent.add_leaf(self._label(node), data=node.period)
+            parent.add_leaf(label, data=node.period)
+        self._period_nodes[node.period] = node
+
+    def relabel(self, periods: Iterable[str]) -> None:
+        """Redraw the labels of these periods (after their unread counts changed)."""
+        wanted = set(periods)
+        stack = list(self.root.children)
+        while stack:
+            tree_node = stack.pop()
+            stack.extend(tree_node.children)
+            node = self._period_nodes.get(tree_node.data or "")
+            if node is not None and node.period in wanted:
+                tree_node.set_label(self._label(node, self.unread.get(node.period, 0)))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[str]) -> None:
         children = self._pending.pop(event.node.data or "", None)
@@ -63,10 +81,23 @@ class DateTree(Tree[str]):
             self._add(event.node, child)
 
     @staticmethod
-    def _label(node: DateNode) -> Text:
+    def _label(node: DateNode, unread: int = 0) -> Text:
         text = Text(visible(node.label))
-        text.append(f" ({node.count:,})", style="dim")
+        text.append(f" ({node.count:,}", style="dim")
+        if ":" not in node.period:  # undated groups by their bounds are not counted
+            text.append_text(unread_note(unread, node.count))
+        text.append(")", style="dim")
         return text
+
+
+def unread_note(unread: int, count: int) -> Text:
+    """Beside a count: nothing while none of it is read, ` · 3 new` once some is, ` · read`
+    when all is (a fresh archive stays uncluttered)."""
+    if unread >= count:
+        return Text("")
+    if unread <= 0:
+        return Text(" · read", "dim")
+    return Text(f" · {unread:,} new", "bold")
 
 
 class ChoiceList(OptionList):
@@ -130,8 +161,12 @@ class Sidebar(Vertical):
         yield Label("Hashtags", classes="sidebar--title")
         yield ChoiceList(id="tags")
 
-    def fill(self, library: Library, bookmarks: int, notes: int, unread: int = 0) -> None:
-        self.query_one(DateTree).fill(library.date_tree())
+    def fill(self, library: Library, bookmarks: int, notes: int, unread: int = 0,
+             unread_by_tag: Counter[str] | None = None,
+             unread_by_period: Counter[str] | None = None) -> None:
+        tree = self.query_one(DateTree)
+        tree.unread = unread_by_period if unread_by_period is not None else Counter()
+        tree.fill(library.date_tree())
         months = library.month_counts()
         spark = self.query_one(Sparkline)
         spark.data = [count for _, count in months] or [0]
@@ -142,17 +177,33 @@ class Sidebar(Vertical):
                               else f"Posts in {first}: {months[0][1]:,}"))
         # One month is one bar filling the chart: a solid block that says nothing.
         spark.display = len(months) > 1
-        self.fill_tags(library.tags())
+        self.fill_tags(library.tags(), unread_by_tag)
         self.fill_channels(library.channels())
         self.fill_collections(bookmarks, notes, unread)
 
-    def fill_tags(self, tags: list[TagCount]) -> None:
+    def fill_tags(self, tags: list[TagCount], unread: Counter[str] | None = None) -> None:
+        self._tag_counts = {t.key: t for t in tags}
+        self._unread_tags = unread if unread is not None else Counter()
         options = self.query_one("#tags", OptionList)
         options.clear_options()
-        options.add_options(
-            [Option(Text(f"#{visible(t.label)}").append(f" {t.count:,}", "dim"), id=t.key)
-             for t in tags]
-        )
+        options.add_options([Option(self._tag_prompt(t), id=t.key) for t in tags])
+
+    def _tag_prompt(self, tag: TagCount) -> Text:
+        text = Text(f"#{visible(tag.label)}").append(f" {tag.count:,}", "dim")
+        return text.append_text(unread_note(self._unread_tags.get(tag.key, 0), tag.count))
+
+    def set_unread(self, by_tag: Counter[str], by_period: Counter[str],
+                   changed_tags: Iterable[str] = (), changed_periods: Iterable[str] = ()) -> None:
+        """New unread counts; only the named tags and periods are redrawn."""
+        self._unread_tags = by_tag
+        tree = self.query_one(DateTree)
+        tree.unread = by_period
+        tree.relabel(changed_periods)
+        options = self.query_one("#tags", OptionList)
+        for key in changed_tags:
+            tag = self._tag_counts.get(key)
+            if tag is not None:
+                options.replace_option_prompt(key, self._tag_prompt(tag))
 
     def fill_channels(self, channels: list[TagCount]) -> None:
         """Listed only when the open files hold more than one channel."""
