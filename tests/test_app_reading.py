@@ -10,6 +10,7 @@ import pytest
 from apphelpers import (
     SAMPLE_TITLES,
     FakeClipboard,
+    clear_toasts,
     cursor_title,
     dump,
     pane,
@@ -65,7 +66,7 @@ async def test_a_search_with_no_result_shows_no_post_and_keys_say_so() -> None:
         assert pane_title(app) == ""
         assert "No post to show" in screen_text(app)
         for key in "baeyYc":
-            app.clear_notifications()
+            clear_toasts(app)
             await pilot.press(key)
             await pilot.pause()
             assert toasts(app) == [NOTHING_SHOWN], key
