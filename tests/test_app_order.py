@@ -36,6 +36,7 @@ async def test_s_shows_newest_first_and_it_is_remembered() -> None:
     ("2023-04", SAMPLE_TITLES[3]),  # 14 Apr 2023
     ("29 Apr 2023", SAMPLE_TITLES[4]),
     ("jul 2024", SAMPLE_TITLES[8]),  # 4 Jul 2024
+    ("apr 29", SAMPLE_TITLES[4]),  # no year: the nearest year that has it
 ])
 async def test_t_goes_to_the_post_nearest_a_date(typed: str, title: str) -> None:
     async with running() as (app, pilot):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tui.goto_date import nearest, parse_day
+from tui.goto_date import nearest, nearest_to, parse_day
 from tui.model import PostDate
 
 
@@ -35,3 +35,14 @@ def test_nearest_skips_undated_posts_and_prefers_the_first_of_equals() -> None:
     assert nearest([0, 1, 2, 3, 4], dates.get, date(2023, 4, 1)) == 2
     assert nearest([0, 1, 2, 3, 4], dates.get, date(2030, 1, 1)) == 4
     assert nearest([1], dates.get, date(2030, 1, 1)) is None
+
+
+def test_without_a_year_the_day_in_whichever_year_comes_nearest() -> None:
+    dates = {0: PostDate(2022, 9, 15), 1: PostDate(2023, 4, 14), 2: PostDate(2024, 7, 4)}
+    rows = [0, 1, 2]
+    assert nearest_to("apr 14", rows, dates.get) == 1
+    assert nearest_to("jul", rows, dates.get) == 2
+    assert nearest_to("2022-01", rows, dates.get) == 0
+    with pytest.raises(ValueError):
+        nearest_to("someday", rows, dates.get)
+    assert nearest_to("apr 14", [], dates.get) is None

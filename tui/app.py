@@ -12,7 +12,6 @@ import webbrowser
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from tui.clipboard import Clipboard
 from tui.commands import ReaderCommands
-from tui.goto_date import nearest, parse_day
+from tui.goto_date import nearest_to
 from tui.index import open_library
 from tui.ingest import IngestError
 from tui.keymap import check_keymap
@@ -1046,15 +1045,12 @@ class ReaderApp(App[int]):
         if library is None:
             return
         posts = self.query_one("#posts", PostList)
-        shown = self.current_post()
-        around = shown.date if shown is not None and shown.date is not None else None
-        default_year = around.year if around is not None and around.year else date.today().year
-        day = parse_day(text, default_year)
-        if day is None:
-            self.notify("Not a date I can read. Try 2023-04, "
-                        "14 Apr 2023 or apr 14.", severity="warning", markup=False)
+        try:
+            position = nearest_to(text, posts.rows, library.date_of)
+        except ValueError:
+            self.notify("Not a date I can read. Try 2023-04, 14 Apr 2023 or apr 14.",
+                        severity="warning", markup=False)
             return
-        position = nearest(posts.rows, library.date_of, day)
         if position is None:
             self.notify("No dated post in this list.", markup=False)
             return

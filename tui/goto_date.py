@@ -26,6 +26,47 @@ def _month(word: str) -> int | None:
 def parse_day(text: str, default_year: int) -> date | None:
     """The first day the text names, or None when it names none. A missing year is
     `default_year`; a missing day is the 1st (and a missing month January)."""
+    parts = _parse(text)
+    if parts is None:
+        return None
+    year, month, day = parts
+    try:
+        return date(year or default_year, month or 1, day or 1)
+    except ValueError:
+        return None
+
+
+def nearest_to(
+    text: str, rows: Sequence[int], date_of: Callable[[int], PostDate | None]
+) -> int | None:
+    """The position in `rows` of the post nearest the day `text` names; with no year in the
+    text, that day in whichever year of the posts comes nearest. Raises ValueError when the
+    text names no day; None when no post there has a date."""
+    parts = _parse(text)
+    if parts is None:
+        raise ValueError(text)
+    year, month, day = parts
+    years = [year] if year else sorted({d.year for d in map(date_of, rows)
+                                        if d is not None and d.year is not None})
+    best: tuple[int, int] | None = None
+    for candidate in years:
+        try:
+            target = date(candidate, month or 1, day or 1)
+        except ValueError:
+            continue  # 29 Feb in a year without one
+        found = _nearest(rows, date_of, target)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+    if best is None and not years:
+        return None
+    if best is None:
+        raise ValueError(text)
+    return best[1]
+
+
+def _parse(text: str) -> tuple[int | None, int | None, int | None] | None:
+    """(year, month, day) as far as the text gives them, None when it names no day; the
+    values are checked as a real day in some year."""
     text = text.strip()
     found = _ISO.match(text)
     year: int | None
@@ -55,12 +96,11 @@ def parse_day(text: str, default_year: int) -> date | None:
             return None
         if month is None and day is not None:
             return None  # `14` alone, or `14 2023`: no month to put it in
-        if year is None:
-            year = default_year
     try:
-        return date(year, month or 1, day or 1)
+        date(year or 2000, month or 1, day or 1)  # 2000: a leap year, so 29 Feb passes
     except ValueError:
         return None
+    return year, month, day
 
 
 def nearest(
@@ -68,6 +108,13 @@ def nearest(
 ) -> int | None:
     """The position in `rows` of the dated post closest to `target` (the first of equals),
     or None when no post there has a date."""
+    found = _nearest(rows, date_of, target)
+    return None if found is None else found[1]
+
+
+def _nearest(
+    rows: Sequence[int], date_of: Callable[[int], PostDate | None], target: date
+) -> tuple[int, int] | None:
     best: tuple[int, int] | None = None
     wanted = target.toordinal()
     for position, index in enumerate(rows):
@@ -83,4 +130,4 @@ def nearest(
             best = (distance, position)
             if distance == 0:
                 break
-    return None if best is None else best[1]
+    return best
