@@ -47,8 +47,11 @@ class HelpScreen(ModalScreen[None]):
     }
     """
     BINDINGS = [
-        Binding("escape,q,question_mark,f1", "app.pop_screen", "Close help", id="help.close")
+        Binding("escape,q,question_mark,f1", "close", "Close help", id="help.close")
     ]
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
     def __init__(self, sections: Iterable[tuple[str, Iterable[Binding]]]) -> None:
         super().__init__()
