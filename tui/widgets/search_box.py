@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from textual.binding import Binding
 from textual.widgets import Input
 
+from tui.safetext import visible
+
 HISTORY_SIZE = 50
 
 
@@ -25,7 +27,8 @@ class SearchBox(Input):
         self._typed = ""
 
     def set_history(self, queries: Sequence[str]) -> None:
-        self.history = [q for q in queries if q.strip()][-HISTORY_SIZE:]
+        # Stored state may hold anything: shown with its control characters made visible.
+        self.history = [visible(q) for q in queries if q.strip()][-HISTORY_SIZE:]
         self._position = None
 
     def remember(self, query: str) -> None:
