@@ -27,7 +27,7 @@ def visible_rows(posts: PostList) -> list[str]:
     return [row[17:].strip() for row in rows]
 
 
-@pytest.mark.parametrize("width", [120, 140])
+@pytest.mark.parametrize("width", [100, 110, 120, 140])
 async def test_every_row_of_the_sample_can_be_told_apart_by_its_visible_title(
     width: int,
 ) -> None:

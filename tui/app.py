@@ -60,6 +60,7 @@ from tui.wording import short_date
 READ_AFTER_SECONDS = 2.0
 NARROW = 100
 WIDE = 140
+SNUG = 115
 MAX_WARNING_TOASTS = 3
 NOTHING_SHOWN = "No post is shown: no post matches this filter (Esc clears it)."
 
@@ -270,6 +271,7 @@ class ReaderApp(App[int]):
         # must still reach the layout that is shown again when it closes.
         self.screen_stack[0].set_class(width < NARROW, "narrow")
         self.screen_stack[0].set_class(NARROW <= width < WIDE, "medium")
+        self.screen_stack[0].set_class(NARROW <= width < SNUG, "snug")
 
     # -- updating a fetched channel ----------------------------------------------------------
     def fetched_channels(self) -> list[tuple[str, Path]]:
