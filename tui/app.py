@@ -1009,7 +1009,8 @@ class ReaderApp(App[int]):
         """Add the file a record's post came from to the open ones, then go to the post."""
         if not row.origin:
             return
-        path = Path(row.origin)
+        name, colon, line = row.origin.rpartition(":")  # snapshots keep `file:line`
+        path = Path(name if colon and line.isdigit() else row.origin)
         if not path.exists():
             self.notify(f"{row.origin}: no such file any more.", severity="error",
                         markup=False)
