@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from apphelpers import running, screen_text, toasts, user_dirs  # noqa: F401
 
 from tui.keymap import check_keymap
@@ -36,3 +37,19 @@ async def test_a_keymap_rebinds_keys_and_help_shows_the_keys_in_effect(
         await pilot.pause()
         text = screen_text(app)
         assert "Ctrl+R" in text and "app.records" in text
+
+
+async def test_the_config_files_keymap_applies_at_start_and_a_bad_entry_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user_dirs: Path,  # noqa: F811
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"app.records" = "ctrl+r"\n"app.bogus" = "x"\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("TGREADER_CONFIG", str(config))
+    async with running() as (app, pilot):
+        bad = [t for t in toasts(app) if "keymap" in t]
+        assert bad == [f"{config}: keymap: no key binding has the id 'app.bogus' (ignored; "
+                       "the help screen lists the ids)"]
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert toasts(app)[-1].startswith("No bookmarks or notes yet")

@@ -230,6 +230,8 @@ class ReaderApp(App[int]):
             if self.store.ui_state().get("sidebar") is False:
                 self.query_one(Sidebar).display = False
         self._apply_configured_theme()
+        if self.settings.keymap:
+            self.apply_keymap(self.settings.keymap, str(self.settings.config or "config"))
         self.watch(self, "theme", self._theme_changed, init=False)
         self._apply_width(self.size.width)
         if self.size.width < NARROW:  # on a small terminal the posts need the room
