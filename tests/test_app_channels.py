@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import pytest
 from apphelpers import (
-    ROOT,
-    SAMPLE,
     list_rows,
     running,
     status,
     user_dirs,  # noqa: F401  (fixture)
 )
+from conftest import REAL, SAMPLE
 from textual.widgets import OptionList
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
-PAGES = ROOT / "tests" / "fixtures" / "real" / "tme-s-page"
+PAGES = REAL / "tme-s-page"
 DEXT = "DEXT Live New Pairs Bot [Ethereum Blockchain]"
 
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from apphelpers import (
-    ROOT,
-    FakeClipboard,
     running,
     toasts,
     user_dirs,  # noqa: F401  (fixture)
 )
+from conftest import REAL, FakePyperclip
 from textual.widgets import OptionList
 
 from tui.clipboard import Clipboard
@@ -20,7 +19,7 @@ from tui.widgets.links import LinkPicker
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
-PAGE = ROOT / "tests" / "fixtures" / "real" / "tme-s-page" / "DEXTNewPairsBot.html"
+PAGE = REAL / "tme-s-page" / "DEXTNewPairsBot.html"
 FIRST = "https://t.me/DEXTNewPairsBot/208649"
 LINK = "https://www.dextools.io/app/ether/pair-explorer/0x181cb8501164405bf07b1716334e5295285ed90d"
 
@@ -36,7 +35,7 @@ async def test_o_opens_the_posts_own_address_in_the_browser() -> None:
 
 
 async def test_over_ssh_o_copies_the_address_and_says_so() -> None:
-    clip = FakeClipboard()
+    clip = FakePyperclip()
     async with running([PAGE], backend=clip) as (app, pilot):
         app.copier = Clipboard("auto", osc52=app.copy_to_clipboard,
                                env={"SSH_CONNECTION": "1 2 3 4"}, backend=clip)
@@ -47,7 +46,7 @@ async def test_over_ssh_o_copies_the_address_and_says_so() -> None:
 
 
 async def test_capital_l_lists_the_links_to_open_or_copy() -> None:
-    clip = FakeClipboard()
+    clip = FakePyperclip()
     opened: list[str] = []
     async with running([PAGE], backend=clip) as (app, pilot):
         app.browse = lambda url: opened.append(url) is None

@@ -9,10 +9,8 @@ from typing import Any
 import pytest
 from apphelpers import (
     SAMPLE_TITLES,
-    FakeClipboard,
     clear_toasts,
     cursor_title,
-    dump,
     pane,
     pane_title,
     running,
@@ -22,6 +20,7 @@ from apphelpers import (
     toasts,
     user_dirs,  # noqa: F401  (fixture)
 )
+from conftest import FakePyperclip, write_dump
 from textual.pilot import Pilot
 
 from tui.app import NOTHING_SHOWN, ReaderApp
@@ -97,7 +96,7 @@ async def test_clearing_a_filter_returns_to_the_post_the_reader_had() -> None:
 async def test_enter_in_the_search_box_scrolls_the_pane_to_the_first_match(
     tmp_path: Path,
 ) -> None:
-    async with running([dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
+    async with running([write_dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
         await type_search(app, pilot, "needle")
         assert "alpha" not in screen_text(app)
         await pilot.press("enter")
@@ -107,7 +106,7 @@ async def test_enter_in_the_search_box_scrolls_the_pane_to_the_first_match(
 
 
 async def test_angle_brackets_go_from_match_to_match_from_the_list(tmp_path: Path) -> None:
-    async with running([dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
+    async with running([write_dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
         await type_search(app, pilot, "needle")
         await pilot.press("enter", "greater_than_sign")
         await pilot.pause()
@@ -121,7 +120,7 @@ async def test_angle_brackets_go_from_match_to_match_from_the_list(tmp_path: Pat
 async def test_the_current_match_stays_marked_under_the_paragraph_highlight(
     tmp_path: Path,
 ) -> None:
-    async with running([dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
+    async with running([write_dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
         await type_search(app, pilot, "needle")
         await pilot.press("enter", "enter")  # out of the box, then into the pane
         await pilot.pause()
@@ -164,8 +163,8 @@ def in_view(app: ReaderApp) -> str:
 
 
 async def test_j_scrolls_through_a_paragraph_taller_than_the_pane(tmp_path: Path) -> None:
-    clip = FakeClipboard()
-    async with running([dump(tmp_path, LONG_PARAGRAPH)], backend=clip,
+    clip = FakePyperclip()
+    async with running([write_dump(tmp_path, LONG_PARAGRAPH)], backend=clip,
                        size=(120, 30)) as (app, pilot):
         await pilot.press("enter", "j")  # into the pane, onto the long paragraph
         await pilot.pause()
@@ -193,7 +192,7 @@ async def test_j_scrolls_through_a_paragraph_taller_than_the_pane(tmp_path: Path
 async def test_space_pages_the_post_from_the_list_and_then_goes_to_the_next(
     tmp_path: Path,
 ) -> None:
-    async with running([dump(tmp_path, LONG_PARAGRAPH)], size=(120, 30)) as (app, pilot):
+    async with running([write_dump(tmp_path, LONG_PARAGRAPH)], size=(120, 30)) as (app, pilot):
         assert isinstance(app.focused, PostList)
         await pilot.press("space")
         await pilot.pause()

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from apphelpers import (
-    dump,
     many_posts_dump,
     palette_choose,
     running,
@@ -17,6 +16,7 @@ from apphelpers import (
     toasts,
     user_dirs,  # noqa: F401  (fixture)
 )
+from conftest import write_dump
 from textual.widgets import Sparkline, TextArea
 
 from tui.model import bounds_phrase
@@ -52,7 +52,7 @@ async def test_tree_counts_have_thousands_separators(tmp_path: Path) -> None:
 async def test_palette_names_undated_groups_after_undated_and_a_month_shows_no_block(
     tmp_path: Path,
 ) -> None:
-    async with running([dump(tmp_path, SAME_DAY)]) as (app, pilot):
+    async with running([write_dump(tmp_path, SAME_DAY)]) as (app, pilot):
         assert app.query_one(Sparkline).display is False
         assert "Posts in Mar 23: 2" in screen_text(app)
         await palette_choose(app, pilot, "Undated,", "Go to: Undated, on 3 Mar 2023")
@@ -71,8 +71,8 @@ async def test_warnings_toast_once_per_change_of_the_inputs_and_stay_listed(
 ) -> None:
     folder = tmp_path / "archive"
     folder.mkdir()
-    dump(folder, SAME_DAY, "posts.txt")
-    dump(folder, "milk\neggs\n", "shopping.txt")
+    write_dump(folder, SAME_DAY, "posts.txt")
+    write_dump(folder, "milk\neggs\n", "shopping.txt")
     async with running([folder]) as (app, pilot):
         assert any("shopping.txt" in t for t in toasts(app))
     async with running([folder]) as (app, pilot):
@@ -81,7 +81,7 @@ async def test_warnings_toast_once_per_change_of_the_inputs_and_stay_listed(
         await pilot.pause()
         assert isinstance(app.screen, LinesScreen)
         assert "shopping.txt" in screen_text(app)
-    dump(folder, "bread\n", "more.txt")
+    write_dump(folder, "bread\n", "more.txt")
     async with running([folder]) as (app, pilot):
         assert any("more.txt" in t for t in toasts(app))
 
