@@ -19,8 +19,8 @@ from apphelpers import (
 from conftest import write_dump
 from textual.widgets import Sparkline, TextArea
 
-from tui.model import bounds_phrase
 from tui.widgets.dialogs import LinesScreen, NoteEditor
+from tui.wording import bounds
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
@@ -40,7 +40,7 @@ Body.
 
 
 def test_bounds_on_the_same_day_are_said_once() -> None:
-    assert bounds_phrase("2023-03-03", "2023-03-03") == "on 3 Mar 2023, as the posts around it"
+    assert bounds("2023-03-03", "2023-03-03") == "on 3 Mar 2023, as the posts around it"
 
 
 async def test_tree_counts_have_thousands_separators(tmp_path: Path) -> None:

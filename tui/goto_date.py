@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from tui.model import MONTH_NAMES, PostDate
+from tui.model import PostDate
+from tui.wording import MONTH_NAMES
 
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _WORD = re.compile(r"\d+|[^\W\d_]+")
