@@ -31,6 +31,7 @@ def test_folder_without_dumps(capsys: pytest.CaptureFixture[str], tmp_path: Path
     code, _, err = export(capsys, str(tmp_path))
     assert code == EXIT_BAD_INPUT
     assert len(err) == 1 and str(tmp_path) in err[0] and "no Telegram dumps" in err[0]
+    assert "photo.jpg" in err[0]  # what was there and skipped is named in that one line
 
 
 @pytest.mark.parametrize(
@@ -123,6 +124,24 @@ def test_an_unrecognised_text_file_in_a_folder_is_named_not_silently_skipped(
     posts = load_posts([folder], warnings.append)
     assert [p.text for p in posts] == ["Hello"]
     assert warnings == [f"{folder / 'shopping.txt'}: not recognisably a Telegram dump (skipped)"]
+
+
+def test_a_binary_file_without_a_text_name_in_a_folder_is_named_not_silently_skipped(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "dumps"
+    (folder / "photos").mkdir(parents=True)
+    (folder / "channel.txt").write_text("Forwarded from C\nHello\n", encoding="utf-8")
+    (folder / "archive.bin").write_bytes(b"\x00\x01\x02binary")
+    (folder / "README").write_bytes(b"\x89PNG\r\n")
+    (folder / "photos" / "photo_1.jpg").write_bytes(b"\xff\xd8\xff")
+    warnings: list[str] = []
+    posts = load_posts([folder], warnings.append)
+    assert [p.text for p in posts] == ["Hello"]
+    # One line names the files beside the dumps; media inside subfolders are expected.
+    assert len(warnings) == 1
+    assert "skipped 2 file(s)" in warnings[0] and "README" in warnings[0]
+    assert "archive.bin" in warnings[0] and "photo_1.jpg" not in warnings[0]
 
 
 @pytest.mark.parametrize(

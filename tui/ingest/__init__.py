@@ -101,10 +101,15 @@ def find_dumps(path: Path, warn: Warn) -> list[Dump]:
         raise IngestError(path, "no such file or folder")
     if path.is_dir():
         dumps: list[Dump] = []
+        others: list[str] = []
         for child in sorted(path.rglob("*")):
-            if not child.is_file() or child.suffix.lower() not in DUMP_SUFFIXES:
+            if not child.is_file() or child.name.startswith("."):
                 continue
-            if child.name.startswith("."):
+            if child.suffix.lower() not in DUMP_SUFFIXES:
+                # An export's media sit in subfolders and are expected; a file of another
+                # kind beside the dumps is named, so nothing the user put there goes unseen.
+                if child.parent == path:
+                    others.append(child.name)
                 continue
             try:
                 head = read_head(child)
@@ -117,11 +122,18 @@ def find_dumps(path: Path, warn: Warn) -> list[Dump]:
                 dumps.append(Dump(child, kind))
             elif child.suffix.lower() in (".txt", ".json", ".html", ".htm"):
                 warn(f"{child}: not recognisably a Telegram dump (skipped)")
+        skipped = ""
+        if others:
+            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+            skipped = (f"skipped {len(others)} file(s) that are not text dumps "
+                       f"(.txt, .json, .html, .md): {', '.join(others[:5])}{more}")
         if not dumps:
             raise IngestError(
                 path, "no Telegram dumps in this folder (looked for web copies, result.json, "
-                "messages*.html and copied messages)"
+                "messages*.html and copied messages)" + (f"; {skipped}" if skipped else "")
             )
+        if skipped:
+            warn(f"{path}: {skipped}")
         return _group_html(dumps)
     head = read_head(path)
     check_text(path, head)
