@@ -211,6 +211,12 @@ def pane_text(app: ReaderApp) -> str:
     return pane(app).content_text()
 
 
+def collections(app: ReaderApp) -> list[str]:
+    """The sidebar's collections, as listed."""
+    options = app.query_one("#collections", OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
 def list_rows(app: ReaderApp) -> list[str]:
     """Every row of the post list as plain text (date, badges, title), in order."""
     return app.query_one("#posts", PostList).row_texts()

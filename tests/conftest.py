@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyperclip
 import pytest
+from tmeserver import TmeServer, serve
 
-from tui.model import Post
+from tui.model import Post, PostSnapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "russian_mfa_sco.txt"
@@ -41,7 +43,7 @@ class FakePyperclip:
         self.copied.append(text)
 
 
-class TerminalStream:
+class TtyStderr:
     """A stderr that says it is a terminal and keeps what is written to it (for the progress
     shown only to a person watching)."""
 
@@ -119,12 +121,53 @@ def _no_user_config(tmp_path_factory: pytest.TempPathFactory,
 REAL = ROOT / "tests" / "fixtures" / "real"
 
 
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """Where a test's notes file goes."""
+    return tmp_path / "library.json"
+
+
+@pytest.fixture
+def tme(monkeypatch: pytest.MonkeyPatch) -> Iterator[TmeServer]:
+    """A t.me look-alike on 127.0.0.1 (tests never leave the machine); no proxy may catch a
+    loopback request."""
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                "all_proxy"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with serve() as server:
+        yield server
+
+
+def snap(post_id: str, title: str = "A post", date: str | None = "2024-01-10") -> PostSnapshot:
+    """A snapshot of a post of the sample file, for storage tests."""
+    return PostSnapshot(post_id=post_id, source="sample.txt", title=title, date=date)
+
+
 def load_posts(paths: Sequence[Path], warn: Callable[[str], None]) -> list[Post]:
     """Every post of the named files and folders, read the way the app, `export` and `notes
     export` read them (the one load path, here on an index in memory)."""
     from tui.index import open_library
 
     return list(open_library(list(paths), warn, in_memory=True))
+
+
+def load_clean(*paths: Path) -> list[Post]:
+    """`load_posts` of files that must load without a single warning."""
+    warnings: list[str] = []
+    posts = load_posts(list(paths), warnings.append)
+    assert warnings == []
+    return posts
+
+
+def export_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[Any], list[str]]:
+    """`tgreader export --format json ARGS` in-process: exit code, posts, stderr lines."""
+    from tui.cli import main
+
+    code = main(["export", "--format", "json", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, (json.loads(out) if code == 0 else []), err.splitlines()
 
 
 def message_text(message: dict[str, Any]) -> str:
@@ -151,7 +194,8 @@ def lock_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
         from tui.storage import atomic, portable
 
         monkeypatch.setitem(sys.modules, "fcntl", None)  # type: ignore[arg-type]
-        monkeypatch.setattr(atomic, "_backend", portable.pick_lock_backend())
+        atomic.use_lock_backend(portable.pick_lock_backend())
+        request.addfinalizer(lambda: atomic.use_lock_backend(None))
         assert atomic.lock_backend().name != "flock"
         monkeypatch.setenv("TGREADER_TEST_NO_FCNTL", "1")
     else:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from apphelpers import (
     clear_toasts,
+    collections,
     list_rows,
     pane_text,
     pane_title,
@@ -30,10 +31,6 @@ pytestmark = pytest.mark.usefixtures("user_dirs")
 
 CLEARS = "   (Esc clears the last filter)"
 
-
-def collections(app: ReaderApp) -> list[str]:
-    options = app.query_one("#collections", OptionList)
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
 async def choose_collection(app: ReaderApp, pilot: Pilot[Any], index: int) -> None:

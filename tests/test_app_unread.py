@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from apphelpers import (
     SAMPLE_TITLES,
+    collections,
     cursor_title,
     date_labels,
     running,
@@ -25,10 +26,6 @@ def read_flags(app: ReaderApp) -> list[bool]:
     posts = app.query_one("#posts", PostList)
     return [posts.source.flags(index).read for index in posts.rows]
 
-
-def collections(app: ReaderApp) -> list[str]:
-    options = app.query_one("#collections", OptionList)
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
 async def test_u_marks_an_opened_post_unread_and_it_stays_so_after_a_restart() -> None:

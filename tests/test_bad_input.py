@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from conftest import load_posts, write_dump
+from conftest import export_json, load_posts, write_dump
 
-from tui.cli import EXIT_BAD_INPUT, main
+from tui.cli import EXIT_BAD_INPUT
 
 GOOD = "Forwarded from X\nTitle\n📍 Moscow, March 1, 2022\nBody\n"
 
 
-def export(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list, list[str]]:
-    code = main(["export", "--format", "json", *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, (json.loads(out) if code == 0 else []), err.splitlines()
-
 
 def test_missing_path(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = export(capsys, str(tmp_path / "nope.txt"))
+    code, _, err = export_json(capsys, str(tmp_path / "nope.txt"))
     assert code == EXIT_BAD_INPUT
     assert err == [f"tgreader: {tmp_path / 'nope.txt'}: no such file or folder"]
 
 
 def test_folder_without_dumps(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    code, _, err = export(capsys, str(tmp_path))
+    code, _, err = export_json(capsys, str(tmp_path))
     assert code == EXIT_BAD_INPUT
     assert len(err) == 1 and str(tmp_path) in err[0] and "no Telegram dumps" in err[0]
     assert "photo.jpg" in err[0]  # what was there and skipped is named in that one line
@@ -50,7 +43,7 @@ def test_unreadable_file_is_one_fatal_line(
 ) -> None:
     path = tmp_path / "dump.txt"
     path.write_bytes(data)
-    code, _, err = export(capsys, str(path))
+    code, _, err = export_json(capsys, str(path))
     assert code == EXIT_BAD_INPUT
     assert len(err) == 1, err
     assert err[0].startswith(f"tgreader: {path}") and says in err[0]
@@ -59,7 +52,7 @@ def test_unreadable_file_is_one_fatal_line(
 def test_not_utf8_names_the_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "dump.txt"
     path.write_bytes(GOOD.encode() + "Ещё\n".encode("cp1251"))
-    _, _, err = export(capsys, str(path))
+    _, _, err = export_json(capsys, str(path))
     assert err[0].startswith(f"tgreader: {path}:5: not UTF-8")
 
 
@@ -67,7 +60,7 @@ def test_text_before_first_forwarded_line_is_kept_with_one_warning(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = write_dump(tmp_path, "Copied on Monday\n" + GOOD)
-    code, posts, err = export(capsys, str(path))
+    code, posts, err = export_json(capsys, str(path))
     assert code == 0
     assert len(err) == 1 and f"{path}:1:" in err[0] and "before the first" in err[0]
     assert posts[0]["text"] == "Copied on Monday" and posts[0]["source"] is None
@@ -78,7 +71,7 @@ def test_file_without_any_forwarded_line_is_read_with_one_warning(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = write_dump(tmp_path, "hello\nworld\n", "notes.txt")
-    code, posts, err = export(capsys, str(path))
+    code, posts, err = export_json(capsys, str(path))
     assert code == 0
     assert len(err) == 1 and str(path) in err[0], err
     assert [p["text"] for p in posts] == ["hello\nworld"]
@@ -87,8 +80,8 @@ def test_file_without_any_forwarded_line_is_read_with_one_warning(
 def test_bom_and_crlf_simply_work(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     plain = write_dump(tmp_path, GOOD, "plain.txt")
     windows = write_dump(tmp_path, GOOD, "windows.txt", crlf=True, bom=True)
-    _, posts_plain, _ = export(capsys, str(plain))
-    code, posts_windows, err = export(capsys, str(windows))
+    _, posts_plain, _ = export_json(capsys, str(plain))
+    code, posts_windows, err = export_json(capsys, str(windows))
     assert code == 0 and err == []
     assert [(p["source"], p["text"], p["date"]) for p in posts_windows] == [
         (p["source"], p["text"], p["date"]) for p in posts_plain
@@ -100,7 +93,7 @@ def test_bad_file_in_a_folder_is_skipped_by_name(
 ) -> None:
     write_dump(tmp_path, GOOD, "a.txt")
     (tmp_path / "b.txt").write_bytes("Forwarded from X\nТекст\n".encode("cp1251"))
-    code, posts, err = export(capsys, str(tmp_path))
+    code, posts, err = export_json(capsys, str(tmp_path))
     assert code == 0 and len(posts) == 1
     assert len(err) == 1 and str(tmp_path / "b.txt") in err[0] and "skipped" in err[0]
 
@@ -108,7 +101,7 @@ def test_bad_file_in_a_folder_is_skipped_by_name(
 def test_two_missing_paths_stop_at_the_first(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, _, err = export(capsys, str(tmp_path / "x.txt"), str(tmp_path / "y.txt"))
+    code, _, err = export_json(capsys, str(tmp_path / "x.txt"), str(tmp_path / "y.txt"))
     assert code == EXIT_BAD_INPUT and len(err) == 1 and "x.txt" in err[0]
 
 
@@ -159,7 +152,7 @@ def test_a_file_that_is_not_a_telegram_export_is_refused(
 ) -> None:
     path = tmp_path / name
     path.write_text(data, encoding="utf-8")
-    code, records, err = export(capsys, str(path))
+    code, records, err = export_json(capsys, str(path))
     assert code == EXIT_BAD_INPUT and records == []
     assert err == [f"tgreader: {path}: not a Telegram export: expected " + err[0].split(
         "expected ", 1)[1]]  # fmt: skip

@@ -13,14 +13,14 @@ from tui.cli import main
 
 
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def db_in_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "library.json"
     monkeypatch.setenv("TGREADER_DB", str(path))
     return path
 
 
 def test_notes_export_takes_a_path_after_its_options(
-    db: Path, capsys: pytest.CaptureFixture[str]
+    db_in_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["notes", "export", "--format", "md", str(SAMPLE)]) == 0
     out = capsys.readouterr()
@@ -28,13 +28,13 @@ def test_notes_export_takes_a_path_after_its_options(
 
 
 def test_notes_export_options_after_the_path_and_json(
-    db: Path, capsys: pytest.CaptureFixture[str]
+    db_in_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["notes", "export", str(SAMPLE), "-f", "json"]) == 0
     assert isinstance(json.loads(capsys.readouterr().out), dict | list)
 
 
-def test_notes_alone_says_what_to_type(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_notes_alone_says_what_to_type(db_in_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["notes"]) == 2
     err = capsys.readouterr().err
     assert "tgreader notes export" in err and "required" not in err

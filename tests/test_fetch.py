@@ -10,13 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TerminalStream
-from tmeserver import REAL_PAGES, TmeServer, serve
+from conftest import ROOT, TtyStderr
+from tmeserver import REAL_PAGES, TmeServer
 
 from tui.cli import main
 from tui.fetch.archive import ORPHANS, Archive
@@ -24,12 +23,6 @@ from tui.fetch.channel import channel_name, fetch_channel
 from tui.fetch.client import Client, Politeness
 from tui.fetch.errors import FetchError, NetworkError
 from tui.ingest.tme_page import read_page
-
-
-@pytest.fixture
-def tme() -> Iterator[TmeServer]:
-    with serve() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -366,7 +359,7 @@ def test_progress_shows_pages_posts_and_how_far_back_on_a_terminal(
     tme: TmeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tme.channel("chan", "Test Chan", 40)
-    terminal = TerminalStream()
+    terminal = TtyStderr()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["fetch", "@chan", "--base-url", tme.url, "--delay", "0"]) == 0
     shown = "".join(terminal.written)

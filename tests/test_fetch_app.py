@@ -4,7 +4,6 @@ loopback t.me of tests/tmeserver.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,22 +19,12 @@ from apphelpers import (
 )
 from textual.message import Message
 from textual.worker import Worker, WorkerState
-from tmeserver import TmeServer, serve
+from tmeserver import TmeServer
 
 from tui.fetch.channel import fetch_into
 from tui.fetch.client import Politeness
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
-
-
-@pytest.fixture
-def tme(monkeypatch: pytest.MonkeyPatch) -> Iterator[TmeServer]:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                "all_proxy"):  # fmt: skip
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    with serve() as server:
-        yield server
 
 
 def worker_done(message: Message, group: str) -> bool:

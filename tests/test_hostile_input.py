@@ -16,11 +16,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_dump
+from conftest import ROOT, export_json, write_dump
 from hypothesis import given
 from hypothesis import strategies as st
-
-from tui.cli import main
 
 #: A channel export up to the first message's date, as the issue writes it (`H`).
 H = (
@@ -44,13 +42,6 @@ def html_message(text_html: str, message_id: str = "2") -> str:
         f'<div class="text">\n{text_html}\n       </div>\n</div>\n</div>\n'
     )
 
-
-def export(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, list, list[str]]:
-    """`tgreader export --format json PATH` in-process: exit code, posts, stderr lines."""
-    code = main(["export", "--format", "json", str(path)])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, (json.loads(out) if code == 0 else []), err.splitlines()
 
 
 def export_within(path: Path, timeout: float = 30) -> list:
@@ -95,7 +86,7 @@ def test_json_field_of_unexpected_type_is_skipped_with_a_warning_text_kept(
     fields, named, *text = JSON_FIELD_CASES[case]
     head = H.replace('"id":1,"type"', '"id":' + "9" * 5000 + ',"type"') if "id-" in case else H
     path = write_dump(tmp_path, head + fields + "}]}", "result.json")
-    code, posts, err = export(capsys, path)
+    code, posts, err = export_json(capsys, str(path))
     assert code == 0
     assert posts[0]["text"] == (text[0] if text else "hi")
     assert len(err) == 1, err
@@ -106,7 +97,7 @@ def test_json_number_of_5000_digits_is_just_a_number(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = write_dump(tmp_path, H + '"text":"hi","views":' + "9" * 5000 + "}]}", "result.json")
-    code, posts, err = export(capsys, path)
+    code, posts, err = export_json(capsys, str(path))
     assert (code, [p["text"] for p in posts], err) == (0, ["hi"], [])
 
 
@@ -118,7 +109,7 @@ def test_json_nested_too_deep_outside_messages_is_stepped_over(
         tmp_path, '{"name":"X","about":' + deep + ',"messages":[{"id":1,"type":"message",'
         '"date":"2022-09-15T07:58:12","text":"hi"}]}', "result.json",
     )
-    code, posts, err = export(capsys, path)
+    code, posts, err = export_json(capsys, str(path))
     assert (code, [p["text"] for p in posts], err) == (0, ["hi"], [])
 
 
@@ -127,7 +118,7 @@ def test_json_lone_surrogate_is_shown_as_replacement_with_a_warning(
 ) -> None:
     path = write_dump(tmp_path, H + '"text":"a\\ud800b"},' + H[H.index("{\"id"):].replace(
         '"id":1', '"id":2') + '"text":"fine \\ud83d\\ude00"}]}', "result.json")
-    code, posts, err = export(capsys, path)
+    code, posts, err = export_json(capsys, str(path))
     assert code == 0
     assert [p["text"] for p in posts] == ["a\ufffdb", "fine 😀"]
     assert len(err) == 1 and "message 1" in err[0] and "surrogate" in err[0]
@@ -138,7 +129,7 @@ def test_html_message_id_of_5000_digits_is_no_id(
 ) -> None:
     path = write_dump(tmp_path, HTML_HEAD + html_message("hi", "9" * 5000) + HTML_TAIL,
                       "messages.html")
-    code, posts, err = export(capsys, path)
+    code, posts, err = export_json(capsys, str(path))
     assert (code, [p["text"] for p in posts], err) == (0, ["hi"], [])
 
 
@@ -148,7 +139,7 @@ def test_html_odd_marked_sections_are_skipped_like_comments(
 ) -> None:
     page = HTML_HEAD + html_message(f"hi{declaration}there") + HTML_TAIL
     path = write_dump(tmp_path, page, "messages.html")
-    code, posts, err = export(capsys, path)
+    code, posts, err = export_json(capsys, str(path))
     assert code == 0 and err == []
     assert posts[0]["text"].startswith("hi") and posts[0]["text"].endswith("there")
 
@@ -160,7 +151,7 @@ def test_a_nul_after_the_first_64_kib_keeps_the_spaces_beside_it(
     page = HTML_HEAD + filler + html_message("a \x00 b\x00n c", "500") + HTML_TAIL
     assert len(page.encode()) > 64 * 1024
     path = write_dump(tmp_path, page, "messages.html")
-    code, posts, _ = export(capsys, path)
+    code, posts, _ = export_json(capsys, str(path))
     assert code == 0
     assert posts[-1]["text"] == "a \x00 b\x00n c"
 

@@ -6,22 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_posts, tgreader
+from conftest import ROOT, load_clean, tgreader
 
 from tui.ingest import find_dumps
-from tui.model import Post
 
 FIXTURES = ROOT / "tests" / "fixtures"
 MIXED = FIXTURES / "mixed"
 SHARED = "📍 Samarkand, September 15, 2022\nThe same statement, copied from three places.\n" \
     "Everyone keeps it."
 
-
-def load(*paths: Path) -> list[Post]:
-    warnings: list[str] = []
-    posts = load_posts(list(paths), warnings.append)
-    assert warnings == []
-    return posts
 
 
 def test_folder_sniffs_each_format_by_content() -> None:
@@ -32,7 +25,7 @@ def test_folder_sniffs_each_format_by_content() -> None:
 
 
 def test_one_library_with_cross_format_duplicates_collapsed() -> None:
-    posts = load(MIXED)
+    posts = load_clean(MIXED)
     assert [p.text for p in posts] == [
         SHARED,
         "Only the JSON export has this post",
@@ -46,7 +39,7 @@ def test_one_library_with_cross_format_duplicates_collapsed() -> None:
 
 
 def test_export_dates_stay_exact_beside_text_dates() -> None:
-    posts = {p.text: p for p in load(MIXED)}
+    posts = {p.text: p for p in load_clean(MIXED)}
     json_only = posts["Only the JSON export has this post"]
     html_only = posts["Only the HTML export has this post"]
     assert json_only.datetime == "2022-09-16T09:00:00+03:00" and not json_only.date_inferred
@@ -55,7 +48,7 @@ def test_export_dates_stay_exact_beside_text_dates() -> None:
 
 
 def test_files_and_folders_of_every_format_in_one_call() -> None:
-    posts = load(
+    posts = load_clean(
         FIXTURES / "desktop_json" / "channel" / "result.json",
         FIXTURES / "desktop_html" / "channel",
         FIXTURES / "desktop_text" / "copied_iso.txt",

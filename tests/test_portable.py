@@ -11,8 +11,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import snap
 
-from tui.model import PostSnapshot
 from tui.storage import StorageError, Store, atomic, portable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,9 +27,6 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
     assert result.returncode == 0, result.stderr
     return result
 
-
-def snap(post_id: str) -> PostSnapshot:
-    return PostSnapshot(post_id=post_id, source="sample.txt", title="A post", date="2024-01-10")
 
 
 def test_the_whole_app_imports_and_saves_without_fcntl(tmp_path: Path) -> None:
@@ -76,7 +73,7 @@ def test_without_fcntl_windows_msvcrt_lock_is_chosen_and_keeps_others_out(
     assert backend.name == "msvcrt"
     db = tmp_path / "library.json"
     store = Store.open(db)
-    store._lock.backend = backend
+    store.lock.backend = backend
     store.add_note(snap("p1"), "first")
     assert msvcrt.calls and all(offset == 0 for _mode, offset in msvcrt.calls)
 
@@ -91,7 +88,7 @@ def test_without_fcntl_windows_msvcrt_lock_is_chosen_and_keeps_others_out(
     assert holder.stdin is not None and holder.stdout is not None
     try:
         assert holder.stdout.readline().split() == ["held", "lockf"]
-        store._lock.timeout_s = 0.1
+        store.lock.timeout_s = 0.1
         with pytest.raises(StorageError, match="another tgreader has held"):
             store.add_note(snap("p2"), "waits")
     finally:
@@ -100,7 +97,7 @@ def test_without_fcntl_windows_msvcrt_lock_is_chosen_and_keeps_others_out(
     store.add_note(snap("p2"), "second")
     assert [n.body for n in Store.open(db).notes()] == ["first", "second"]
     # The counter in the lock file survived every open: the lock never truncates it.
-    assert store._lock.generation() >= 2
+    assert store.lock.generation() >= 2
 
 
 def test_on_macos_a_save_asks_for_f_fullfsync(
@@ -110,8 +107,11 @@ def test_on_macos_a_save_asks_for_f_fullfsync(
     fake_fcntl = SimpleNamespace(F_FULLFSYNC=51, fcntl=lambda fd, op: full_syncs.append(op))
     monkeypatch.setattr(sys, "platform", "darwin")
     monkeypatch.setitem(sys.modules, "fcntl", fake_fcntl)  # type: ignore[arg-type]
-    monkeypatch.setattr(atomic, "_backend", portable._lockf_backend())
-    Store.open(tmp_path / "library.json").add_note(snap("p"), "durable")
+    atomic.use_lock_backend(portable.lockf_backend())  # flock lives in the fake fcntl
+    try:
+        Store.open(tmp_path / "library.json").add_note(snap("p"), "durable")
+    finally:
+        atomic.use_lock_backend(None)
     assert 51 in full_syncs
 
 

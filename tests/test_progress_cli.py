@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, TerminalStream
+from conftest import SAMPLE, TtyStderr
 
 from tui.cli import main
 from tui.progress_cli import byte_progress, status_line
@@ -25,7 +25,7 @@ def test_nothing_is_drawn_when_stderr_is_not_a_terminal() -> None:
 
 
 def test_the_bar_shows_what_and_how_much_then_leaves_no_trace() -> None:
-    terminal = TerminalStream()
+    terminal = TtyStderr()
     with byte_progress("indexing", terminal) as progress:
         assert progress is not None
         progress(60 << 20, 120 << 20)
@@ -36,7 +36,7 @@ def test_the_bar_shows_what_and_how_much_then_leaves_no_trace() -> None:
 
 
 def test_a_status_line_draws_every_state_it_is_given() -> None:
-    terminal = TerminalStream()
+    terminal = TtyStderr()
     with status_line("@chan: asking", terminal) as say:
         assert say is not None
         say("@chan: 1 page, 20 new posts")
@@ -47,7 +47,7 @@ def test_a_status_line_draws_every_state_it_is_given() -> None:
 
 
 def test_a_hostile_name_is_shown_as_text_never_as_markup_or_escapes() -> None:
-    terminal = TerminalStream()
+    terminal = TtyStderr()
     with status_line("[bold red]x[/] \x1b]52;c;AAAA\x07 [link=file:///etc]y[/link]", terminal):
         pass
     shown = terminal.text()
@@ -64,7 +64,7 @@ def test_export_in_a_pipe_writes_only_the_posts(capsys: pytest.CaptureFixture[st
 def test_export_on_a_terminal_shows_the_indexing_bar_on_stderr_only(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    terminal = TerminalStream()
+    terminal = TtyStderr()
     monkeypatch.setattr("sys.stderr", terminal)
     monkeypatch.setenv("TGREADER_CACHE", str(tmp_path))  # a first open: the index is built
     assert main(["export", str(SAMPLE), "--format", "jsonl"]) == 0

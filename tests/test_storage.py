@@ -7,23 +7,17 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import snap
 from tinydb import TinyDB
 
 from tui import paths
-from tui.model import PostSnapshot, Quote
+from tui.model import Quote
 from tui.storage import AtomicJSONStorage, NoteNotFoundError, StorageError, Store
 
 # Every test here runs twice: with flock, and with `fcntl` made unavailable (see conftest).
 pytestmark = pytest.mark.usefixtures("lock_mode")
 
 
-def snap(post_id: str, title: str = "A post", date: str | None = "2024-01-10") -> PostSnapshot:
-    return PostSnapshot(post_id=post_id, source="sample.txt", title=title, date=date)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "library.json"
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from apphelpers import running, shown_count, status, toasts
 from apphelpers import user_dirs as user_dirs  # noqa: F401  (fixture)
+from conftest import snap
 
-from tui.model import PostSnapshot
 from tui.storage import StorageError, Store
 
 GOOD_NOTE = {
@@ -27,9 +27,6 @@ GOOD_NOTE = {
     "tags": [],
 }
 
-
-def snap(post_id: str) -> PostSnapshot:
-    return PostSnapshot(post_id=post_id, source="sample.txt", title="A post", date="2024-01-10")
 
 
 def test_a_symlinked_notes_file_is_written_through_the_link(tmp_path: Path) -> None:

@@ -9,15 +9,12 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import snap
 
-from tui.model import PostSnapshot
 from tui.storage import StorageError, Store, atomic
 
 pytestmark = pytest.mark.usefixtures("lock_mode")
 
-
-def snap(post_id: str) -> PostSnapshot:
-    return PostSnapshot(post_id=post_id, source="sample.txt", title="A post", date="2024-01-10")
 
 
 def journal_of(db: Path) -> Path:
@@ -27,10 +24,6 @@ def journal_of(db: Path) -> Path:
 def bodies(db: Path) -> list[str]:
     return [note.body for note in Store.open(db).notes()]
 
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "library.json"
 
 
 def test_a_save_appends_one_line_and_close_folds_the_journal_into_the_file(db: Path) -> None:

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import snap
 
-from tui.model import PostSnapshot
 from tui.storage import StorageError, Store, atomic
 from tui.storage.atomic import temp_prefix
 
@@ -30,9 +30,6 @@ KILL_ROUNDS = 8
 # as on Windows), in this process and in the writers it starts (see conftest.lock_mode).
 pytestmark = pytest.mark.usefixtures("lock_mode")
 
-
-def snap(post_id: str, title: str = "A post") -> PostSnapshot:
-    return PostSnapshot(post_id=post_id, source="sample.txt", title=title, date="2024-01-10")
 
 
 def temp_files(db: Path) -> list[Path]:

@@ -45,6 +45,13 @@ def lock_backend() -> portable.LockBackend:
     return _backend
 
 
+def use_lock_backend(backend: portable.LockBackend | None) -> None:
+    """Use `backend` for the locks made from now on (None: choose again on next use). For a
+    platform without flock (and for tests that play one)."""
+    global _backend
+    _backend = backend
+
+
 def temp_prefix(db: Path) -> str:
     """Hidden, and named after the database so orphans of *this* database can be found."""
     return f".{db.name}.tmp-"

@@ -101,7 +101,7 @@ def _msvcrt_backend(msvcrt: ModuleType) -> LockBackend:
     )
 
 
-def _lockf_backend() -> LockBackend:
+def lockf_backend() -> LockBackend:
     # POSIX record locks: like msvcrt's, per process (a second Store in the same process is not
     # kept out by them; its own threading lock does that), released when the process dies.
     return _region_backend(
@@ -120,7 +120,7 @@ def pick_lock_backend() -> LockBackend:
     if msvcrt is not None and hasattr(msvcrt, "locking"):
         return _msvcrt_backend(msvcrt)
     if hasattr(os, "lockf"):
-        return _lockf_backend()
+        return lockf_backend()
     raise ImportError("no file locking on this platform (need fcntl, msvcrt or os.lockf)")
 
 

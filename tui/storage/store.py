@@ -344,6 +344,12 @@ class Store:
         self._inflight_read: dict[str, set[str]] = {}  # taken by a flush, not yet on disk
         self._inflight_ui: dict[UiKey, dict[str, Any]] = {}
 
+    @property
+    def lock(self) -> InterProcessLock:
+        """The lock that keeps other processes out while this store writes (its backend and
+        timeout can be changed; its generation counts the writes of every process)."""
+        return self._lock
+
     # --- opening -------------------------------------------------------------------------
 
     @classmethod
