@@ -89,10 +89,25 @@ def adopt_chats(posts: Iterable[Post]) -> dict[str, str]:
     """Chat ids for chat titles: an HTML export names its chat only by title; when the JSON
     export of a chat with that title (exactly one) is open too, its numeric id is the chat's.
     Returns {title: chat id}."""
+    return adopted_chats([chats_by_title(posts)])
+
+
+def chats_by_title(posts: Iterable[Post]) -> dict[str, set[str]]:
+    """The chat ids each chat title goes with, among records that know both (one file's
+    share of `adopt_chats`, kept with its parsed records)."""
     found: dict[str, set[str]] = {}
     for post in posts:
         if post.chat is not None and post.channel is not None and post.message_id is not None:
             found.setdefault(post.channel, set()).add(post.chat)
+    return found
+
+
+def adopted_chats(parts: Iterable[dict[str, set[str]] | dict[str, list[str]]]) -> dict[str, str]:
+    """`adopt_chats` over several files' `chats_by_title`."""
+    found: dict[str, set[str]] = {}
+    for part in parts:
+        for title, ids in part.items():
+            found.setdefault(title, set()).update(ids)
     return {title: next(iter(ids)) for title, ids in found.items() if len(ids) == 1}
 
 

@@ -1,10 +1,13 @@
 """A persistent index of an archive, so large archives open in seconds and reopen at once.
 
-`open_library()` is the one entry point for the app and the CLI. The first open streams the
-inputs, post by post, into an SQLite file in the cache folder; later opens read that file
-instead of parsing again, for as long as every input keeps its path, size and modification
-time and the parsers keep their version. The file is only a cache: a stale, foreign, truncated
-or damaged one is deleted and built again, never trusted and never a crash.
+`open_library()` is the one entry point for the app and the CLI. Each input file is parsed
+once into a segment of the cache (`tui.segments`: its records after the per-file dates pass,
+its texts and warnings), and the archive index is merged from the segments in reading order.
+Later opens read the archive index instead of parsing again, for as long as every input
+keeps its path, size, modification time and content and the parsers keep their version;
+when a file is added or changed, only that file is parsed and the segments merged again.
+Every file here is only a cache: a stale, foreign, truncated or damaged one is deleted and
+built again, never trusted and never a crash.
 
 The same code builds the index in an in-memory database when the cache folder cannot be
 written, so the app, `export` and `notes export` always read posts one way: the merge rule of
@@ -12,9 +15,9 @@ written, so the app, `export` and `notes export` always read posts one way: the 
 here.
 
 Schema (SCHEMA_VERSION):
-    meta(key, value)          schema, fingerprint (inputs, sizes, mtimes, parser version)
+    meta(key, value)          schema, fingerprint (the inputs' segment keys), posts
     posts(pos, id, …, body)   one row per post in reading order; `body` -> texts.rowid
-    texts(rowid, text)        every copy's text, written while the inputs stream in
+    texts(rowid, text)        the text of every post, copied from the segments
     search                    FTS5, contentless, rowid = pos, columns text and source
     legacy(legacy, pos)       ids posts had before ids came from messages (see tui.rekey)
     warnings(n, message)      what the parsers said, replayed on every reopen
@@ -31,14 +34,13 @@ import marshal
 import os
 import sqlite3
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from tui.dates import date_bounds, date_from_opening, infer_years
-from tui.identity import Merger, adopt_chats, identify, with_chat
+from tui.identity import Merger, adopted_chats, identify, with_chat
 from tui.index_health import check_index, content_fingerprint
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import (
@@ -52,18 +54,34 @@ from tui.library import (
 )
 from tui.model import Post, PostDate
 from tui.pathkeys import distinct_files, path_key
+from tui.segments import (
+    SEGMENT_SCHEMA,
+    Placed,
+    Segment,
+    SegmentDamaged,
+    SortKey,
+    load_segment,
+    open_segment,
+    segment_name,
+    sweep,
+    temporary_name,
+    touch,
+    write_records,
+)
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 Progress = Callable[[int, int], None]
-SortKey = tuple[int, int, int, str]
 
 #: Share of the progress bar the parse takes; the search index takes the rest.
 PARSE_SHARE = 0.9
 PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next to parsing
 BATCH = 1000
 _TAG_SEP = "\x1f"
+_BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
+#: The cache's folder of segments (one per input file, see `tui.segments`).
+SEGMENTS = "segments"
 
 _SCHEMA = f"""
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -120,6 +138,8 @@ def open_library(
     a reopen): the parse moves it to 90% of the inputs' size, the search index to 100%.
     `cache` is the folder for index files (default `tui.paths.cache_dir()`); where it cannot
     be written (or with `in_memory`), the same index is built in an in-memory database.
+    Each input's parse is kept on its own (a segment, see `tui.segments`), so when a file is
+    added or changed only that file is parsed and the archive index merged again.
     Raises IngestError on a fatal input, naming the file.
     """
     if cache is None:
@@ -129,23 +149,25 @@ def open_library(
     inputs = [path_key(p) for p in paths]
     found = [dump for path in paths for dump in find_dumps(Path(path), warn)]
     dumps = distinct_files(found, lambda dump: dump.path)  # one file named twice: read once
-    fingerprint = _fingerprint(dumps)
+    keys = [_segment_key(dump) for dump in dumps]
+    fingerprint = _fingerprint(keys)
     if in_memory:
-        return Library(_build_in_memory(dumps, fingerprint, warn, progress, paths), inputs)
+        return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths), inputs)
     target = cache / f"index-{_archive_name(inputs)}.sqlite"
     opened = _open_index(target, fingerprint, warn)
     if opened is None:
         try:
-            cache.mkdir(parents=True, exist_ok=True)
-            built = _build(dumps, target, fingerprint, warn, progress, paths)
+            built = _build(dumps, keys, target, fingerprint, warn, progress, paths)
         except OSError as exc:  # a read-only or full cache folder: the same, in memory
             warn(f"{cache}: cannot keep an index here ({exc.strerror or exc}); "
                  "indexing in memory")  # fmt: skip
-            return Library(_build_in_memory(dumps, fingerprint, warn, progress, paths), inputs)
+            return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths),
+                           inputs)  # fmt: skip
         opened = _open_index(built, fingerprint)
         if opened is None:  # pragma: no cover - a file we just wrote and closed
             raise IngestError(built, "the index just built cannot be read back")
     else:
+        touch(target)  # in use: the sweep of unused indexes spares it
         for message in opened.warnings:
             warn(message)
     return Library(opened, inputs)
@@ -155,16 +177,20 @@ def _archive_name(inputs: Sequence[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(inputs)).encode("utf-8"), digest_size=8).hexdigest()
 
 
-def _fingerprint(dumps: Sequence[Dump]) -> str:
-    """What the index was built from: any change here means it must be built again."""
-    files = []
-    for dump in dumps:
-        stat = dump.path.stat()
-        # The path as named too: posts remember their places in the spelling the user gave.
-        # The content check catches an edit that kept the size and had its time put back.
-        files.append([str(dump.path.resolve()), str(dump.path), dump.kind, stat.st_size,
-                      stat.st_mtime_ns, content_fingerprint(dump.path)])  # fmt: skip
-    return json.dumps({"schema": SCHEMA_VERSION, "parser": PARSER_VERSION, "files": files},
+def _segment_key(dump: Dump) -> str:
+    """What one input's segment is parsed from: any change here means parsing it again."""
+    stat = dump.path.stat()
+    # The path as named too: posts remember their places in the spelling the user gave.
+    # The content check catches an edit that kept the size and had its time put back.
+    return json.dumps([SCHEMA_VERSION, PARSER_VERSION, str(dump.path.resolve()), str(dump.path),
+                       dump.kind, stat.st_size, stat.st_mtime_ns,
+                       content_fingerprint(dump.path)],
+                      ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+
+
+def _fingerprint(keys: Sequence[str]) -> str:
+    """What the archive index is built from: its inputs' segment keys, in order."""
+    return json.dumps({"schema": SCHEMA_VERSION, "segments": list(keys)},
                       ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
 
@@ -287,93 +313,172 @@ def _sql_yo(expression: str) -> str:
 
 
 # -- building an index ----------------------------------------------------------------------------
-@dataclass(slots=True)
-class Placed:
-    """One record, placed: its sort key, the post without its text, the rowid of its text in
-    the index, and what identity compares it on."""
+def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint: str,
+           warn: Warn, progress: Progress | None, named: Sequence[Path]) -> Path:  # fmt: skip
+    """Merge the inputs' segments (parsing those missing) into a new index beside `target`,
+    then move it into place.
 
-    key: SortKey
-    post: Post
-    body: int
-    text_id: str
-    legacy_id: str
-
-
-def _build(dumps: Sequence[Dump], target: Path, fingerprint: str, warn: Warn,
-           progress: Progress | None, named: Sequence[Path]) -> Path:  # fmt: skip
-    """Stream the dumps into a new index beside `target`, then move it into place.
-
-    The file is written under a temporary name with no journal and no syncs (fast), and only
-    renamed to `target` once complete, so a kill mid-build leaves no index to trust.
+    Every file is written under a temporary name with no journal and no syncs (fast), and only
+    renamed once complete, so a kill mid-build leaves no index or segment to trust. A segment
+    found damaged while merging is deleted and its file parsed again.
     """
-    _sweep_temporaries(target)
-    temp = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
-    conn = sqlite3.connect(temp, isolation_level=None)
-    try:
-        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-                           "PRAGMA cache_size=-16384;")  # fmt: skip
-        _fill(conn, dumps, fingerprint, warn, progress, named)
-        conn.close()
+    sweep(target.parent, SCHEMA_VERSION)
+    folder = target.parent / SEGMENTS
+    folder.mkdir(parents=True, exist_ok=True)
+    for _attempt in range(len(dumps) + 1):
+        temp = temporary_name(target)
+        said: list[str] = []
+        segments: list[Segment] = []
+        conn = sqlite3.connect(temp, isolation_level=None)
         try:
-            os.replace(temp, target)
-        except OSError:  # another process holds the old file open (Windows): use ours as is
-            return temp
-        return target
-    except BaseException:
-        conn.close()
-        _remove(temp)
-        raise
+            conn.executescript(_BUILD_PRAGMAS)
+            reporter = _Reporter(dumps, progress)
+            segments = _segments(dumps, keys, folder, _teller(said, warn), reporter, named,
+                                 warn)
+            _fill(conn, segments, fingerprint, said, reporter)
+            conn.close()
+            try:
+                os.replace(temp, target)
+            except OSError:  # another process holds the old file open (Windows): use ours
+                return temp
+            return target
+        except SegmentDamaged as exc:
+            conn.close()
+            _remove(temp)
+            warn(f"{exc}; reading its file again")
+        except BaseException:
+            conn.close()
+            _remove(temp)
+            raise
+        finally:
+            for segment in segments:
+                segment.close()
+    raise IngestError(target, "the index cannot be built: its parts keep coming out damaged")
 
 
-def _build_in_memory(dumps: Sequence[Dump], fingerprint: str, warn: Warn,
+def _build_in_memory(dumps: Sequence[Dump], keys: Sequence[str], fingerprint: str, warn: Warn,
                      progress: Progress | None, named: Sequence[Path]) -> Index:  # fmt: skip
     """The same index in an in-memory database: where the cache folder cannot be written."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    segments: list[Segment] = []
     try:
-        _fill(conn, dumps, fingerprint, lambda _message: None, progress, named, warn)
+        said: list[str] = []
+        reporter = _Reporter(dumps, progress)
+        segments = _segments(dumps, keys, None, _teller(said, warn), reporter, named)
+        _fill(conn, segments, fingerprint, said, reporter)
         return _load(conn, None, dict(conn.execute("SELECT key, value FROM meta")))
     except BaseException:
         conn.close()
         raise
+    finally:
+        for segment in segments:
+            segment.close()
 
 
-def _fill(conn: sqlite3.Connection, dumps: Sequence[Dump], fingerprint: str, warn: Warn,
-          progress: Progress | None, named: Sequence[Path],
-          tell_now: Warn | None = None) -> None:  # fmt: skip
-    """Parse the dumps into `conn`: texts as they stream in, then the merged posts in reading
-    order, their heads, facets, warnings and the search index, in one transaction.
-
-    Warnings go to `warn` as they are said and into the index (to replay on a reopen); with
-    `tell_now`, they go there instead of `warn` (an index in memory is never reopened).
-    """
-    conn.executescript(_SCHEMA)
-    conn.execute("BEGIN")
-    said: list[str] = []
+def _teller(said: list[str], warn: Warn) -> Warn:
+    """Warnings go to `warn` as they are said and into the index, to replay on a reopen."""
 
     def tell(message: str) -> None:
         said.append(message)
-        (tell_now or warn)(message)
+        warn(message)
 
-    per_file: list[list[Placed]] = []
-    reporter = _Reporter(dumps, progress)
-    bodies = 0
-    for number, dump in enumerate(dumps):
-        placed = _read_dump(conn, dump, number, bodies, tell, reporter)
-        bodies += len(placed)
-        if not placed:
-            if any(dump.path == Path(p) for p in named):
-                raise IngestError(dump.path, "holds no posts")
-            tell(f"{dump.path}: holds no posts (skipped)")
-            continue
-        if all(item.post.datetime for item in placed):
+    return tell
+
+
+def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, tell: Warn,
+              reporter: _Reporter, named: Sequence[Path],
+              warn: Warn | None = None) -> list[Segment]:  # fmt: skip
+    """Each input's segment, in order: reused from `folder` when it holds one for the file as
+    it is now (its warnings said again), else parsed (into `folder`, or into memory). Inputs
+    with no posts are skipped with a warning, or refused when named directly. A damaged
+    segment is told to `warn` once (not kept with the archive's warnings)."""
+    out: list[Segment] = []
+    try:
+        for number, (dump, key) in enumerate(zip(dumps, keys, strict=True)):
+            segment = None
+            if folder is not None:
+                segment = open_segment(folder / segment_name(key), key, warn)
+                if segment is not None:
+                    for message in segment.warnings:
+                        tell(message)
+            if segment is None:
+                segment = _parse(dump, number, key, folder, tell, reporter)
+            if not segment.count:
+                segment.close()
+                if any(dump.path == Path(p) for p in named):
+                    raise IngestError(dump.path, "holds no posts")
+                tell(f"{dump.path}: holds no posts (skipped)")
+                continue
+            out.append(segment)
+    except BaseException:
+        for segment in out:
+            segment.close()
+        raise
+    if not out:
+        raise IngestError(named[0] if named else ".", "holds no posts")
+    return out
+
+
+def _parse(dump: Dump, number: int, key: str, folder: Path | None, tell: Warn,
+           reporter: _Reporter) -> Segment:  # fmt: skip
+    """Parse one input into a new segment: in `folder` under a temporary name, renamed once
+    whole; in memory when `folder` is None."""
+    final = temp = None
+    if folder is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    else:
+        final = folder / segment_name(key)
+        temp = temporary_name(final)
+        conn = sqlite3.connect(temp, isolation_level=None, check_same_thread=False)
+    try:
+        conn.executescript(_BUILD_PRAGMAS + SEGMENT_SCHEMA)
+        conn.execute("BEGIN")
+        own: list[str] = []
+
+        def said(message: str) -> None:
+            own.append(message)
+            tell(message)
+
+        placed = _read_dump(conn, dump, number, 0, said, reporter)
+        if placed and all(item.post.datetime for item in placed):
             # Real timestamps (an account export holds several chats one after another):
             # order by time, so the merge across files can rely on each file's order.
             placed.sort(key=lambda item: item.key)
-        per_file.append(placed)
-    if not per_file:
-        raise IngestError(named[0] if named else ".", "holds no posts")
-    posts, kept, legacy = _merge(per_file)
-    _write_posts(conn, posts, kept, bodies)
+        write_records(conn, key, placed, own)
+        conn.execute("COMMIT")
+        if final is None or temp is None:
+            return load_segment(conn, None)
+        conn.close()
+        os.replace(temp, final)
+        return load_segment(sqlite3.connect(f"file:{final}?mode=ro", uri=True,
+                                            check_same_thread=False), final)  # fmt: skip
+    except BaseException:
+        conn.close()
+        if temp is not None:
+            _remove(temp)
+        raise
+
+
+def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: str,
+          said: Sequence[str], reporter: _Reporter) -> None:  # fmt: skip
+    """Merge the segments into `conn`: the posts in reading order with the texts they keep,
+    their heads, facets, warnings and the search index, in one transaction."""
+    conn.executescript(_SCHEMA)
+    conn.execute("BEGIN")
+    bases: list[int] = []
+    bodies = 0
+    for segment in segments:
+        bases.append(bodies)
+        bodies += segment.count
+    titles = adopted_chats(segment.chats for segment in segments)
+    placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
+    posts, kept, legacy = _merge(placed, titles)
+    _write_posts(conn, posts, kept)
+    keep = set(kept)
+    for segment, base in zip(segments, bases, strict=True):
+        conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",
+                         ((base + n, text) for n, text in segment.texts() if base + n in keep))
+    del keep
     conn.executemany("INSERT INTO legacy VALUES (?, ?)", legacy)
     _write_heads(conn, posts)
     dates = [post.date for post in posts]
@@ -391,17 +496,6 @@ def _fill(conn: sqlite3.Connection, dumps: Sequence[Dump], fingerprint: str, war
                      [("fingerprint", fingerprint), ("posts", str(len(posts)))])  # fmt: skip
     conn.execute("COMMIT")
     reporter.finish()
-
-
-def _sweep_temporaries(target: Path) -> None:
-    """Delete half-built indexes of this archive left by killed runs (an hour old or more)."""
-    cutoff = time.time() - 3600
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
-        try:
-            if leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
-        except OSError:
-            pass
 
 
 class _Reporter:
@@ -500,11 +594,14 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
     return out
 
 
-def _merge(per_file: list[list[Placed]]) -> tuple[list[Post], list[int], list[tuple[str, int]]]:
+Merged = tuple[list[Post], list[int], list[tuple[str, int]]]
+
+
+def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str]) -> Merged:
     """Posts in reading order (files interleaved by date, each in its own order), records of
     one post folded by `tui.identity.Merger`; with the text each post keeps and the old ids
-    (`legacy_id`) of posts whose id changed, for moving old bookmarks and notes."""
-    titles = adopt_chats(item.post for placed in per_file for item in placed)
+    (`legacy_id`) of posts whose id changed, for moving old bookmarks and notes. `titles`:
+    the chat ids adopted for chat titles (`tui.identity.adopted_chats`)."""
     merger = Merger()
     kept: list[int] = []
     legacy: dict[tuple[str, int], None] = {}
@@ -524,8 +621,7 @@ def _merge(per_file: list[list[Placed]]) -> tuple[list[Post], list[int], list[tu
     return posts, kept, [(old, at) for old, at in legacy if old != posts[at].id]
 
 
-def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
-                 bodies: int) -> None:  # fmt: skip
+def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int]) -> None:
     def rows() -> Iterator[tuple[object, ...]]:
         for pos, (post, body) in enumerate(zip(posts, kept, strict=True)):
             bounds = post.date_bounds
@@ -541,10 +637,6 @@ def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
             )  # fmt: skip
 
     conn.executemany(f"INSERT INTO posts VALUES ({', '.join('?' * 23)})", rows())
-    if len(kept) < bodies:  # copies folded into an earlier one: their texts are not needed
-        keep = set(kept)
-        dropped = ((body,) for body in range(1, bodies + 1) if body not in keep)
-        conn.executemany("DELETE FROM texts WHERE rowid = ?", dropped)
 
 
 __all__ = ["SCHEMA_VERSION", "open_library"]

@@ -57,3 +57,18 @@ def check_index(conn: sqlite3.Connection, posts: int) -> str | None:
     except sqlite3.DatabaseError as exc:
         return f"it cannot be read ({exc})"
     return None
+
+
+def check_segment(conn: sqlite3.Connection, records: int) -> str | None:
+    """Why the segment behind `conn` (one input's parsed records, see `tui.segments`) cannot
+    be trusted, or None when it can: damaged pages, or texts lost (record n has text n)."""
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        if found != ["ok"]:
+            return f"SQLite's check failed: {str(found[0])[:200]}"
+        texts, last = conn.execute("SELECT count(*), ifnull(max(rowid), 0) FROM texts").fetchone()
+        if texts != records or last != records:
+            return f"it lists {records} records but holds {texts} texts"
+    except sqlite3.DatabaseError as exc:
+        return f"it cannot be read ({exc})"
+    return None

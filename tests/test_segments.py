@@ -1,0 +1,323 @@
+"""Archives that grow: each input is parsed once into a segment, the archive index is merged
+from segments, and adding or changing one file parses only that file.
+
+The archive merged from reused segments must be the archive built from scratch, row for row;
+a damaged, foreign or half-written segment is parsed again, never trusted; the cache sweeps
+what nobody uses.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REAL, ROOT, SAMPLE, load_posts, write_dump
+
+import tui.index as index
+from tests.bench.generate import overlapping_webcopies, write_html_export, write_webcopy
+from tui.ingest import IngestError
+from tui.library import Library
+from tui.model import RawPost
+
+FIXTURES = ROOT / "tests" / "fixtures"
+TABLES = ("posts", "texts", "legacy", "heads", "facets", "warnings", "meta")
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every input the index parses, in order."""
+    seen: list[str] = []
+    real = index.iter_raw_posts
+
+    def counting(dump: index.Dump, warn: index.Warn) -> Iterator[RawPost]:
+        seen.append(dump.path.name)
+        return real(dump, warn)
+
+    monkeypatch.setattr(index, "iter_raw_posts", counting)
+    return seen
+
+
+def rows(library: Library) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the archive index's tables but the search index's own (which is checked
+    by searching)."""
+    assert library.index_path is not None
+    conn = sqlite3.connect(library.index_path)
+    try:
+        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                for table in TABLES}  # fmt: skip
+    finally:
+        conn.close()
+
+
+def opened(paths: list[Path], cache: Path, said: list[str] | None = None) -> Library:
+    return index.open_library(paths, (said if said is not None else []).append, cache=cache)
+
+
+def segment_files(cache: Path) -> list[Path]:
+    return sorted((cache / index.SEGMENTS).glob("seg-*.sqlite"))
+
+
+def copy_of(folder: Path, where: Path) -> Path:
+    shutil.copytree(folder, where)
+    return where
+
+
+# -- the same archive, from reused segments or from scratch ---------------------------------------
+ARCHIVES = {
+    "sample": [SAMPLE],
+    "mixed": [FIXTURES / "mixed"],
+    "salaf (html + json)": [REAL / "upon-the-path-of-salaf"],
+    "trantor (html + json)": [REAL / "trantor-library"],
+    "three account exports": [REAL / "ensia-impact-account" / "result.json",
+                              REAL / "guzel-perezalivy-small" / "result.json",
+                              REAL / "upon-the-path-of-salaf" / "result.json"],
+    "t.me pages": [REAL / "tme-s-page" / "durov.html", REAL / "tme-s-page" / "telegram.html"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow)
+                                  if name.startswith("trantor") else name
+                                  for name in ARCHIVES])  # fmt: skip
+def test_an_archive_merged_from_reused_segments_is_the_one_built_from_scratch(
+    name: str, tmp_path: Path, parses: list[str]
+) -> None:
+    inputs = ARCHIVES[name]
+    scratch_said: list[str] = []
+    scratch = opened(inputs, tmp_path / "scratch", scratch_said)
+    files = list(parses)
+    # The other cache sees each file alone first (a folder's files one by one), then the
+    # archive: merged from segments only, nothing parsed again.
+    cache = tmp_path / "grown"
+    for path in inputs:
+        for dump in index.find_dumps(path, lambda _m: None):
+            try:
+                opened([dump.path], cache)
+            except IngestError:  # a file with no posts, named alone
+                pass
+    parses.clear()
+    said: list[str] = []
+    grown = opened(inputs, cache, said)
+    assert parses == []
+    assert len(files) == len(segment_files(cache))
+    assert rows(grown) == rows(scratch)
+    assert said == scratch_said
+    assert list(grown) == list(scratch)
+    for word in ("the", "telegram", "http", "a b"):
+        assert grown.search(word) == scratch.search(word)
+
+
+# -- only what changed is parsed ------------------------------------------------------------------
+def test_a_file_added_to_a_folder_is_the_only_one_parsed(tmp_path: Path,
+                                                         parses: list[str]) -> None:  # fmt: skip
+    folder = tmp_path / "archive"
+    overlapping_webcopies(folder, total=90, files=3, overlap=10)
+    cache = tmp_path / "cache"
+    assert len(opened([folder], cache)) == 90
+    assert len(parses) == 3
+    parses.clear()
+    write_dump(folder, "Forwarded from Someone\nBrand new post (Moscow, May 1, 2031)\n",
+               name="zz-new.txt")  # fmt: skip
+    library = opened([folder], cache)
+    assert parses == ["zz-new.txt"]
+    assert len(library) == 91
+    assert library[len(library) - 1].text.startswith("Brand new post")
+    assert list(library) == load_posts([folder], lambda _m: None)
+
+
+def test_a_changed_file_is_the_only_one_parsed_again(tmp_path: Path, parses: list[str]) -> None:
+    folder = tmp_path / "archive"
+    overlapping_webcopies(folder, total=60, files=3, overlap=0)
+    cache = tmp_path / "cache"
+    opened([folder], cache)
+    [changed, *_] = sorted(folder.iterdir())
+    with changed.open("a", encoding="utf-8") as fh:
+        fh.write("Forwarded from Russian MFA\nA post added later (Moscow, May 1, 2030)\n")
+    parses.clear()
+    library = opened([folder], cache)
+    assert parses == [changed.name]
+    assert list(library) == load_posts([folder], lambda _m: None)
+    assert len(segment_files(cache)) == 4  # the old one stays until the sweep: a later open
+    # of the file as it was (a restored copy) can still use it
+
+
+def test_opening_a_then_a_and_b_reuses_a(tmp_path: Path, parses: list[str]) -> None:
+    a = write_webcopy(tmp_path / "a.txt", total=30)
+    b = write_webcopy(tmp_path / "b.txt", total=60, start=30)
+    cache = tmp_path / "cache"
+    expected = load_posts([a, b], lambda _m: None)
+    parses.clear()
+    opened([a], cache)
+    assert parses == ["a.txt"]
+    library = opened([a, b], cache)
+    assert parses == ["a.txt", "b.txt"]
+    assert list(library) == expected
+    opened([b], cache)
+    assert parses == ["a.txt", "b.txt"]  # and B alone reuses B's
+
+
+def test_reused_html_pages_of_an_export_keep_their_order(tmp_path: Path,
+                                                         parses: list[str]) -> None:  # fmt: skip
+    folder = tmp_path / "export"
+    pages = write_html_export(folder, 300, per_file=100)
+    cache = tmp_path / "cache"
+    last = pages[-1].read_bytes()
+    pages[-1].unlink()
+    opened([folder], cache)
+    pages[-1].write_bytes(last)
+    parses.clear()
+    library = opened([folder], cache)
+    assert parses == [pages[-1].name]
+    assert list(library) == load_posts([folder], lambda _m: None)
+
+
+# -- damaged, foreign and half-written segments ---------------------------------------------------
+def _zero_texts(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'texts'").fetchone()[0]
+    conn.close()
+    with path.open("r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\x00" * page_size)
+
+
+def _rewrite(path: Path, sql: str) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute(sql)
+    conn.commit()
+    conn.execute("VACUUM")
+    conn.close()
+
+
+DAMAGE = {
+    "garbage": lambda p: p.write_bytes(b"not a database\n" * 300),
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+    "empty": lambda p: p.write_bytes(b""),
+    "a zeroed page": _zero_texts,
+    "texts lost": lambda p: _rewrite(p, "DELETE FROM texts WHERE rowid = 2"),
+    "records garbled": lambda p: _rewrite(p, "UPDATE records SET data = x'00ff00ff'"),
+    "records lost": lambda p: _rewrite(p, "DELETE FROM records"),
+    "another format": lambda p: _rewrite(p, "UPDATE meta SET value = '0' WHERE key = 'format'"),
+}
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_a_damaged_segment_is_parsed_again_never_trusted(how: str, tmp_path: Path,
+                                                         parses: list[str]) -> None:  # fmt: skip
+    folder = tmp_path / "archive"
+    overlapping_webcopies(folder, total=60, files=2, overlap=0)
+    cache = tmp_path / "cache"
+    expected = list(opened([folder], cache))
+    [first, second] = segment_files(cache)
+    DAMAGE[how](first)
+    write_dump(folder, "Forwarded from Someone\nBrand new post (Moscow, May 1, 2031)\n",
+               name="zz-new.txt")  # fmt: skip
+    parses.clear()
+    said: list[str] = []
+    library = opened([folder], cache, said)
+    assert len(parses) == 2 and "zz-new.txt" in parses  # the damaged one's file, and the new
+    assert list(library)[:-1] == expected
+    assert all("could not be read" not in post.text for post in library)
+    assert len(said) <= 1 and all("damaged" in message for message in said)
+    parses.clear()
+    again: list[str] = []
+    assert list(opened([folder], cache, again)) == list(library)
+    assert parses == [] and again == []
+
+
+def test_a_segment_copied_over_another_files_is_not_used(tmp_path: Path,
+                                                         parses: list[str]) -> None:  # fmt: skip
+    a = write_webcopy(tmp_path / "a.txt", total=20)
+    b = write_webcopy(tmp_path / "b.txt", total=40, start=20)
+    expected = load_posts([a, b], lambda _m: None)
+    parses.clear()
+    cache = tmp_path / "cache"
+    opened([a], cache)
+    [segment_a] = segment_files(cache)
+    opened([b], cache)
+    [segment_b] = [s for s in segment_files(cache) if s != segment_a]
+    shutil.copyfile(segment_a, segment_b)  # b's name, a's posts
+    for library in (opened([a, b], tmp_path / "other"), opened([a, b], cache)):
+        assert list(library) == expected
+    assert parses.count("b.txt") == 3
+
+
+def test_a_build_killed_midway_leaves_no_segment_to_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "archive"
+    overlapping_webcopies(folder, total=60, files=2, overlap=0)
+    cache = tmp_path / "cache"
+    real = index.iter_raw_posts
+
+    def dies(dump: index.Dump, warn: index.Warn) -> Iterator[RawPost]:
+        for number, raw in enumerate(real(dump, warn)):
+            if dump.path.name.endswith("2.txt") and number == 10:
+                raise KeyboardInterrupt
+            yield raw
+
+    monkeypatch.setattr(index, "iter_raw_posts", dies)
+    with pytest.raises(KeyboardInterrupt):
+        opened([folder], cache)
+    assert len(segment_files(cache)) == 1  # the first file's, whole; nothing else, no temporary
+    assert [p for p in cache.rglob("*") if p.is_file()] == segment_files(cache)
+    monkeypatch.setattr(index, "iter_raw_posts", real)
+    assert list(opened([folder], cache)) == load_posts([folder], lambda _m: None)
+
+
+# -- the sweep ------------------------------------------------------------------------------------
+def _age(path: Path, days: float) -> None:
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def test_unused_segments_and_old_indexes_are_swept_and_nothing_in_use(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    cache = tmp_path / "cache"
+    a = write_webcopy(tmp_path / "a.txt", total=20)
+    b = write_webcopy(tmp_path / "b.txt", total=40, start=20)
+    opened([a], cache)
+    [index_a] = sorted(cache.glob("index-*.sqlite"))
+    [segment_a] = segment_files(cache)
+    # a's files, unused for long; another instance's half-built files, young and old; an
+    # index of an older schema, used yesterday
+    _age(index_a, 40)
+    _age(segment_a, 40)
+    segments = cache / index.SEGMENTS
+    young = write_dump(segments, "x", name=".seg-x.sqlite.123-abcd.tmp")
+    old = write_dump(segments, "x", name=".seg-y.sqlite.123-abcd.tmp")
+    _age(old, 2 / 24)
+    previous = cache / "index-0123456789abcdef.sqlite"
+    conn = sqlite3.connect(previous)
+    conn.executescript("CREATE TABLE meta(key, value); INSERT INTO meta VALUES ('schema', '7');")
+    conn.close()
+    opened([b], cache)
+    assert not index_a.exists() and not segment_a.exists()
+    assert young.exists() and not old.exists() and not previous.exists()
+    # what was used recently stays, and using an index or segment keeps it
+    [segment_b] = segment_files(cache)
+    [index_b] = sorted(cache.glob("index-*.sqlite"))
+    _age(index_b, 20)
+    _age(segment_b, 20)
+    opened([b], cache)  # a reopen touches its index
+    opened([a, b], cache)  # a merge touches the segments it uses
+    assert time.time() - index_b.stat().st_mtime < 3600
+    assert time.time() - segment_b.stat().st_mtime < 3600
+
+
+def test_an_unwritable_cache_still_opens_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    overlapping_webcopies(folder, total=60, files=3, overlap=10)
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    said: list[str] = []
+    library = index.open_library([folder], said.append, cache=blocked / "cache")
+    assert library.index_path is None
+    assert list(library) == list(opened([folder], tmp_path / "cache"))
+    assert sum("cannot keep an index" in message for message in said) == 1

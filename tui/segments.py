@@ -1,0 +1,273 @@
+"""One input file parsed once: its records, their texts and its warnings, kept as a segment.
+
+A segment is a small SQLite file in the cache's `segments/` folder (or a database in memory
+where the cache cannot be written) holding what the per-file parse of `tui.index` gives: the
+file's records in file order after the per-file dates pass (each with its sort key, its post
+without text, its text's number and what identity compares it on), the texts, and the
+warnings the parser said. The archive index is merged from segments, so an archive that
+grows parses only its new or changed files.
+
+A segment is only a cache: a file that is not whole, or not the one its name promises, is
+deleted and parsed again, never trusted. It is written under a temporary name and renamed
+into place once complete, so a killed build leaves nothing to trust. No Textual here.
+
+Schema (SEGMENT_FORMAT):
+    meta(key, value)      format, key (what the file was parsed from), records, chats
+    texts(rowid, text)    record n's text has rowid n (1-based, in file order)
+    records(n, data)      the records in merge order, marshalled in chunks
+    warnings(n, message)  what the parser said about the file
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.identity import chats_by_title
+from tui.index_health import check_segment
+from tui.model import Link, Media, Origin, Post, PostDate
+
+#: Bump when what a segment holds changes: older segments are parsed again.
+SEGMENT_FORMAT = "1"
+#: Records per marshalled chunk: one read per chunk while merging.
+CHUNK = 1000
+#: Segments and archive indexes nobody opened for this long are deleted.
+UNUSED_DAYS = 30
+
+SortKey = tuple[int, int, int, str]
+
+SEGMENT_SCHEMA = f"""
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE texts(rowid INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE records(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
+INSERT INTO meta VALUES ('format', '{SEGMENT_FORMAT}');
+"""
+
+
+class SegmentDamaged(Exception):
+    """A segment that passed its checks could not be read back; it has been deleted."""
+
+    def __init__(self, path: Path | None, reason: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass(slots=True)
+class Placed:
+    """One record, placed: its sort key, the post without its text, the number of its text
+    (in its segment, or in the archive once merged), and what identity compares it on."""
+
+    key: SortKey
+    post: Post
+    body: int
+    text_id: str
+    legacy_id: str
+
+
+def segment_name(key: str) -> str:
+    import hashlib
+
+    return f"seg-{hashlib.blake2b(key.encode('utf-8'), digest_size=16).hexdigest()}.sqlite"
+
+
+def write_records(conn: sqlite3.Connection, key: str, placed: Sequence[Placed],
+                  warnings: Sequence[str]) -> None:  # fmt: skip
+    """Everything but the texts (written while parsing), inside the parse's transaction."""
+    for n, start in enumerate(range(0, len(placed), CHUNK)):
+        chunk = [_encode(item) for item in placed[start : start + CHUNK]]
+        conn.execute("INSERT INTO records VALUES (?, ?)", (n, marshal.dumps(chunk)))
+    conn.executemany("INSERT INTO warnings(message) VALUES (?)", ((m,) for m in warnings))
+    chats = {title: sorted(ids) for title, ids in
+             chats_by_title(item.post for item in placed).items()}  # fmt: skip
+    conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+        ("key", key), ("records", str(len(placed))),
+        ("chats", json.dumps(chats, ensure_ascii=False, sort_keys=True)),
+    ])  # fmt: skip
+
+
+class Segment:
+    """An open segment, whole and built from the file it is named after."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self.conn = conn
+        self.path = path
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        self.key: str = meta["key"]
+        self.count = int(meta["records"])
+        self.chats: dict[str, list[str]] = json.loads(meta["chats"])
+        if not isinstance(self.chats, dict):
+            raise ValueError("segment chats are not a table")
+        self.warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
+
+    def placed(self, base: int) -> Iterator[Placed]:
+        """The records in merge order, their text numbers moved up by `base`."""
+        seen = 0
+        try:
+            for (data,) in self.conn.execute("SELECT data FROM records ORDER BY n"):
+                for record in marshal.loads(data):
+                    item = _decode(record)
+                    item.body += base
+                    seen += 1
+                    yield item
+        except (sqlite3.DatabaseError, ValueError, TypeError, EOFError, IndexError) as exc:
+            raise self._damaged(f"its records cannot be read ({exc})") from None
+        if seen != self.count:
+            raise self._damaged(f"it lists {self.count} records but holds {seen}")
+
+    def texts(self) -> Iterator[tuple[int, str]]:
+        try:
+            yield from self.conn.execute("SELECT rowid, text FROM texts ORDER BY rowid")
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(f"its texts cannot be read ({exc})") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _damaged(self, reason: str) -> SegmentDamaged:
+        self.close()
+        if self.path is not None:
+            remove(self.path)
+        return SegmentDamaged(self.path, reason)
+
+
+def open_segment(path: Path, key: str, damaged: Any = None) -> Segment | None:
+    """The segment at `path` if it is whole and was parsed from what `key` says; else None.
+
+    Anything wrong with the file deletes it (the caller parses the input again); damage to a
+    file that was whole is told to `damaged(message)`. A segment used is touched, so the
+    sweep of unused ones (`sweep`) spares it.
+    """
+    if not path.is_file():
+        return None
+    conn: sqlite3.Connection | None = None
+    try:
+        expected = path.stat().st_size
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        pages, page_size = (conn.execute("PRAGMA page_count").fetchone()[0],
+                            conn.execute("PRAGMA page_size").fetchone()[0])  # fmt: skip
+        if pages * page_size != expected:
+            raise sqlite3.DatabaseError("segment size does not match its page count")
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        if meta.get("format") != SEGMENT_FORMAT or meta.get("key") != key:
+            raise sqlite3.DatabaseError("another file's segment")
+        problem = check_segment(conn, int(meta["records"]))
+        if problem is not None:
+            if damaged is not None:
+                damaged(f"{path}: the index was damaged ({problem}); reading its file again")
+            raise sqlite3.DatabaseError(problem)
+        segment = Segment(conn, path)
+    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError):
+        if conn is not None:
+            conn.close()
+        remove(path)
+        return None
+    touch(path)
+    return segment
+
+
+def load_segment(conn: sqlite3.Connection, path: Path | None) -> Segment:
+    """A segment just written by this process (trusted without checks)."""
+    return Segment(conn, path)
+
+
+def touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def temporary_name(final: Path) -> Path:
+    import uuid
+
+    return final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+
+
+def sweep(cache: Path, schema: str, now: float | None = None) -> None:
+    """Delete what the cache no longer needs: half-written files of killed runs (an hour old
+    or more: younger ones may be another instance's build), segments and archive indexes
+    unused for UNUSED_DAYS, and archive indexes of another schema. Never raises."""
+    now = time.time() if now is None else now
+    for folder, pattern in ((cache, "index-*.sqlite"), (cache / "segments", "seg-*.sqlite")):
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                age = now - entry.stat().st_mtime
+                if name.startswith(".") and name.endswith(".tmp"):
+                    if age > 3600:
+                        entry.unlink()
+                elif entry.match(pattern) and (age > UNUSED_DAYS * 86400 or (
+                        pattern.startswith("index") and _schema_of(entry) not in (schema, None))):
+                    entry.unlink()
+            except OSError:
+                pass
+
+
+def _schema_of(path: Path) -> str | None:
+    """The schema an archive index says it has ('' when it says nothing readable); None when
+    it cannot be opened now (it may be being written: left alone)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        return str(row[0]) if row else ""
+    except sqlite3.OperationalError as exc:
+        return None if "locked" in str(exc) else ""
+    except sqlite3.DatabaseError:
+        return ""
+    finally:
+        conn.close()
+
+
+# -- a record, marshalled --------------------------------------------------------------------------
+def _encode(item: Placed) -> tuple[Any, ...]:
+    post = item.post
+    date, media = post.date, post.media
+    return (
+        item.key, item.body, item.text_id, item.legacy_id, post.id, post.source, post.title,
+        None if date is None else (date.year, date.month, date.day, date.year_inferred),
+        post.date_bounds, post.hashtags,
+        None if media is None else (media.kind, media.file, media.present),
+        tuple((link.text, link.url) for link in post.links),
+        tuple((origin.path, origin.line) for origin in post.origins),
+        post.channel, post.datetime, post.message_id, post.chat, post.url, post.sender,
+        post.author, post.views,
+    )  # fmt: skip
+
+
+def _decode(record: Sequence[Any]) -> Placed:
+    (key, body, text_id, legacy_id, pid, source, title, date, bounds, tags, media, links,
+     origins, channel, stamp, message_id, chat, url, sender, author, views) = record
+    post = Post(
+        id=pid, source=source, title=title, text="",
+        date=None if date is None else PostDate(*date), date_bounds=bounds, hashtags=tags,
+        media=None if media is None else Media(*media),
+        links=tuple(Link(text, address) for text, address in links),
+        origins=tuple(Origin(where, line) for where, line in origins),
+        channel=channel, datetime=stamp, message_id=message_id, chat=chat, url=url,
+        sender=sender, author=author, views=views,
+    )  # fmt: skip
+    if not isinstance(key, tuple) or not isinstance(body, int):
+        raise TypeError("a record without its place")
+    return Placed(key, post, body, text_id, legacy_id)
