@@ -13,6 +13,9 @@ posts with no date at all, media placeholders and `Read in full` links.
 Used by the benchmark (`python -m tests.bench.run`) and by tests that need more posts than the
 sample holds. Run as a script to write files: `python -m tests.bench.generate N OUT.txt` (or
 `OUT.json` for a result.json, or a folder name for an HTML export in pages of 1,000 messages).
+`write_archives` writes all three at once in one pass (`python -m tests.bench.generate
+--archives N FOLDER`, kept between runs). Every writer streams: memory stays
+constant whatever the size (a million posts make a web copy of about 3 GB).
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ import itertools
 import json
 import random
 import re
+import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
+from typing import Any
 
 SOURCES = ("Russian MFA 🇷🇺", "Russian MFA 🇷🇺", "Russian MFA 🇷🇺", "МИД России 🇷🇺",
            "Maria Zakharova", "Russian Embassy in Türkiye")  # fmt: skip
@@ -193,29 +199,46 @@ def write_webcopy(path: Path, total: int, seed: int = 7, start: int = 0,
     return path
 
 
+_TAG_SPLIT = re.compile(r"(?<![^ \n])(#[^\s.!;?:]+)")
+
+
 def _parts(rnd: random.Random, text: str) -> list[str | dict[str, str]]:
-    """The text as Telegram's list of plain strings and entity objects."""
-    parts: list[str | dict[str, str]] = []
-    for word in text.split(" "):
-        plain = word
-        if word.startswith("#") and len(word) > 1:
-            tag = word.rstrip(".!;?:")
-            parts.append({"type": "hashtag", "text": tag})
-            plain = word[len(tag):]
-        elif rnd.random() < 0.01:
-            parts.append({"type": "bold", "text": word})
-            plain = ""
-        if plain:
-            parts.append(plain)
-        parts.append(" ")
-    parts.pop()
+    """The text as Telegram's list of plain strings and entity objects, as real exports write
+    it: hashtags as entities, adjacent plain strings as one, and now and then a bold title."""
     merged: list[str | dict[str, str]] = []
-    for part in parts:  # adjacent plain strings are one string, as in real exports
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        else:
-            merged.append(part)
-    return merged
+    if rnd.random() < 0.3:
+        title, newline, text = text.partition("\n")
+        merged += [{"type": "bold", "text": title}, newline]
+    for index, piece in enumerate(_TAG_SPLIT.split(text)):
+        if index % 2:
+            merged.append({"type": "hashtag", "text": piece})
+        elif piece:
+            if merged and isinstance(merged[-1], str):
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+    return [part for part in merged if part != ""]
+
+
+def _json_indent1(value: object, pad: str = "") -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=1)` for the dicts, lists, strings and
+    integers of a message, several times faster (json's indenting encoder is pure Python)."""
+    if isinstance(value, dict):
+        inner = pad + " "
+        items = (f"{inner}{_dumps(key)}: {_json_indent1(item, inner)}"
+                 for key, item in value.items())  # fmt: skip
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}" if value else "{}"
+    if isinstance(value, list):
+        inner = pad + " "
+        return ("[\n" + ",\n".join(inner + _json_indent1(item, inner) for item in value)
+                + "\n" + pad + "]") if value else "[]"  # fmt: skip
+    return _dumps(value)
+
+
+def _dumps(value: object) -> str:
+    if isinstance(value, str):
+        return encode_basestring(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def desktop_message(p: SynthPost) -> dict[str, object]:
@@ -250,14 +273,10 @@ def desktop_message(p: SynthPost) -> dict[str, object]:
 
 def write_result_json(path: Path, total: int, seed: int = 7) -> Path:
     """Write a `total`-post channel as Telegram Desktop's result.json (indent 1, as it does)."""
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write('{\n "name": "Russian MFA",\n "type": "public_channel",\n "id": 1234567890,\n'
-                 ' "messages": [\n')  # fmt: skip
-        for index, p in enumerate(posts(seed, total)):
-            body = json.dumps(desktop_message(p), ensure_ascii=False, indent=1)
-            fh.write(("  " if index == 0 else ",\n  ") + body.replace("\n", "\n  "))
-        fh.write("\n ]\n}\n")
-    return path
+    writer = ResultJsonWriter(path)
+    for p in posts(seed, total):
+        writer.add(p)
+    return writer.close()
 
 
 def overlapping_webcopies(folder: Path, total: int, files: int = 3, overlap: int = 20,
@@ -279,6 +298,13 @@ _HTML_HEAD = """<!DOCTYPE html>
 
   <meta charset="utf-8"/>
 <title>Exported Data</title>
+  <meta content="width=device-width, initial-scale=1.0" name="viewport"/>
+
+  <link href="css/style.css" rel="stylesheet"/>
+
+  <script src="js/script.js" type="text/javascript">
+
+  </script>
 
  </head>
 
@@ -313,6 +339,10 @@ _HTML_TAIL = """
 
 </html>
 """
+_PAGE_LINK = '\n     <a class="pagination block_link" href="{name}">\n{words}\n     </a>\n'
+_USERPIC = ('\n      <div class="pull_left userpic_wrap">\n\n       <div class="userpic userpic6" '
+            'style="width: 42px; height: 42px">\n\n        <div class="initials" '
+            'style="line-height: 42px">\nR\n        </div>\n\n       </div>\n\n      </div>\n')
 
 
 def _html_text(line: str) -> str:
@@ -321,8 +351,9 @@ def _html_text(line: str) -> str:
                   f'{m[1]}&quot;)">#{m[1]}</a>', out)
 
 
-def desktop_html_message(p: SynthPost) -> str:
-    """One message as Telegram Desktop's HTML export writes it."""
+def desktop_html_message(p: SynthPost, joined: bool = False) -> str:
+    """One message as Telegram Desktop's HTML export writes it; a `joined` one continues the
+    sender above it (no userpic, no name), as consecutive messages of one sender do."""
     lines = [p.title] + ([p.dateline] if p.dateline else []) + list(p.body)
     text = "<br>".join(_html_text(line) for line in lines)
     if p.read_in_full:
@@ -334,41 +365,193 @@ def desktop_html_message(p: SynthPost) -> str:
                  'clearfix pull_left media_photo">\n\n         <div class="body">\n\n'
                  '          <div class="title bold">\nPhoto\n          </div>\n\n'
                  '         </div>\n\n        </div>\n\n       </div>\n')
-    return (f'\n     <div class="message default clearfix" id="message{p.number + 2}">\n\n'
+    sender = ("" if joined else
+              f'\n       <div class="from_name">\n{html.escape(p.source)}\n       </div>\n')
+    return (f'\n     <div class="message default clearfix{" joined" if joined else ""}" '
+            f'id="message{p.number + 2}">\n'
+            f'{"" if joined else _USERPIC}\n'
             '      <div class="body">\n\n'
             f'       <div class="pull_right date details" title="{stamp}">\n'
-            f'{p.when:%H:%M}\n       </div>\n\n'
-            f'       <div class="from_name">\n{html.escape(p.source)}\n       </div>\n'
-            f'{media}\n       <div class="text">\n{text}\n       </div>\n\n'
-            '      </div>\n\n     </div>\n')
+            f'{p.when:%H:%M}\n       </div>\n'
+            f'{sender}{media}\n       <div class="text">\n{text}\n       </div>\n\n'
+            '      </div>\n\n     </div>\n')  # fmt: skip
 
 
-def write_html_export(folder: Path, total: int, per_file: int = 1000, seed: int = 7) -> list[Path]:
-    """Write a `total`-post channel as Telegram Desktop's HTML export: `messages.html`,
-    `messages2.html`, … of `per_file` messages each, in one folder."""
+def html_page_name(index: int) -> str:
+    """`messages.html`, `messages2.html`, …: the names Telegram Desktop gives its pages."""
+    return "messages.html" if index == 0 else f"messages{index + 1}.html"
+
+
+class HtmlExportWriter:
+    """Writes posts as a Telegram Desktop HTML export, one page of `per_file` messages at a
+    time (constant memory): a date line where the day changes and at the top of each page,
+    joined messages for consecutive posts of one sender, and the pages' Previous/Next links."""
+
+    def __init__(self, folder: Path, per_file: int = 1000) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.per_file = folder, per_file
+        self.pages: list[Path] = []
+        self._fh: Any = None
+        self._in_page = 0
+        self._day: dt.date | None = None
+        self._sender: str | None = None
+        self._service_id = -1
+
+    def add(self, p: SynthPost) -> None:
+        if self._fh is None or self._in_page == self.per_file:
+            self._next_page()
+        joined = p.source == self._sender and p.when.date() == self._day
+        if p.when.date() != self._day:
+            self._fh.write(f'\n     <div class="message service" id="message{self._service_id}">'
+                           f'\n\n      <div class="body details">\n{p.when.day} '
+                           f'{MONTHS[p.when.month - 1]} {p.when.year}\n      </div>\n\n'
+                           '     </div>\n')  # fmt: skip
+            self._service_id -= 1
+            self._day = p.when.date()
+        self._fh.write(desktop_html_message(p, joined))
+        self._sender = p.source
+        self._in_page += 1
+
+    def _next_page(self, last: bool = False) -> None:
+        if self._fh is not None:
+            if not last:
+                name = html_page_name(len(self.pages))
+                self._fh.write(_PAGE_LINK.format(name=name, words="Next messages"))
+            self._fh.write(_HTML_TAIL)
+            self._fh.close()
+            self._fh = None
+        if last:
+            return
+        path = self.folder / html_page_name(len(self.pages))
+        self._fh = path.open("w", encoding="utf-8")
+        self._fh.write(_HTML_HEAD)
+        if self.pages:
+            previous = html_page_name(len(self.pages) - 1)
+            self._fh.write(_PAGE_LINK.format(name=previous, words="Previous messages"))
+        self.pages.append(path)
+        self._in_page, self._day, self._sender = 0, None, None
+
+    def close(self) -> list[Path]:
+        self._next_page(last=True)
+        return self.pages
+
+
+def write_html_export(folder: Path, total: int, per_file: int = 1000, seed: int = 7,
+                      start: int = 0, stop: int | None = None) -> list[Path]:  # fmt: skip
+    """Write posts [start, stop) of a `total`-post channel as Telegram Desktop's HTML export:
+    `messages.html`, `messages2.html`, … of `per_file` messages each, in one folder."""
+    writer = HtmlExportWriter(folder, per_file)
+    for p in posts(seed, total, start, stop):
+        writer.add(p)
+    return writer.close()
+
+
+class ResultJsonWriter:
+    """Writes posts as Telegram Desktop's result.json (indent 1, as it does), one at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = path.open("w", encoding="utf-8")
+        self._fh.write('{\n "name": "Russian MFA",\n "type": "public_channel",\n'
+                       ' "id": 1234567890,\n "messages": [\n')  # fmt: skip
+        self._first = True
+
+    def add(self, p: SynthPost) -> None:
+        body = _json_indent1(desktop_message(p))
+        self._fh.write(("  " if self._first else ",\n  ") + body.replace("\n", "\n  "))
+        self._first = False
+
+    def close(self) -> Path:
+        self._fh.write("\n ]\n}\n")
+        self._fh.close()
+        return self.path
+
+
+class WebcopyWriter:
+    """Writes posts as a web-preview copy, one at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh = path.open("w", encoding="utf-8")
+
+    def add(self, p: SynthPost) -> None:
+        self._fh.write("\n".join(webcopy_lines(p)))
+        self._fh.write("\n")
+
+    def close(self) -> Path:
+        self._fh.close()
+        return self.path
+
+
+#: The archive formats the benchmark measures, and where each lives in an archive's folder.
+FORMATS = {"webcopy": "webcopy.txt", "html": "html", "json": "result.json"}
+
+
+def write_archives(folder: Path, total: int, formats: Sequence[str] = tuple(FORMATS),
+                   seed: int = 7, per_file: int = 1000,
+                   progress: Callable[[int], None] | None = None) -> dict[str, Path]:  # fmt: skip
+    """The same `total` posts in each of `formats`, generated once and written side by side in
+    one pass (constant memory, whatever `total`): `folder/webcopy.txt`, `folder/html/` (an
+    HTML export of `per_file` messages a page) and `folder/result.json`."""
     folder.mkdir(parents=True, exist_ok=True)
-    out: list[Path] = []
-    for index, start in enumerate(range(0, total, per_file)):
-        name = "messages.html" if index == 0 else f"messages{index + 1}.html"
-        path = folder / name
-        with path.open("w", encoding="utf-8") as fh:
-            fh.write(_HTML_HEAD)
-            for p in posts(seed, total, start, min(total, start + per_file)):
-                fh.write(desktop_html_message(p))
-            fh.write(_HTML_TAIL)
-        out.append(path)
-    return out
+    writers: dict[str, Any] = {}
+    for name in formats:
+        target = folder / FORMATS[name]
+        if name == "webcopy":
+            writers[name] = WebcopyWriter(target)
+        elif name == "html":
+            writers[name] = HtmlExportWriter(target, per_file)
+        else:
+            writers[name] = ResultJsonWriter(target)
+    for p in posts(seed, total):
+        for writer in writers.values():
+            writer.add(p)
+        if progress is not None and p.number % 10_000 == 0:
+            progress(p.number)
+    for writer in writers.values():
+        writer.close()
+    return {name: folder / FORMATS[name] for name in formats}
+
+
+#: Bump when what write_archives writes changes: archives cached by an older one are rewritten.
+ARCHIVES_VERSION = "2"
+
+
+def ensure_archives(folder: Path, total: int,
+                    progress: Callable[[int], None] | None = None) -> dict[str, Path]:  # fmt: skip
+    """`write_archives(folder, total)`, unless a finished run of this version already wrote
+    them there (a marker file is written last, so an interrupted run is started again)."""
+    marker = folder / "archives.done"
+    if not (marker.exists() and marker.read_text() == f"{ARCHIVES_VERSION} {total}"):
+        marker.unlink(missing_ok=True)
+        shutil.rmtree(folder / FORMATS["html"], ignore_errors=True)
+        write_archives(folder, total, progress=progress)
+        marker.write_text(f"{ARCHIVES_VERSION} {total}")
+    return {name: folder / FORMATS[name] for name in FORMATS}
+
+
+def main(argv: Sequence[str]) -> int:
+    if argv[:1] == ["--archives"]:  # all three formats, cached: --archives N FOLDER
+        count, folder = int(argv[1]), Path(argv[2])
+        made = ensure_archives(folder, count, lambda done: print(f"{done:,}", file=sys.stderr))
+        for name, path in made.items():
+            files = sorted(path.iterdir()) if path.is_dir() else [path]
+            print(f"{name}: {path} ({len(files)} files, "
+                  f"{sum(f.stat().st_size for f in files):,} bytes)")  # fmt: skip
+        return 0
+    count, target = int(argv[0]), Path(argv[1])
+    if target.suffix == ".json":
+        write_result_json(target, count)
+    elif target.suffix == ".txt":
+        write_webcopy(target, count)
+    else:  # a folder: an HTML export in pages of 1,000 messages
+        pages = write_html_export(target, count)
+        size = sum(page.stat().st_size for page in pages)
+        print(f"{target}/: {count} posts in an HTML export of {len(pages)} pages, {size:,} bytes")
+        return 0
+    print(f"{target}: {count} posts, {target.stat().st_size:,} bytes")
+    return 0
 
 
 if __name__ == "__main__":
-    count, target = int(sys.argv[1]), Path(sys.argv[2])
-    if target.suffix == ".json":
-        write_result_json(target, count)
-    elif target.suffix == "" or target.is_dir():
-        write_html_export(target, count)
-        size = sum(f.stat().st_size for f in target.glob("messages*.html"))
-        print(f"{target}/: {count} posts in an HTML export, {size:,} bytes")
-        raise SystemExit(0)
-    else:
-        write_webcopy(target, count)
-    print(f"{target}: {count} posts, {target.stat().st_size:,} bytes")
+    raise SystemExit(main(sys.argv[1:]))
