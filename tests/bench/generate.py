@@ -21,6 +21,7 @@ constant whatever the size (a million posts make a web copy of about 3 GB).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import itertools
 import json
@@ -124,14 +125,36 @@ def _sentence(rnd: random.Random, words: int, russian: bool) -> str:
     return text[0].upper() + text[1:] + rnd.choice((".", ".", ".", "!", ";", "?", ":"))
 
 
+#: Lines and subjects each seed draws its posts from: enough that no two posts share a text
+#: (the titles are numbered anyway), few enough that generating them once costs a second or two.
+POOL = 20_000
+
+
+@functools.cache
+def _pools(seed: int) -> dict[bool, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Per language (Russian or not): body lines and title subjects, made once per seed, so a
+    post costs a few draws, not a hundred (a million posts in minutes, not hours)."""
+    rnd = random.Random(seed)
+    pools: dict[bool, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for russian, size in ((False, POOL), (True, POOL // 3)):
+        lines = tuple(f"{rnd.choice(EMOJI)} {_sentence(rnd, rnd.randint(4, 40), russian)}".strip()
+                      for _ in range(size))  # fmt: skip
+        subjects = tuple(_sentence(rnd, rnd.randint(6, 22), russian).rstrip(".!;?:")
+                         for _ in range(size))  # fmt: skip
+        pools[russian] = (lines, subjects)
+    return pools
+
+
 def post(seed: int, number: int, total: int) -> SynthPost:
-    """Post `number` (0-based) of an archive of `total` posts; the same for the same seed."""
+    """Post `number` (0-based) of an archive of `total` posts; the same for the same seed. The
+    posts of an archive are spread evenly over ten years, in order."""
     rnd = random.Random(seed * 1_000_003 + number)
-    day = START + dt.timedelta(days=number * DAYS // max(total, 1))
-    when = dt.datetime(day.year, day.month, day.day, 6 + number % 14, (number * 7) % 60,
-                       (number * 13) % 60)  # fmt: skip
+    when = dt.datetime.combine(START, dt.time(6)) + dt.timedelta(
+        seconds=number * DAYS * 86_400 // max(total, 1))
+    day = when.date()
     russian = rnd.random() < 0.25
-    subject = _sentence(rnd, rnd.randint(6, 22), russian).rstrip(".!;?:")
+    lines_pool, subjects = _pools(seed)[russian]
+    subject = rnd.choice(subjects)
     month = MONTHS[day.month - 1]
     style = rnd.random()
     dateline: str | None = None
@@ -151,10 +174,6 @@ def post(seed: int, number: int, total: int) -> SynthPost:
     # else: undated; it falls between its neighbours
     size = rnd.random()
     lines = 1 if size < 0.1 else rnd.randint(2, 8) if size < 0.7 else rnd.randint(9, 24)
-    body = tuple(
-        f"{rnd.choice(EMOJI)} {_sentence(rnd, rnd.randint(4, 40), russian)}".strip()
-        for _ in range(lines)
-    )
     return SynthPost(
         number=number,
         source=rnd.choice(SOURCES),
@@ -164,7 +183,7 @@ def post(seed: int, number: int, total: int) -> SynthPost:
         doubled=rnd.random() < 0.85,
         title=title,
         dateline=dateline,
-        body=body,
+        body=tuple(rnd.choices(lines_pool, k=lines)),
     )
 
 
@@ -199,7 +218,7 @@ def write_webcopy(path: Path, total: int, seed: int = 7, start: int = 0,
     return path
 
 
-_TAG_SPLIT = re.compile(r"(?<![^ \n])(#[^\s.!;?:]+)")
+_TAG_SPLIT = re.compile(r"(#[^\s.!;?:]+)")  # a "#" starts a tag, nothing else
 
 
 def _parts(rnd: random.Random, text: str) -> list[str | dict[str, str]]:
@@ -220,25 +239,25 @@ def _parts(rnd: random.Random, text: str) -> list[str | dict[str, str]]:
     return [part for part in merged if part != ""]
 
 
-def _json_indent1(value: object, pad: str = "") -> str:
-    """`json.dumps(value, ensure_ascii=False, indent=1)` for the dicts, lists, strings and
-    integers of a message, several times faster (json's indenting encoder is pure Python)."""
-    if isinstance(value, dict):
-        inner = pad + " "
-        items = (f"{inner}{_dumps(key)}: {_json_indent1(item, inner)}"
-                 for key, item in value.items())  # fmt: skip
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}" if value else "{}"
-    if isinstance(value, list):
-        inner = pad + " "
-        return ("[\n" + ",\n".join(inner + _json_indent1(item, inner) for item in value)
-                + "\n" + pad + "]") if value else "[]"  # fmt: skip
-    return _dumps(value)
-
-
-def _dumps(value: object) -> str:
-    if isinstance(value, str):
-        return encode_basestring(value)
-    return json.dumps(value, ensure_ascii=False)
+def message_json(message: dict[str, object]) -> str:
+    """`json.dumps(message, ensure_ascii=False, indent=1)` of a message as `desktop_message`
+    makes it (flat values, lists of strings and flat objects), several times faster: json's
+    indenting encoder is pure Python, and a million messages are written."""
+    fields = []
+    for key, value in message.items():
+        if isinstance(value, list):
+            items = [
+                "  {\n" + ",\n".join(f'   "{k}": {encode_basestring(v)}' for k, v in item.items())
+                + "\n  }" if isinstance(item, dict) else "  " + encode_basestring(item)
+                for item in value
+            ]  # fmt: skip
+            rendered = "[\n" + ",\n".join(items) + "\n ]" if items else "[]"
+        elif isinstance(value, str):
+            rendered = encode_basestring(value)
+        else:
+            rendered = json.dumps(value)
+        fields.append(f' "{key}": {rendered}')
+    return "{\n" + ",\n".join(fields) + "\n}"
 
 
 def desktop_message(p: SynthPost) -> dict[str, object]:
@@ -351,11 +370,17 @@ def _html_text(line: str) -> str:
                   f'{m[1]}&quot;)">#{m[1]}</a>', out)
 
 
+@functools.cache
+def _html_body_line(line: str) -> str:
+    """`_html_text` of a body line: they come from a pool, so each is escaped once."""
+    return _html_text(line)
+
+
 def desktop_html_message(p: SynthPost, joined: bool = False) -> str:
     """One message as Telegram Desktop's HTML export writes it; a `joined` one continues the
     sender above it (no userpic, no name), as consecutive messages of one sender do."""
-    lines = [p.title] + ([p.dateline] if p.dateline else []) + list(p.body)
-    text = "<br>".join(_html_text(line) for line in lines)
+    text = "<br>".join([_html_text(p.title), *([_html_text(p.dateline)] if p.dateline else []),
+                        *map(_html_body_line, p.body)])  # fmt: skip
     if p.read_in_full:
         text += f'<br><a href="https://mid.ru/en/news/{1_800_000 + p.number}/">Read in full</a>'
     stamp = p.when.strftime("%d.%m.%Y %H:%M:%S") + " UTC+03:00"
@@ -457,7 +482,7 @@ class ResultJsonWriter:
         self._first = True
 
     def add(self, p: SynthPost) -> None:
-        body = _json_indent1(desktop_message(p))
+        body = message_json(desktop_message(p))
         self._fh.write(("  " if self._first else ",\n  ") + body.replace("\n", "\n  "))
         self._first = False
 
@@ -514,7 +539,7 @@ def write_archives(folder: Path, total: int, formats: Sequence[str] = tuple(FORM
 
 
 #: Bump when what write_archives writes changes: archives cached by an older one are rewritten.
-ARCHIVES_VERSION = "2"
+ARCHIVES_VERSION = "3"
 
 
 def ensure_archives(folder: Path, total: int,
