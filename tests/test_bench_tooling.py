@@ -6,11 +6,13 @@ tests only check that what it measures is what it says it measures."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.bench import run
 from tests.bench.generate import FORMATS, ensure_archives, posts, write_html_export
 from tui.index import open_library
 
@@ -54,3 +56,26 @@ def test_html_export_is_paged_like_telegram_desktop(tmp_path: Path) -> None:
     assert 'href="messages3.html">\nNext messages' in second
     assert 'class="message default clearfix joined"' in second
     assert 'class="message service"' in second
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """One format, 200 posts: the floor, the index, the reopen timed on a real terminal next to
+    the empty app, reading and searching, grep, and one page added to an indexed folder."""
+    code = run.main(["--sizes", str(POSTS), "--formats", "webcopy", "--first-open-at", "none",
+                     "--added-at", str(POSTS), "--export-posts", "0", "--data", str(tmp_path),
+                     "--patience", "120"])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    saved = json.loads((tmp_path / "results.json").read_text())["sizes"][str(POSTS)]
+    web, added = saved["webcopy"], saved["added"]
+    assert web["index"]["posts"] == POSTS and web["read"]["lines"] > POSTS
+    for pair in (web["reopen"], added["reopen"]):
+        assert pair["empty"]["error"] is None and pair["app"]["error"] is None, pair
+        assert pair["app"]["exit"] == 0 and pair["app"]["quit_seconds"] is not None
+    assert len(web["reading"]["hits"]) == len(web["grep"]) == 50
+    assert "new_page_last_post" in added["reopen"]["app"]["steps"]  # the new page is read
+    assert added["after"]["posts"] == 2 * POSTS  # the page adds as many
+    assert f"| {POSTS} | web copy | 0.6 MB (1 files) |" in printed
+    assert "not seen" not in printed and "error" not in printed
