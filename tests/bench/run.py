@@ -187,8 +187,10 @@ def indexed(screen: str, posts: int | None) -> bool:
 
 
 def stamp() -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+    """When, and at which commit ($TGREADER_BENCH_COMMIT names it for a copy without git)."""
+    commit = os.environ.get("TGREADER_BENCH_COMMIT") or subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+        check=False).stdout.strip()  # fmt: skip
     return f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {commit or 'no commit'}"
 
 
