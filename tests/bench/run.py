@@ -439,8 +439,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-index-at", default="10000,100000",
                         help="sizes at which a first open on the terminal waits for the whole "
                              "index to be in (default 10000,100000)")  # fmt: skip
-    parser.add_argument("--export-posts", type=int, default=21_000,
-                        help="posts of the HTML export `export` is measured on (0: skip)")
+    parser.add_argument("--export-posts", type=int, default=20_000,
+                        help="posts of the HTML export `export` is measured on "
+                             "(default 20000, about 49 MB; 0: skip)")  # fmt: skip
     parser.add_argument("--patience", type=float, default=3600.0,
                         help="seconds any one step may take before it is reported as not done")
     parser.add_argument("--table", action="store_true", help="only print the saved figures")
