@@ -33,9 +33,11 @@ import json
 import marshal
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from tui.identity import Merger, adopted_chats, identify, with_chat
 from tui.index_health import check_index, content_fingerprint
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import (
+    SEARCH_TABLE,
     Heads,
     Index,
     Library,
@@ -73,11 +76,13 @@ from tui.segments import (
 SCHEMA_VERSION = "8"
 
 Progress = Callable[[int, int], None]
+Seen = Callable[[list[Post]], None]
 
 #: Share of the progress bar the parse takes; the search index takes the rest.
 PARSE_SHARE = 0.9
 PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next to parsing
 BATCH = 1000
+FIRST_SEEN = 50  # the first batch `seen` gets is small, so a reader sees posts at once
 _TAG_SEP = "\x1f"
 _BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
 #: The cache's folder of segments (one per input file, see `tui.segments`).
@@ -115,12 +120,47 @@ CREATE TABLE legacy(legacy TEXT NOT NULL, pos INTEGER NOT NULL);
 CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
 CREATE TABLE heads(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE facets(name TEXT PRIMARY KEY, data BLOB NOT NULL);
-CREATE VIRTUAL TABLE search USING fts5(
-    text, source, content='', columnsize=0, detail=none,
-    tokenize='unicode61 remove_diacritics 2'
-);
+{SEARCH_TABLE}
 INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}');
 """
+
+
+class Cancelled(Exception):
+    """The build was stopped through its `cancel` event; no index was left behind."""
+
+
+@dataclass(slots=True)
+class _Watch:
+    """What a build tells as it goes (`seen`) and what can stop it (`cancel`)."""
+
+    seen: Seen | None = None
+    cancel: threading.Event | None = None
+    told: bool = False  # whether `seen` has had a batch (a build started again must not)
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("indexing was cancelled")
+
+    def tell(self, posts: list[Post]) -> None:
+        if self.seen is not None and posts:
+            self.seen(posts)
+            self.told = True
+
+    @contextmanager
+    def guarding(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """A set `cancel` also stops a long statement (the search index is built in one):
+        SQLite's progress handler aborts it, so cancelling never waits for it to end."""
+        if self.cancel is None:
+            yield
+            return
+        conn.set_progress_handler(self.cancel.is_set, 10_000)
+        try:
+            yield
+        except sqlite3.OperationalError:
+            self.check()  # interrupted by the handler: say so
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
 
 
 # -- the entry point ------------------------------------------------------------------------------
@@ -130,6 +170,9 @@ def open_library(
     progress: Progress | None = None,
     cache: Path | None = None,
     in_memory: bool = False,
+    *,
+    seen: Seen | None = None,
+    cancel: threading.Event | None = None,
 ) -> Library:
     """The library of the named files and folders, from the cache when it is still valid.
 
@@ -141,7 +184,15 @@ def open_library(
     Each input's parse is kept on its own (a segment, see `tui.segments`), so when a file is
     added or changed only that file is parsed and the archive index merged again.
     Raises IngestError on a fatal input, naming the file.
+
+    While an index is built (never on a reopen), `seen` is called from the building thread
+    with batches of newly parsed posts, text included, in file order (a file whose segment
+    is reused is not parsed, so not shown): their dates are what the text says before the
+    per-file dates pass (a year may be missing), and the final library may fold, re-date and
+    reorder them. When `cancel` is set, the build stops at the next post (or statement) and
+    raises `Cancelled`, its temporary files removed: no half-built index is left or used.
     """
+    watch = _Watch(seen, cancel)
     if cache is None:
         from tui.paths import cache_dir
 
@@ -152,17 +203,20 @@ def open_library(
     keys = [_segment_key(dump) for dump in dumps]
     fingerprint = _fingerprint(keys)
     if in_memory:
-        return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths), inputs)
+        return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths, watch),
+                       inputs)  # fmt: skip
     target = cache / f"index-{_archive_name(inputs)}.sqlite"
     opened = _open_index(target, fingerprint, warn)
     if opened is None:
         try:
-            built = _build(dumps, keys, target, fingerprint, warn, progress, paths)
+            built = _build(dumps, keys, target, fingerprint, warn, progress, paths, watch)
         except OSError as exc:  # a read-only or full cache folder: the same, in memory
             warn(f"{cache}: cannot keep an index here ({exc.strerror or exc}); "
                  "indexing in memory")  # fmt: skip
-            return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths),
-                           inputs)  # fmt: skip
+            if watch.told:  # the posts were shown already: not twice
+                watch = _Watch(None, cancel)
+            return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths,
+                                            watch), inputs)  # fmt: skip
         opened = _open_index(built, fingerprint)
         if opened is None:  # pragma: no cover - a file we just wrote and closed
             raise IngestError(built, "the index just built cannot be read back")
@@ -314,7 +368,8 @@ def _sql_yo(expression: str) -> str:
 
 # -- building an index ----------------------------------------------------------------------------
 def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint: str,
-           warn: Warn, progress: Progress | None, named: Sequence[Path]) -> Path:  # fmt: skip
+           warn: Warn, progress: Progress | None, named: Sequence[Path],
+           watch: _Watch) -> Path:  # fmt: skip
     """Merge the inputs' segments (parsing those missing) into a new index beside `target`,
     then move it into place.
 
@@ -334,8 +389,9 @@ def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint
             conn.executescript(_BUILD_PRAGMAS)
             reporter = _Reporter(dumps, progress)
             segments = _segments(dumps, keys, folder, _teller(said, warn), reporter, named,
-                                 warn)
-            _fill(conn, segments, fingerprint, said, reporter)
+                                 watch, warn)
+            with watch.guarding(conn):
+                _fill(conn, segments, fingerprint, said, reporter, watch)
             conn.close()
             try:
                 os.replace(temp, target)
@@ -357,15 +413,17 @@ def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint
 
 
 def _build_in_memory(dumps: Sequence[Dump], keys: Sequence[str], fingerprint: str, warn: Warn,
-                     progress: Progress | None, named: Sequence[Path]) -> Index:  # fmt: skip
+                     progress: Progress | None, named: Sequence[Path],
+                     watch: _Watch) -> Index:  # fmt: skip
     """The same index in an in-memory database: where the cache folder cannot be written."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     segments: list[Segment] = []
     try:
         said: list[str] = []
         reporter = _Reporter(dumps, progress)
-        segments = _segments(dumps, keys, None, _teller(said, warn), reporter, named)
-        _fill(conn, segments, fingerprint, said, reporter)
+        segments = _segments(dumps, keys, None, _teller(said, warn), reporter, named, watch)
+        with watch.guarding(conn):
+            _fill(conn, segments, fingerprint, said, reporter, watch)
         return _load(conn, None, dict(conn.execute("SELECT key, value FROM meta")))
     except BaseException:
         conn.close()
@@ -386,7 +444,7 @@ def _teller(said: list[str], warn: Warn) -> Warn:
 
 
 def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, tell: Warn,
-              reporter: _Reporter, named: Sequence[Path],
+              reporter: _Reporter, named: Sequence[Path], watch: _Watch,
               warn: Warn | None = None) -> list[Segment]:  # fmt: skip
     """Each input's segment, in order: reused from `folder` when it holds one for the file as
     it is now (its warnings said again), else parsed (into `folder`, or into memory). Inputs
@@ -402,7 +460,7 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
                     for message in segment.warnings:
                         tell(message)
             if segment is None:
-                segment = _parse(dump, number, key, folder, tell, reporter)
+                segment = _parse(dump, number, key, folder, tell, reporter, watch)
             if not segment.count:
                 segment.close()
                 if any(dump.path == Path(p) for p in named):
@@ -420,7 +478,7 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
 
 
 def _parse(dump: Dump, number: int, key: str, folder: Path | None, tell: Warn,
-           reporter: _Reporter) -> Segment:  # fmt: skip
+           reporter: _Reporter, watch: _Watch) -> Segment:  # fmt: skip
     """Parse one input into a new segment: in `folder` under a temporary name, renamed once
     whole; in memory when `folder` is None."""
     final = temp = None
@@ -439,7 +497,7 @@ def _parse(dump: Dump, number: int, key: str, folder: Path | None, tell: Warn,
             own.append(message)
             tell(message)
 
-        placed = _read_dump(conn, dump, number, 0, said, reporter)
+        placed = _read_dump(conn, dump, number, 0, said, reporter, watch)
         if placed and all(item.post.datetime for item in placed):
             # Real timestamps (an account export holds several chats one after another):
             # order by time, so the merge across files can rely on each file's order.
@@ -460,7 +518,7 @@ def _parse(dump: Dump, number: int, key: str, folder: Path | None, tell: Warn,
 
 
 def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: str,
-          said: Sequence[str], reporter: _Reporter) -> None:  # fmt: skip
+          said: Sequence[str], reporter: _Reporter, watch: _Watch) -> None:  # fmt: skip
     """Merge the segments into `conn`: the posts in reading order with the texts they keep,
     their heads, facets, warnings and the search index, in one transaction."""
     conn.executescript(_SCHEMA)
@@ -472,7 +530,9 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
         bodies += segment.count
     titles = adopted_chats(segment.chats for segment in segments)
     placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
+    watch.check()
     posts, kept, legacy = _merge(placed, titles)
+    watch.check()
     _write_posts(conn, posts, kept)
     keep = set(kept)
     for segment, base in zip(segments, bases, strict=True):
@@ -541,10 +601,14 @@ def _count_lines(path: Path) -> int:
 
 
 def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, warn: Warn,
-               reporter: _Reporter) -> list[Placed]:  # fmt: skip
+               reporter: _Reporter, watch: _Watch) -> list[Placed]:  # fmt: skip
     """One dump's records in file order, placed: texts go to the index as they stream in, the
-    rest stays in memory for the dates pass (which needs a record's neighbours)."""
+    rest stays in memory for the dates pass (which needs a record's neighbours). Batches are
+    shown to `watch.seen` (with their texts); a cancel is noticed at every post."""
+    watch.check()
     reporter.start(dump, number)
+    seen: list[Post] = []
+    seen_size = FIRST_SEEN
     heads: list[Post] = []
     keys: list[tuple[str, str]] = []
     text_dates: list[PostDate | None] = []
@@ -555,6 +619,7 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
         if len(batch) >= BATCH:
             conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)", batch)
             batch = []
+        watch.check()
         found = identify(raw, text)
         keys.append((found.text_id, found.legacy_id))
         text_dates.append(
@@ -568,8 +633,15 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
             author=raw.author, views=raw.views,
         ))  # fmt: skip
         reporter.at_line(raw.origin.line)
+        if watch.seen is not None:
+            seen.append(replace(heads[-1], text=text, date=text_dates[-1]))
+            if len(seen) >= seen_size:
+                watch.tell(seen)
+                seen, seen_size = [], min(seen_size * 4, BATCH)
     if batch:
         conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)", batch)
+    watch.tell(seen)
+    watch.check()
     dates = infer_years(text_dates)
     bounds = date_bounds(dates)
     out: list[Placed] = []
@@ -639,4 +711,4 @@ def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int]) -
     conn.executemany(f"INSERT INTO posts VALUES ({', '.join('?' * 23)})", rows())
 
 
-__all__ = ["SCHEMA_VERSION", "open_library"]
+__all__ = ["SCHEMA_VERSION", "Cancelled", "open_library"]

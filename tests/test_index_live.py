@@ -1,0 +1,67 @@
+"""What a build tells while it runs (`seen`) and how it stops (`cancel`): the index side of
+reading while it indexes."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE
+
+import tui.index as index
+from tests.bench.generate import write_webcopy
+from tui.model import Post
+
+
+def leftovers(cache: Path) -> list[str]:
+    return sorted(p.name for p in cache.iterdir()) if cache.exists() else []
+
+
+def test_seen_gets_every_parsed_post_with_its_text_in_file_order(tmp_path: Path) -> None:
+    dump = write_webcopy(tmp_path / "copy.txt", 1_500)
+    batches: list[list[Post]] = []
+    library = index.open_library([dump], lambda _m: None, cache=tmp_path / "cache",
+                                 seen=batches.append)  # fmt: skip
+    seen = [post for batch in batches for post in batch]
+    # The first batch is small (posts on screen at once), then batches grow.
+    assert len(batches[0]) < len(batches[1]) <= index.BATCH
+    assert [p.origins[0].line for p in seen] == sorted(p.origins[0].line for p in seen)
+    final = {post.id: post for post in library}
+    assert {post.id for post in seen} == set(final)
+    for post in seen:
+        assert post.text == final[post.id].text
+        # A date is only what the text says: the year may still be missing, never guessed.
+        if post.date is not None and final[post.id].date is not None:
+            assert post.date.year in (None, final[post.id].date.year)  # type: ignore[union-attr]
+            assert not post.date.year_inferred
+
+
+def test_seen_is_not_called_on_a_reopen(tmp_path: Path) -> None:
+    index.open_library([SAMPLE], lambda _m: None, cache=tmp_path)
+    batches: list[list[Post]] = []
+    index.open_library([SAMPLE], lambda _m: None, cache=tmp_path, seen=batches.append)
+    assert batches == []
+
+
+@pytest.mark.parametrize("in_memory", [False, True])
+def test_cancel_stops_the_build_and_leaves_no_index(tmp_path: Path, in_memory: bool) -> None:
+    dump = write_webcopy(tmp_path / "copy.txt", 1_500)
+    cache = tmp_path / "cache"
+    cancel = threading.Event()
+    batches: list[list[Post]] = []
+
+    def seen(posts: list[Post]) -> None:
+        batches.append(posts)
+        cancel.set()  # as `q` would, while the first batch is on screen
+
+    with pytest.raises(index.Cancelled):
+        index.open_library([dump], lambda _m: None, cache=cache, in_memory=in_memory,
+                           seen=seen, cancel=cancel)  # fmt: skip
+    assert len(batches) == 1  # stopped at the next batch boundary
+    assert leftovers(cache) == []  # no index and no temporary file
+    library = index.open_library([dump], lambda _m: None, cache=cache)
+    assert len(library) == 1_500  # the next open builds a whole one
+    if not in_memory:
+        assert [name.startswith("index-") for name in leftovers(cache)] == [True]
+
