@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import threading
 import webbrowser
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
@@ -27,11 +29,13 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from tui.clipboard import Clipboard
 from tui.commands import ReaderCommands
 from tui.goto_date import nearest_to
-from tui.index import open_library
+from tui.index import Cancelled, open_library
 from tui.ingest import IngestError
 from tui.keymap import check_keymap
 from tui.library import Filter, Library, fold, periods_of, query_words
 from tui.model import Post, Quote
+from tui.pathkeys import path_key
+from tui.provisional import ProvisionalLibrary
 from tui.quote import citation, passage, whole_post
 from tui.rekey import rekey_records
 from tui.safetext import is_visible, link_target, visible
@@ -143,6 +147,19 @@ class ReaderApp(App[int]):
                 tooltip="Show or hide the sidebar"),
     ]
 
+    @dataclass
+    class IndexGrew(Message):
+        """The building thread added posts to the library read while indexing."""
+
+        library: ProvisionalLibrary
+
+    @dataclass
+    class IndexProgress(Message):
+        """How far the index build is: bytes of the inputs done, of `total`."""
+
+        done: int
+        total: int
+
     def __init__(
         self,
         paths: Sequence[Path],
@@ -181,6 +198,14 @@ class ReaderApp(App[int]):
         # How an address is opened; tests put a fake here. Returns whether a browser took it.
         self.browse: Callable[[str], bool] = webbrowser.open
         self._after_load: str | None = None  # a post to go to once the library is (re)loaded
+        # Set to stop the index build of the current load (quitting, or a newer load).
+        self.load_cancel = threading.Event()
+        # Set when the load's thread has ended (its temporary files gone): what a quit waits
+        # for, and tests with it.
+        self.load_finished = threading.Event()
+        self.indexed_share: float | None = None  # how far indexing is, while it runs
+        self._wanted_place: str | None = None  # the post last read, until indexing ends
+        self._sidebar_filled_at = 0  # posts the sidebar counted while indexing
 
     async def on_event(self, event: events.Event) -> None:
         # Input and TextArea draw what they hold as it is: a paste (say, a post copied with y,
@@ -333,35 +358,96 @@ class ReaderApp(App[int]):
             self.load_library()  # the reader's place is kept: it is restored by post id
 
     # -- loading -----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="load")
     def load_library(self) -> None:
         """Open the inputs off the UI thread, so the screen stays live while large files load:
-        from the index in the cache folder when it is still valid, else by building it."""
+        from the index in the cache folder when it is still valid, else by building it. A
+        first open shows posts as they are parsed (see `tui.provisional`); a reload keeps the
+        library on screen until the new one is whole."""
+        self.load_cancel.set()  # a load still running is superseded
+        self.load_cancel = threading.Event()
+        self.load_finished = threading.Event()
+        self._load_worker(self.load_cancel, self.load_finished, self.library is None)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_worker(self, cancel: threading.Event, finished: threading.Event,
+                     live: bool) -> None:  # fmt: skip
         warnings: list[str] = []
+        provisional: list[ProvisionalLibrary] = []
+
+        def seen(posts: list[Post]) -> None:
+            if not provisional:
+                provisional.append(ProvisionalLibrary([path_key(p) for p in self.paths]))
+            provisional[0].add(posts)
+            self.post_message(self.IndexGrew(provisional[0]))
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(self.IndexProgress(done, total))
+
         try:
-            library = open_library(self.paths, warnings.append,
-                                   progress=self._progress_from_thread, cache=self.settings.cache)
-        except IngestError as exc:
-            self.call_from_thread(self._load_failed, str(exc))
+            library = open_library(self.paths, warnings.append, progress=progress,
+                                   cache=self.settings.cache, seen=seen if live else None,
+                                   cancel=cancel)  # fmt: skip
+            if cancel.is_set():  # quitting (or superseded) just as it was done
+                library.close()
+                return
+            self.call_from_thread(self._loaded, library, warnings)
+        except Cancelled:
             return
-        self.call_from_thread(self._loaded, library, warnings)
+        except IngestError as exc:
+            if not cancel.is_set():
+                self.call_from_thread(self._load_failed, str(exc))
+        except RuntimeError:  # the app stopped between the check and the call
+            if not cancel.is_set():
+                raise
+        finally:
+            finished.set()
 
     def _opening_text(self) -> str:
         names = ", ".join(p.name or str(p) for p in self.paths[:3])
         more = f" and {len(self.paths) - 3} more" if len(self.paths) > 3 else ""
         return visible(f"Opening {names}{more}…")
 
-    def _progress_from_thread(self, done: int, total: int) -> None:
-        """Called by the indexer (at most every 50 ms) while it reads the files."""
-        self.call_from_thread(self._show_progress, done, total)
-
-    def _show_progress(self, done: int, total: int) -> None:
-        self.query_one("#loading", ProgressBar).update(total=max(total, 1), progress=done)
-        megabytes = total / 1_000_000
+    @on(IndexProgress)
+    def _index_progress(self, event: IndexProgress) -> None:
+        """The indexer reports (at most every 50 ms) how far it is."""
+        if event.done >= event.total:
+            return
+        self.indexed_share = event.done / max(event.total, 1)
+        if isinstance(self.library, ProvisionalLibrary):
+            self._update_status()
+            return
+        if self.library is not None:  # a reload: the library shown stays as it is
+            return
+        self.query_one("#loading", ProgressBar).update(total=max(event.total, 1),
+                                                       progress=event.done)  # fmt: skip
+        megabytes = event.total / 1_000_000
         self.query_one("#progress", Static).update(Text(
             f"{self._opening_text()} indexing {megabytes:,.0f} MB once; "
             "later opens are instant."
         ))
+
+    @on(IndexGrew)
+    def _index_grew(self, event: IndexGrew) -> None:
+        """More posts are indexed: the first ones open the reader, later ones grow the list
+        (under a cursor that stays where it is)."""
+        library = event.library
+        if self.load_cancel.is_set() or self.library not in (None, library):
+            if self.library is not library:
+                library.close()  # the final library is already shown
+            return
+        if not library.publish() and self.library is library:
+            return  # an earlier message already brought these in
+        if self.library is None:
+            self._show_library(library)
+            return
+        if len(library) >= 2 * self._sidebar_filled_at:
+            self._fill_sidebar()
+        posts = self.query_one("#posts", PostList)
+        rows = self._rows()
+        current = posts.current
+        if current is None or not posts.replace_rows(rows, keep=current):
+            posts.set_rows(rows, keep=current)
+        self._update_status()
 
     def _load_failed(self, message: str) -> None:
         """A fatal input problem: leave the screen and let the CLI print the one line."""
@@ -372,26 +458,50 @@ class ReaderApp(App[int]):
         # The library's heads are hundreds of thousands of long-lived objects; left to the
         # cyclic GC, every full collection walks them all (a 50 ms stall in the middle of a
         # key press at 100k posts). They live as long as the app: take them out of its view.
+        if self.load_cancel.is_set():
+            library.close()
+            return
         gc.freeze()
-        self.library = library
+        self.indexed_share = None
         self.load_warnings = warnings
         self._toast_new_warnings(library.archive_key, warnings)
-        if self.store is not None:
-            try:  # records made when post ids came from text move to their posts
+        if isinstance(self.library, ProvisionalLibrary):
+            self._swap_in(library)
+            return
+        self._show_library(library)
+        if self._after_load is not None:
+            index = library.index_of(self._after_load)
+            self._after_load = None
+            if index is not None:
+                self.go_to_post(index)
+
+    def _take_records(self, library: Library) -> None:
+        """Bookmarks, notes and read marks for the library (records made when post ids came
+        from text move to their posts, and their snapshots take the posts' final form)."""
+        if self.store is None:
+            return
+        if not isinstance(library, ProvisionalLibrary):
+            try:
                 rekey_records(self.store, library)
             except StorageError as exc:
                 self.notify(str(exc), severity="error", timeout=10, markup=False)
-            marks = self.store.ui_state(library.archive_key).get("unread")
-            self.unread_marks = {m for m in marks if isinstance(m, str)} \
-                if isinstance(marks, list) else set()
-            self.read_ids = self.store.read_ids(library.archive_key) - self.unread_marks
-            self.bookmarked = self.store.bookmarked_ids()
-            self.note_counts = self.store.note_counts()
+        marks = self.store.ui_state(library.archive_key).get("unread")
+        self.unread_marks = {m for m in marks if isinstance(m, str)} \
+            if isinstance(marks, list) else set()
+        self.read_ids = self.store.read_ids(library.archive_key) - self.unread_marks
+        self.bookmarked = self.store.bookmarked_ids()
+        self.note_counts = self.store.note_counts()
+        if not isinstance(library, ProvisionalLibrary):
             marked = self.bookmarked | set(self.note_counts)
             places = (library.index_of(post_id) for post_id in marked)
             self.store.refresh_snapshots(
                 library[i].snapshot() for i in places if i is not None
             )
+
+    def _show_library(self, library: Library) -> None:
+        """Open the reader on a library: the filter and the post last read come back."""
+        self.library = library
+        self._take_records(library)
         self.query_one("#loading").display = False
         self.query_one("#progress").display = False
         posts = self.query_one("#posts", PostList)
@@ -407,6 +517,9 @@ class ReaderApp(App[int]):
             collection=state.get("collection"),
             channel=state.get("channel") if isinstance(state.get("channel"), str) else None,
         )
+        if isinstance(library, ProvisionalLibrary) and self.flt.tag is None \
+                and isinstance(state.get("tag"), str):
+            self.flt = replace(self.flt, tag=state["tag"].casefold())  # its posts may come later
         searches = state.get("searches")
         self.query_one(SearchBox).set_history(
             [q for q in searches if isinstance(q, str)] if isinstance(searches, list) else [])
@@ -414,15 +527,54 @@ class ReaderApp(App[int]):
             search = self.query_one("#search", Input)
             search.value = visible(self.flt.query)  # the stored state may hold anything
             search.display = True
-        self._reading = library.index_of(state.get("last_post") or "")
+        last_post = state.get("last_post") if isinstance(state.get("last_post"), str) else None
+        self._wanted_place = last_post if isinstance(library, ProvisionalLibrary) else None
+        self._reading = library.index_of(last_post or "")
         self._refresh_list()
         self._restoring = False
         posts.focus()
-        if self._after_load is not None:
-            index = library.index_of(self._after_load)
-            self._after_load = None
-            if index is not None:
-                self.go_to_post(index)
+
+    def _swap_in(self, library: Library) -> None:
+        """Indexing is done: the final library replaces the one read while indexing, in its
+        final order, with the reader's place (the post, its height in the list, the scroll in
+        the post) and filter kept."""
+        posts = self.query_one("#posts", PostList)
+        before = self.library
+        assert before is not None
+        place = self._reading if self._reading is not None else posts.current
+        wanted = None if self._reading is not None else self._wanted_place
+        place_id = wanted or (before.id_of(place) if place is not None else None)
+        self.library = library
+        self._wanted_place = None
+        self._take_records(library)
+        self._fill_sidebar()
+        index = self._final_index(library, place_id)
+        if self._reading is not None:
+            self._reading = index
+        if self.flt.tag is not None and library.tag_key(self.flt.tag) is None:
+            self.flt = replace(self.flt, tag=None)
+        rows = self._rows()
+        self._restoring = True
+        if index is not None and wanted is None and posts.replace_rows(rows, keep=index):
+            self._show(index, keep_place=True)
+        else:
+            posts.set_rows(rows, keep=index)
+            if not rows:
+                self._show_nothing()
+        self._restoring = False
+        self._update_status()
+        before.close()
+
+    @staticmethod
+    def _final_index(library: Library, post_id: str | None) -> int | None:
+        """Where a post read while indexing is in the final library (a post id can change
+        when its chat is learnt from another file: the index keeps the old one)."""
+        if post_id is None:
+            return None
+        index = library.index_of(post_id)
+        if index is None:
+            index = library.legacy_matches([post_id]).get(post_id)
+        return index
 
     def _toast_new_warnings(self, archive_key: str, warnings: list[str]) -> None:
         """Each warning once per change of the inputs (not on every reopen), three at most;
@@ -453,6 +605,7 @@ class ReaderApp(App[int]):
     def _fill_sidebar(self) -> None:
         if self.library is None:
             return
+        self._sidebar_filled_at = len(self.library)
         self.unread_by_tag, self.unread_by_period = self.library.unread_counts(self.read_ids)
         self.query_one(Sidebar).fill(self.library, *self._collection_counts(),
                                      self.unread_by_tag, self.unread_by_period)
@@ -477,16 +630,22 @@ class ReaderApp(App[int]):
         posts = self.query_one("#posts", PostList)
         if keep is None:
             keep = self._reading if self._reading is not None else posts.current
-        rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts),
-                                     self.read_ids)
-        rows = self._with_note_matches(rows)
-        if self.newest_first:
-            rows.reverse()
+        rows = self._rows()
         posts.set_rows(rows, keep=keep)
         if not rows:
             self._show_nothing()
         self._update_status()
         self._save_filter()
+
+    def _rows(self) -> list[int]:
+        """The library indices the filter lets through, in the order chosen."""
+        assert self.library is not None
+        rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts),
+                                     self.read_ids)  # fmt: skip
+        rows = self._with_note_matches(rows)
+        if self.newest_first:
+            rows.reverse()
+        return rows
 
     def _with_note_matches(self, rows: list[int]) -> list[int]:
         """A search also finds posts whose notes or quoted passages hold every word (within
@@ -517,10 +676,16 @@ class ReaderApp(App[int]):
         shown = len(self.query_one("#posts", PostList).rows)
         total = len(self.library)
         parts = ["1 post" if total == 1 else f"{total:,} posts"]
+        indexing = isinstance(self.library, ProvisionalLibrary)
+        if indexing:
+            done = f" {self.indexed_share:.0%}" if self.indexed_share is not None else ""
+            parts = [f"Indexing{done}: {total:,} posts so far, in file order, "
+                     "dates provisional"]  # fmt: skip
         described = self.library.describe(self.flt)
         if described:
             parts.append(described)
-        parts.append(f"{shown:,} shown")
+        parts.append(f"{shown:,} shown so far" if indexing and not self.flt.empty
+                     else f"{shown:,} shown")  # fmt: skip
         if self.newest_first:
             parts.append("newest first")
         status = " · ".join(parts)
@@ -1166,6 +1331,9 @@ class ReaderApp(App[int]):
                 self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
 
     def on_unmount(self) -> None:
+        self.load_cancel.set()  # an index being built stops at its next batch, leaving no file
+        if isinstance(self.library, ProvisionalLibrary):
+            self.library.close()
         if self.store is not None:
             try:
                 self.store.close()

@@ -32,6 +32,15 @@ BLOCK = 32
 BATCH = 1000
 _TOKEN = re.compile(r"[^\W_]+")
 
+#: The search table, in every index (and in the one a reader reads while indexing): how text
+#: is split into words and folded is part of what a search means, so it is said once.
+SEARCH_TABLE = """
+CREATE VIRTUAL TABLE search USING fts5(
+    text, source, content='', columnsize=0, detail=none,
+    tokenize='unicode61 remove_diacritics 2'
+);
+"""
+
 
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
@@ -164,26 +173,37 @@ class Library:
         self._ids = heads.ids
         self._dates = heads.dates
         self._bounds = heads.bounds
-        self._by_id = dict(zip(heads.ids, range(len(heads.ids)), strict=True))
+        self._by_id: dict[str, int] = {}
         self._tag_labels: dict[str, str] = {}
         self._post_tags: list[frozenset[str]] = []
-        # Posts share a few hundred tag combinations: fold each combination once (100,000
-        # posts open twice as fast). A label is still the spelling of the first post with it.
-        keys_of: dict[tuple[str, ...], frozenset[str]] = {}
-        for tags in heads.tags:
-            keys = keys_of.get(tags)
-            if keys is None:
-                for tag in tags:
-                    self._tag_labels.setdefault(tag.casefold(), tag)
-                keys = keys_of[tags] = frozenset(t.casefold() for t in tags)
-            self._post_tags.append(keys)
-        self._tag_counts: Counter[str] = Counter(chain.from_iterable(self._post_tags))
+        self._tag_counts: Counter[str] = Counter()
+        self._keys_of: dict[tuple[str, ...], frozenset[str]] = {}
+        self._take_heads(0)
         self._conn = index.conn
         self.index_path = index.path
         self._lock = threading.Lock()
         self._full: OrderedDict[int, Post] = OrderedDict()
         self._date_tree = index.facets["date_tree"]
         self._month_counts = index.facets["month_counts"]
+
+    def _take_heads(self, start: int) -> None:
+        """Index the heads from `start` on: ids, tag keys and counts (all of them when the
+        library opens; the new ones when a library read while indexing grows)."""
+        heads = self._heads
+        self._by_id.update(zip(heads.ids[start:], range(start, len(heads.ids)), strict=True))
+        # Posts share a few hundred tag combinations: fold each combination once (100,000
+        # posts open twice as fast). A label is still the spelling of the first post with it.
+        keys_of = self._keys_of
+        added: list[frozenset[str]] = []
+        for tags in heads.tags[start:]:
+            keys = keys_of.get(tags)
+            if keys is None:
+                for tag in tags:
+                    self._tag_labels.setdefault(tag.casefold(), tag)
+                keys = keys_of[tags] = frozenset(t.casefold() for t in tags)
+            added.append(keys)
+        self._post_tags.extend(added)
+        self._tag_counts.update(chain.from_iterable(added))
 
     # -- access -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -509,6 +529,14 @@ def fold_yo(text: str) -> str:
 def media_to_row(media: Media | None) -> str | None:
     return None if media is None else json.dumps([media.kind, media.file, media.present],
                                                  ensure_ascii=False)  # fmt: skip
+
+
+def links_to_row(links: Sequence[Link]) -> str:
+    return json.dumps([[link.text, link.url] for link in links], ensure_ascii=False)
+
+
+def origins_to_row(origins: Sequence[Origin]) -> str:
+    return json.dumps([[o.path, o.line] for o in origins], ensure_ascii=False)
 
 
 def media_from_row(stored: object) -> Media:

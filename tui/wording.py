@@ -26,6 +26,7 @@ MONTH_NAMES = (
 
 UNDATED = "undated"
 INFERRED = "≈"  # marks a date whose year was taken from the posts around it
+YEAR_PENDING = "?"  # a day and month whose year is still being looked for (while indexing)
 SAVE_AS_UTF8 = "save the file as UTF-8 and open it again"
 
 Dated = Post | PostSnapshot
@@ -94,9 +95,13 @@ def period_text(value: str) -> str:
 
 # -- a post's date, in its three forms ------------------------------------------------------------
 def _date_of(item: Dated) -> PostDate | None:
+    """The date to say: with a year, or (only while indexing) a day and month whose year the
+    dates pass has not found yet. A date that is no more than a year-less day once indexed is
+    no date: the index has dropped it by then."""
     if isinstance(item, PostSnapshot):
         return PostDate.from_iso(item.date, item.date_inferred) if item.date else None
-    return item.date if item.date is not None and item.date.year is not None else None
+    date = item.date
+    return date if date is not None and (date.year is not None or date.month) else None
 
 
 def _bounds_of(item: Dated) -> tuple[str | None, str | None]:
@@ -106,9 +111,12 @@ def _bounds_of(item: Dated) -> tuple[str | None, str | None]:
 
 
 def short_day(date: PostDate | None) -> str:
-    """The short form of a bare date: `15 Sep 2022`, `≈10 Jan 2024`, `undated`."""
-    if date is None or date.year is None:
+    """The short form of a bare date: `15 Sep 2022`, `≈10 Jan 2024`, `undated`; `10 Jan ?`
+    while indexing has not found its year yet."""
+    if date is None or (date.year is None and not date.month):
         return UNDATED
+    if date.year is None:
+        return f"{day(date)} {YEAR_PENDING}"
     return INFERRED + day(date) if date.inferred else day(date)
 
 
@@ -121,6 +129,8 @@ def date_label(item: Dated) -> str:
     """`15 Sep 2022`, `≈ 10 Jan 2024 · year inferred`, `undated · between … and …`: as honest
     as the archive allows, for the reading pane, exports and notes."""
     date = _date_of(item)
+    if date is not None and date.year is None:
+        return f"{day(date)} {YEAR_PENDING} · year not known yet (indexing)"
     if date is not None:
         return f"{INFERRED} {day(date)} · year inferred" if date.inferred else day(date)
     where = bounds(*_bounds_of(item))
@@ -131,6 +141,8 @@ def citation_date(item: Dated) -> str:
     """`15 September 2022`, `10 January 2024 (date inferred)`, `undated, between … and …`: a
     citation must not claim more certainty than the archive gave."""
     date = _date_of(item)
+    if date is not None and date.year is None:
+        return f"{day(date, long=True)} (year not known yet)"
     if date is not None:
         return f"{day(date, long=True)} (date inferred)" if date.inferred else day(date, True)
     where = bounds(*_bounds_of(item), long=True)

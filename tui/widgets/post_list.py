@@ -138,6 +138,24 @@ class PostList(ScrollView, can_focus=True):
         if self.rows:
             self._announce(by_user=False)
 
+    def replace_rows(self, rows: Sequence[int], keep: int) -> bool:
+        """New rows under a cursor that stays on `keep` at the same height on screen (the list
+        grew while indexing, or the final order came): nothing moves under the reader and no
+        Highlighted is posted. False, with nothing changed, when `keep` is not among them."""
+        try:
+            position = list(rows).index(keep)
+        except ValueError:
+            return False
+        h = self.row_height
+        on_screen = self.cursor * h - int(self.scroll_offset.y)
+        self.rows = list(rows)
+        self.virtual_size = Size(self.size.width, len(self.rows) * h)
+        self.cursor = position
+        self.scroll_to(y=max(0, position * h - on_screen), animate=False, immediate=True)
+        self._scroll_to_cursor()
+        self.refresh()
+        return True
+
     def _announce(self, *, by_user: bool = True) -> None:
         self.post_message(self.Highlighted(self, self.rows[self.cursor], by_user))
 

@@ -1,0 +1,135 @@
+"""The library a reader reads while the index is still being built.
+
+On a first open, `tui.index.open_library(seen=…)` hands over each batch of parsed posts; they
+go into a `ProvisionalLibrary`, a real `Library` over a database of the same shape (posts,
+texts, the same search table), so search, filters and the list work on what is indexed so far
+exactly as they will on the final library. It differs in three ways, all said on screen:
+posts are in file order (the final library interleaves files by date), a date is only what
+the post's own text says (a year may still be missing; neighbours fill it in later), and
+copies of one post in several files are not folded yet.
+
+The database is SQLite's private temporary file (`connect("")`): it lives on disk, not in
+memory, and is gone when it is closed, so a large archive's texts are not held in memory a
+second time while the real index is being built. No Textual here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tui.library import (
+    SEARCH_TABLE,
+    DateNode,
+    Heads,
+    Index,
+    Library,
+    date_tree,
+    fold_yo,
+    links_to_row,
+    media_to_row,
+    month_counts,
+    origins_to_row,
+)
+from tui.model import Post, PostDate
+
+_SCHEMA = f"""
+CREATE TABLE texts(rowid INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE posts(
+    pos INTEGER PRIMARY KEY, body INTEGER NOT NULL, source TEXT, links TEXT NOT NULL,
+    origins TEXT NOT NULL, datetime TEXT, message_id INTEGER, chat TEXT, url TEXT,
+    sender TEXT, author TEXT, media TEXT, views TEXT
+);
+CREATE TABLE legacy(legacy TEXT NOT NULL, pos INTEGER NOT NULL);
+{SEARCH_TABLE}
+"""
+
+_Head = tuple[str, str, str | None, str | None, PostDate | None, tuple[str, ...], bool]
+
+
+class ProvisionalLibrary(Library):
+    """Posts indexed so far, in file order. `add` is called by the building thread; `publish`
+    by the thread that reads the library (the app's), which sees only published posts."""
+
+    def __init__(self, inputs: Iterable[str] = ()) -> None:
+        conn = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        heads = Heads([], [], [], [], [], [], [], [])
+        facets: dict[str, Any] = {"date_tree": [], "month_counts": []}
+        super().__init__(Index(conn, None, heads, [], facets), inputs)
+        self._pending: list[_Head] = []
+        self._stored = 0
+        self._closed = False
+
+    def add(self, posts: Sequence[Post]) -> None:
+        """Store a batch (texts to disk, heads kept until `publish`). From any thread; once
+        closed (the reader has quit, or has the final library), batches are dropped."""
+        with self._lock:
+            if self._closed:
+                return
+            start = self._stored
+            rows = list(enumerate(posts, start))
+            conn = self._conn
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",
+                             ((pos + 1, post.text) for pos, post in rows))  # fmt: skip
+            conn.executemany(
+                "INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((pos, pos + 1, post.source, links_to_row(post.links),
+                  origins_to_row(post.origins), post.datetime, post.message_id, post.chat,
+                  post.url, post.sender, post.author, media_to_row(post.media), post.views)
+                 for pos, post in rows),
+            )  # fmt: skip
+            conn.executemany("INSERT INTO search(rowid, text, source) VALUES (?, ?, ?)",
+                             ((pos, fold_yo(post.text), fold_yo(post.source or ""))
+                              for pos, post in rows))  # fmt: skip
+            conn.execute("COMMIT")
+            self._stored += len(posts)
+            self._pending.extend(
+                (post.id, post.title, post.source, post.channel, post.date, post.hashtags,
+                 post.has_media)
+                for post in posts
+            )  # fmt: skip
+
+    def publish(self) -> int:
+        """Make the posts added since the last call part of the library; how many there were.
+        Only from the thread that reads the library."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return 0
+        start = len(self._ids)
+        heads = self._heads
+        for post_id, title, source, channel, date, tags, media in pending:
+            heads.ids.append(post_id)
+            heads.titles.append(title)
+            heads.sources.append(source)
+            heads.channels.append(channel)
+            heads.dates.append(date)
+            heads.bounds.append(None)
+            heads.tags.append(tags)
+            heads.media.append(media)
+        self._take_heads(start)
+        return len(pending)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        super().close()
+
+    def search(self, query: str, within: Iterable[int] | None = None) -> list[int]:
+        """`Library.search`, over the published posts only (the database may hold a batch
+        more)."""
+        hits = super().search(query, within)
+        return hits[: bisect_left(hits, len(self))] if within is None else hits
+
+    def date_tree(self) -> list[DateNode]:
+        return date_tree(self._dates, self._bounds)
+
+    def month_counts(self) -> list[tuple[str, int]]:
+        return month_counts(self._dates)
+
+
+__all__ = ["ProvisionalLibrary"]
