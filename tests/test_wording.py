@@ -49,8 +49,12 @@ def post(date: PostDate | None, bounds: tuple[str | None, str | None] | None = N
         (None, (None, "2023-04-14"), "undated", "undated · before 14 Apr 2023",
          "undated, before 14 April 2023"),
         (None, None, "undated", "undated", "undated"),
+        # While indexing: the text gave a day and month, the year is still being looked for.
+        (PostDate(None, 1, 10), None, "10 Jan ?", "10 Jan ? · year not known yet (indexing)",
+         "10 January (year not known yet)"),
     ],
-    ids=["day", "month", "year", "inferred", "between", "after", "before", "unknown"],
+    ids=["day", "month", "year", "inferred", "between", "after", "before", "unknown",
+         "indexing"],
 )
 def test_the_three_forms_of_a_post_date(
     date: PostDate | None, bounds: tuple[str | None, str | None] | None,
