@@ -410,11 +410,13 @@ class ReaderApp(App[int]):
     @on(IndexProgress)
     def _index_progress(self, event: IndexProgress) -> None:
         """The indexer reports (at most every 50 ms) how far it is."""
-        if event.done >= event.total:
+        if event.done >= event.total or self.load_cancel.is_set():
             return
-        self.indexed_share = event.done / max(event.total, 1)
+        share, before = event.done / max(event.total, 1), self.indexed_share
+        self.indexed_share = share
         if isinstance(self.library, ProvisionalLibrary):
-            self._update_status()
+            if before is None or int(share * 100) != int(before * 100):
+                self._update_status()  # only when the percentage shown changes
             return
         if self.library is not None:  # a reload: the library shown stays as it is
             return
@@ -1329,6 +1331,12 @@ class ReaderApp(App[int]):
                 self.store.flush()
             except StorageError as exc:
                 self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+
+    async def action_quit(self) -> None:
+        """Quit at once: the index build is told to stop before the messages still queued
+        (more posts, progress) are handled, and they are then dropped."""
+        self.load_cancel.set()
+        await super().action_quit()
 
     def on_unmount(self) -> None:
         self.load_cancel.set()  # an index being built stops at its next batch, leaving no file
