@@ -66,3 +66,25 @@ def test_cancel_stops_the_build_and_leaves_no_index(tmp_path: Path, in_memory: b
     if not in_memory:
         assert len(list(cache.glob("index-*.sqlite"))) == 1
 
+
+
+def test_a_grown_archive_shows_the_posts_it_had_while_the_new_file_is_parsed(
+    tmp_path: Path,
+) -> None:
+    """A then A + B: B is parsed, A's segment reused; `seen` gets A's posts (texts, dates as
+    the dates pass left them) and B's, file by file, each once."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    first = write_webcopy(folder / "a.txt", 700, start=0, stop=400)
+    cache = tmp_path / "cache"
+    index.open_library([folder], lambda _m: None, cache=cache)
+    write_webcopy(folder / "b.txt", 700, start=400, stop=700)
+    batches: list[list[Post]] = []
+    library = index.open_library([folder], lambda _m: None, cache=cache, seen=batches.append)
+    seen = [post for batch in batches for post in batch]
+    assert len(seen) == len(library) == 700
+    final = {post.id: post for post in library}
+    assert [p.origins[0].path for p in seen[:400]] == [str(first)] * 400
+    for post in seen:
+        assert post.text == final[post.id].text
+    assert [p.date for p in seen[:400]] == [final[p.id].date for p in seen[:400]]

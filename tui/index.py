@@ -186,11 +186,12 @@ def open_library(
     Raises IngestError on a fatal input, naming the file.
 
     While an index is built (never on a reopen), `seen` is called from the building thread
-    with batches of newly parsed posts, text included, in file order (a file whose segment
-    is reused is not parsed, so not shown): their dates are what the text says before the
-    per-file dates pass (a year may be missing), and the final library may fold, re-date and
-    reorder them. When `cancel` is set, the build stops at the next post (or statement) and
-    raises `Cancelled`, its temporary files removed: no half-built index is left or used.
+    with batches of posts, text included, file by file in file order: a file parsed now gives
+    its posts as they are parsed, with what their own text says of their date (a year may be
+    missing: the per-file dates pass comes later); a file whose segment is reused gives its
+    posts as that pass left them. The final library may fold, re-date and reorder them.
+    When `cancel` is set, the build stops at the next post (or statement) and raises
+    `Cancelled`, its temporary files removed: no half-built index is left or used.
     """
     watch = _Watch(seen, cancel)
     if cache is None:
@@ -402,6 +403,8 @@ def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint
             conn.close()
             _remove(temp)
             warn(f"{exc}; reading its file again")
+            if watch.told:  # what was shown stays shown: not twice
+                watch.seen = None
         except BaseException:
             conn.close()
             _remove(temp)
@@ -459,6 +462,7 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
                 if segment is not None:
                     for message in segment.warnings:
                         tell(message)
+                    _show_segment(segment, watch)
             if segment is None:
                 segment = _parse(dump, number, key, folder, tell, reporter, watch)
             if not segment.count:
@@ -475,6 +479,25 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
     if not out:
         raise IngestError(named[0] if named else ".", "holds no posts")
     return out
+
+
+def _show_segment(segment: Segment, watch: _Watch) -> None:
+    """A reused segment's posts for `watch.seen`, in file order with their texts: an archive
+    that grew shows what it held at once, while its new files are parsed and all merged."""
+    if watch.seen is None:
+        return
+    heads = {item.body: item.post for item in segment.placed(0)}
+    batch: list[Post] = []
+    for number, text in segment.texts():
+        head = heads.pop(number, None)
+        if head is not None:
+            batch.append(replace(head, text=text))
+        if len(batch) >= BATCH:
+            watch.check()
+            watch.tell(batch)
+            batch = []
+    watch.tell(batch)
+    watch.check()
 
 
 def _parse(dump: Dump, number: int, key: str, folder: Path | None, tell: Warn,
