@@ -115,21 +115,25 @@ class Bench:
         log(f"{size:,} {TITLES[name]}: read, index, first open, reopen, reading")
         figures: dict[str, Any] = on_disk(path)
         cache = self.work / f"cache-{size}-{name}"
-        figures["read"] = probe("read", str(path), env=self.env, timeout=self.patience)
-        figures["index"] = probe("ingest", str(path), str(cache), env=self.env,
-                                 timeout=self.patience)  # fmt: skip
+
+        def keep(key: str, measured: Any) -> None:  # saved at once: a stopped run keeps it
+            figures[key] = measured
+            self.save(size, name, figures)
+
+        keep("read", probe("read", str(path), env=self.env, timeout=self.patience))
+        keep("index", probe("ingest", str(path), str(cache), env=self.env,
+                            timeout=self.patience))  # fmt: skip
         if first_open:
             cold = self.work / "cache-cold"
             posts = None if fails(figures["index"]) else figures["index"]["posts"]
             more = (pty_probe.Step("whole_index", lambda screen: indexed(screen, posts)),)
-            figures["first_open"] = self.paired([path], cold, more if whole and posts else ())
+            keep("first_open", self.paired([path], cold, more if whole and posts else ()))
             shutil.rmtree(cold, ignore_errors=True)
-        figures["reopen"] = self.paired([path], cache)
-        figures["reading"] = probe("app", str(path), env=self.with_cache(cache),
-                                   timeout=self.patience)  # fmt: skip
+        keep("reopen", self.paired([path], cache))
+        keep("reading", probe("app", str(path), env=self.with_cache(cache),
+                              timeout=self.patience))  # fmt: skip
         if name == "webcopy":
-            figures["grep"] = grep_seconds(path)
-        self.save(size, name, figures)
+            keep("grep", grep_seconds(path))
 
     def measure_added(self, size: int, html: Path) -> None:
         """An indexed HTML export folder gets one more page: reopen to the first post, and to
@@ -249,7 +253,7 @@ def tables(results: dict[str, Any]) -> str:
             f = results["sizes"][size].get(name)
             if f is None:
                 continue
-            index, read = f["index"], f["read"]
+            index, read = f.get("index"), f.get("read")
             ratio = ("" if fails(index) or fails(read) else
                      f" ({index['seconds'] / read['seconds']:.1f}×)")  # fmt: skip
             rows.append([
@@ -273,7 +277,7 @@ def tables(results: dict[str, Any]) -> str:
             f = results["sizes"][size].get(name)
             if f is None:
                 continue
-            reading = f["reading"]
+            reading = f.get("reading")
             grep = f.get("grep")
             grep_cell = (f"{secs(statistics.median(grep))} / {secs(quantile(grep, 0.95))}"
                          if grep else "")  # fmt: skip
@@ -365,7 +369,7 @@ def targets(results: dict[str, Any]) -> list[str]:
         check(f"100,000 posts, {TITLES[name]}, first open: first post after the empty app",
               delta(f and f.get("first_open")), 1.0, lambda v: f"+{secs(v)}")
         ratio = None
-        if f and not fails(f["index"]) and not fails(f["read"]):
+        if f and not fails(f.get("index")) and not fails(f.get("read")):
             ratio = f["index"]["seconds"] / f["read"]["seconds"]
         check(f"100,000 posts, {TITLES[name]}, full index ÷ read + split", ratio, 3.0,
               lambda v: f"{v:.1f}×")
