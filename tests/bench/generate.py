@@ -547,6 +547,10 @@ def ensure_archives(folder: Path, total: int,
     """`write_archives(folder, total)`, unless a finished run of this version already wrote
     them there (a marker file is written last, so an interrupted run is started again)."""
     marker = folder / "archives.done"
+    ours = {html_page_name(n) for n in range(-(-total // 1000))}
+    for page in (folder / FORMATS["html"]).glob("messages*.html"):
+        if page.name not in ours:  # a page the benchmark added, left by a run that was stopped
+            page.unlink()
     if not (marker.exists() and marker.read_text() == f"{ARCHIVES_VERSION} {total}"):
         marker.unlink(missing_ok=True)
         shutil.rmtree(folder / FORMATS["html"], ignore_errors=True)
