@@ -84,7 +84,7 @@ PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next t
 BATCH = 1000
 FIRST_SEEN = 50  # the first batch `seen` gets is small, so a reader sees posts at once
 _TAG_SEP = "\x1f"
-_BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
+_BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;"
 #: The cache's folder of segments (one per input file, see `tui.segments`).
 SEGMENTS = "segments"
 
@@ -345,7 +345,7 @@ def _read_heads(conn: sqlite3.Connection) -> Heads:
 def _write_heads(conn: sqlite3.Connection, posts: Sequence[Post]) -> None:
     """The heads as marshalled columns in chunks (equal strings and tuples stored once)."""
     shared: dict[object, Any] = {}
-    chunk = 20_000
+    chunk = 5_000
     for n, start in enumerate(range(0, len(posts), chunk)):
         part = posts[start : start + chunk]
         columns = (
@@ -561,6 +561,7 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
     for segment, base in zip(segments, bases, strict=True):
         conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",
                          ((base + n, text) for n, text in segment.texts() if base + n in keep))
+        segment.close()  # its pages leave memory now, not at the end
     del keep
     conn.executemany("INSERT INTO legacy VALUES (?, ?)", legacy)
     _write_heads(conn, posts)

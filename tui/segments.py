@@ -41,6 +41,9 @@ CHUNK = 1000
 #: Segments and archive indexes nobody opened for this long are deleted.
 UNUSED_DAYS = 30
 
+#: Page cache of each open segment while merging (KiB).
+READ_CACHE_KIB = 256
+
 SortKey = tuple[int, int, int, str]
 
 SEGMENT_SCHEMA = f"""
@@ -99,6 +102,10 @@ class Segment:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
+        # An archive of many files holds all its segments open while merging: each reads
+        # one chunk at a time, so a few pages of cache each are enough.
+        if path is not None:
+            conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         self.key: str = meta["key"]
         self.count = int(meta["records"])
