@@ -8,6 +8,7 @@ what nobody uses.
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import sqlite3
@@ -215,13 +216,14 @@ def test_a_damaged_segment_is_parsed_again_never_trusted(how: str, tmp_path: Pat
     expected = list(opened([folder], cache))
     [first, second] = segment_files(cache)
     DAMAGE[how](first)
-    write_dump(folder, "Forwarded from Someone\nBrand new post (Moscow, May 1, 2031)\n",
-               name="zz-new.txt")  # fmt: skip
+    # a file of older posts: the archive is merged again from every segment
+    write_dump(folder, "Forwarded from Someone\nAn old post (Moscow, May 1, 2001)\n",
+               name="zz-old.txt")  # fmt: skip
     parses.clear()
     said: list[str] = []
     library = opened([folder], cache, said)
-    assert len(parses) == 2 and "zz-new.txt" in parses  # the damaged one's file, and the new
-    assert list(library)[:-1] == expected
+    assert len(parses) == 2 and "zz-old.txt" in parses  # the damaged one's file, and the new
+    assert list(library)[1:] == expected
     assert all("could not be read" not in post.text for post in library)
     assert len(said) <= 1 and all("damaged" in message for message in said)
     parses.clear()
@@ -321,3 +323,128 @@ def test_an_unwritable_cache_still_opens_a_folder(tmp_path: Path) -> None:
     assert library.index_path is None
     assert list(library) == list(opened([folder], tmp_path / "cache"))
     assert sum("cannot keep an index" in message for message in said) == 1
+
+
+# -- appending a file whose posts come after ------------------------------------------------------
+def heads(library: Library) -> list[object]:
+    """The heads' columns, whatever chunks they were written in."""
+    assert library.index_path is not None
+    conn = sqlite3.connect(library.index_path)
+    try:
+        columns: list[list[object]] = []
+        for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
+            for n, values in enumerate(marshal.loads(data)):
+                if len(columns) <= n:
+                    columns.append([])
+                columns[n].extend(values)
+        return list(columns)
+    finally:
+        conn.close()
+
+
+def _later(folder: Path) -> Path:
+    return write_dump(folder, "Forwarded from Someone\nBrand new post (Moscow, May 1, 2031)\n"
+                      "Forwarded from Someone\nAnd one more (Moscow, May 2, 2031)\n",
+                      name="zz-new.txt")  # fmt: skip
+
+
+def _earlier(folder: Path) -> Path:
+    return write_dump(folder, "Forwarded from Someone\nAn old post (Moscow, May 1, 2001)\n",
+                      name="zz-old.txt")  # fmt: skip
+
+
+def _overlapping(folder: Path) -> Path:
+    last = sorted(folder.glob("*.txt"))[-1]
+    lines = last.read_text(encoding="utf-8").splitlines(keepends=True)
+    return write_dump(folder, "".join(lines[len(lines) // 2 :]) + "Forwarded from Someone\n"
+                      "Brand new post (Moscow, May 1, 2031)\n", name="zz-overlap.txt")  # fmt: skip
+
+
+GROWTH = {"a later file": _later, "an earlier file": _earlier,
+          "a file that overlaps the last": _overlapping}  # fmt: skip
+
+
+@pytest.mark.parametrize("how", GROWTH)
+def test_a_file_appended_or_merged_gives_the_archive_a_full_merge_gives(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "archive"
+    overlapping_webcopies(folder, total=90, files=3, overlap=10)
+    cache = tmp_path / "cache"
+    opened([folder], cache)
+    GROWTH[how](folder)
+    said: list[str] = []
+    grown = opened([folder], cache, said)
+    monkeypatch.setattr(index, "APPEND", False)
+    merged_said: list[str] = []
+    merged = opened([folder], tmp_path / "merged", merged_said)
+    assert {t: r for t, r in rows(grown).items() if t != "heads"} == {
+        t: r for t, r in rows(merged).items() if t != "heads"}
+    assert heads(grown) == heads(merged)
+    assert said == merged_said
+    assert list(grown) == list(merged)
+    assert grown.date_tree() == merged.date_tree() and grown.tags() == merged.tags()
+    for word in ("lavrov", "brand new", "moscow", "шос"):
+        assert grown.search(word) == merged.search(word)
+    reopened = opened([folder], cache)
+    assert list(reopened) == list(merged)
+
+
+def test_an_html_page_appended_to_an_export_with_its_json_twin(
+    tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = copy_of(REAL / "upon-the-path-of-salaf", tmp_path / "salaf")
+    cache = tmp_path / "cache"
+    page = folder / "messages.html"
+    kept = page.read_bytes()
+    page.unlink()
+    opened([folder], cache)
+    page.write_bytes(kept)
+    parses.clear()
+    grown = opened([folder], cache)
+    assert parses == ["messages.html"]
+    monkeypatch.setattr(index, "APPEND", False)
+    merged = opened([folder], tmp_path / "merged")
+    assert list(grown) == list(merged)
+    assert rows(grown)["legacy"] == rows(merged)["legacy"]
+
+
+def test_files_appended_one_after_another_stay_what_a_full_merge_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "export"
+    pages = write_html_export(folder, 400, per_file=100)
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for page in pages[1:]:
+        page.rename(aside / page.name)
+    cache = tmp_path / "cache"
+    opened([folder], cache)
+    for page in pages[1:]:
+        (aside / page.name).rename(page)
+        grown = opened([folder], cache)
+    monkeypatch.setattr(index, "APPEND", False)
+    merged = opened([folder], tmp_path / "merged")
+    assert list(grown) == list(merged)
+    assert heads(grown) == heads(merged)
+    assert grown.search("lavrov") == merged.search("lavrov")
+
+
+@pytest.mark.parametrize("how", ["garbage", "a zeroed page", "texts lost"])
+def test_an_index_damaged_before_a_file_is_appended_is_merged_again(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "archive"
+    overlapping_webcopies(folder, total=60, files=2, overlap=0)
+    cache = tmp_path / "cache"
+    first = opened([folder], cache)
+    assert first.index_path is not None
+    first.close()
+    damage = {"garbage": DAMAGE["garbage"], "a zeroed page": _zero_texts,
+              "texts lost": lambda p: _rewrite(p, "DELETE FROM texts WHERE rowid = 2")}  # fmt: skip
+    damage[how](first.index_path)
+    _later(folder)
+    grown = opened([folder], cache)
+    monkeypatch.setattr(index, "APPEND", False)
+    assert list(grown) == list(opened([folder], tmp_path / "merged"))
+    assert all("could not be read" not in post.text for post in grown)

@@ -22,9 +22,10 @@ Every path from a file to a library goes through here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from tui.clean import hashtags, merge_tags, post_id, text_key
 from tui.model import Media, Post, RawPost
@@ -117,6 +118,35 @@ def with_chat(post: Post, chat: str) -> Post:
     return replace(post, chat=chat, id=message_key(chat, post.channel, post.message_id))
 
 
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """What a Merger's posts offer later records to fold into, without the posts: their
+    message ids, their (source, text) keys (of all, and of those with no message id yet) and
+    every id taken. Kept beside an archive index, it tells whether the records of a new file
+    can only add posts (and then which ids they get), so the file is appended, not merged."""
+
+    messages: frozenset[str] = frozenset()
+    texts: frozenset[tuple[str | None, str]] = frozenset()
+    idless: frozenset[tuple[str | None, str]] = frozenset()
+    taken: frozenset[str] = frozenset()
+
+    def could_fold(self, post: Post, key: str) -> bool:
+        """Whether `Merger.add` might fold this record into one of these posts."""
+        if post.message_id is not None:
+            return post.id in self.messages or (bool(key) and (post.source, key) in self.idless)
+        return bool(key) and (post.source, key) in self.texts
+
+    def dump(self) -> tuple[Any, ...]:
+        return (self.messages, self.texts, self.idless, self.taken)
+
+    @classmethod
+    def load(cls, data: Sequence[Any]) -> Folded:
+        messages, texts, idless, taken = data
+        if not all(isinstance(part, frozenset) for part in data):
+            raise TypeError("not what a merger folded")
+        return cls(messages, texts, idless, taken)
+
+
 class Merger:
     """Folds records, fed in reading order, into posts; the merge rule lives here.
 
@@ -124,11 +154,22 @@ class Merger:
     it was new. Positions are the order posts first appeared in.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, before: Folded | None = None) -> None:
+        """`before`: the posts merged earlier that these records come after (only their ids
+        count: the caller makes sure no record folds into one of them)."""
         self.posts: list[Post] = []
         self._by_message: dict[str, int] = {}
         self._by_text: dict[tuple[str | None, str], list[int]] = {}
-        self._taken: set[str] = set()
+        self._taken: set[str] = set(before.taken) if before is not None else set()
+
+    def folded(self, before: Folded | None = None) -> Folded:
+        """These posts as `Folded` (with those of `before`, which came first)."""
+        base = before or Folded()
+        idless = frozenset(key for key, ats in self._by_text.items()
+                           if any(self.posts[at].message_id is None for at in ats))  # fmt: skip
+        return Folded(base.messages | frozenset(self._by_message),
+                      base.texts | frozenset(self._by_text), base.idless | idless,
+                      frozenset(self._taken))  # fmt: skip
 
     def add(self, post: Post, key: str) -> tuple[int, bool]:
         if post.message_id is not None:

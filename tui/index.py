@@ -23,6 +23,9 @@ Schema (SCHEMA_VERSION):
     warnings(n, message)      what the parsers said, replayed on every reopen
     heads(n, data)            the posts' heads, marshalled: one read instead of 100,000 rows
     facets(name, data)        the date tree and month counts, computed once at build time
+    appendable(name, data)    what the merger folded (`tui.identity.Folded`), with the meta
+                              `records`, `last` (the greatest sort key) and `chats`: enough to
+                              append a new file's posts without merging again (`_append`)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import heapq
 import json
 import marshal
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -42,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.dates import date_bounds, date_from_opening, infer_years
-from tui.identity import Merger, adopted_chats, identify, with_chat
+from tui.identity import Folded, Merger, adopted_chats, identify, with_chat
 from tui.index_health import check_index, content_fingerprint
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import (
@@ -73,7 +77,7 @@ from tui.segments import (
 )
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 
 Progress = Callable[[int, int], None]
 Seen = Callable[[list[Post]], None]
@@ -84,6 +88,9 @@ PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next t
 BATCH = 1000
 FIRST_SEEN = 50  # the first batch `seen` gets is small, so a reader sees posts at once
 _TAG_SEP = "\x1f"
+#: Append a new file's posts to the archive index when that gives what a merge would
+#: (measured by `python -m tests.bench.bench_grow`).
+APPEND = True
 _BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;"
 #: The cache's folder of segments (one per input file, see `tui.segments`).
 SEGMENTS = "segments"
@@ -121,6 +128,7 @@ CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
 CREATE TABLE heads(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE facets(name TEXT PRIMARY KEY, data BLOB NOT NULL);
 {SEARCH_TABLE}
+CREATE TABLE appendable(name TEXT PRIMARY KEY, data BLOB NOT NULL);
 INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}');
 """
 
@@ -219,6 +227,9 @@ def open_library(
             return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths,
                                             watch), inputs)  # fmt: skip
         opened = _open_index(built, fingerprint)
+        if opened is None:  # appended to an index damaged unseen: merge everything
+            opened = _open_index(_build(dumps, keys, target, fingerprint, warn, progress,
+                                        paths, watch, append=False), fingerprint)  # fmt: skip
         if opened is None:  # pragma: no cover - a file we just wrote and closed
             raise IngestError(built, "the index just built cannot be read back")
     else:
@@ -253,7 +264,8 @@ def _fingerprint(keys: Sequence[str]) -> str:
 def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index | None:
     """The index at `path` if it is whole and built from these inputs; None otherwise.
 
-    Anything wrong with the file (garbage, cut short, another schema, stale) deletes it; the
+    Anything wrong with the file (garbage, cut short, another schema) deletes it (a stale one
+    is kept for `_append`, and replaced by the index built next); the
     caller builds a new one. Only the small tables are read here, so a reopen stays fast.
     """
     if not path.is_file():
@@ -267,9 +279,12 @@ def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index
         if pages * page_size != expected:  # cut short (or grown) behind SQLite's back
             raise sqlite3.DatabaseError("index file size does not match its page count")
         meta = dict(conn.execute("SELECT key, value FROM meta"))
-        if meta.get("schema") != SCHEMA_VERSION or meta.get("fingerprint") != fingerprint:
+        if meta.get("schema") != SCHEMA_VERSION:
             conn.close()
             _remove(path)
+            return None
+        if meta.get("fingerprint") != fingerprint:  # stale: kept to append to (see _append)
+            conn.close()
             return None
         loaded = _load(conn, path, meta)
         damage = _damage(path, int(meta["posts"]))
@@ -342,11 +357,12 @@ def _read_heads(conn: sqlite3.Connection) -> Heads:
     return heads
 
 
-def _write_heads(conn: sqlite3.Connection, posts: Sequence[Post]) -> None:
-    """The heads as marshalled columns in chunks (equal strings and tuples stored once)."""
+def _write_heads(conn: sqlite3.Connection, posts: Sequence[Post], first: int = 0) -> None:
+    """The heads as marshalled columns in chunks numbered from `first` (equal strings and
+    tuples stored once)."""
     shared: dict[object, Any] = {}
     chunk = 5_000
-    for n, start in enumerate(range(0, len(posts), chunk)):
+    for n, start in enumerate(range(0, len(posts), chunk), start=first):
         part = posts[start : start + chunk]
         columns = (
             [post.id for post in part],
@@ -370,7 +386,7 @@ def _sql_yo(expression: str) -> str:
 # -- building an index ----------------------------------------------------------------------------
 def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint: str,
            warn: Warn, progress: Progress | None, named: Sequence[Path],
-           watch: _Watch) -> Path:  # fmt: skip
+           watch: _Watch, append: bool = True) -> Path:  # fmt: skip
     """Merge the inputs' segments (parsing those missing) into a new index beside `target`,
     then move it into place.
 
@@ -381,6 +397,11 @@ def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint
     sweep(target.parent, SCHEMA_VERSION)
     folder = target.parent / SEGMENTS
     folder.mkdir(parents=True, exist_ok=True)
+    if append and APPEND:
+        appended = _append(dumps, keys, target, fingerprint, folder, warn, progress, named,
+                           watch)  # fmt: skip
+        if appended is not None:
+            return appended
     for _attempt in range(len(dumps) + 1):
         temp = temporary_name(target)
         said: list[str] = []
@@ -448,7 +469,7 @@ def _teller(said: list[str], warn: Warn) -> Warn:
 
 def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, tell: Warn,
               reporter: _Reporter, named: Sequence[Path], watch: _Watch,
-              warn: Warn | None = None) -> list[Segment]:  # fmt: skip
+              warn: Warn | None = None, allow_empty: bool = False) -> list[Segment]:  # fmt: skip
     """Each input's segment, in order: reused from `folder` when it holds one for the file as
     it is now (its warnings said again), else parsed (into `folder`, or into memory). Inputs
     with no posts are skipped with a warning, or refused when named directly. A damaged
@@ -476,7 +497,7 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
         for segment in out:
             segment.close()
         raise
-    if not out:
+    if not out and not allow_empty:
         raise IngestError(named[0] if named else ".", "holds no posts")
     return out
 
@@ -546,40 +567,201 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
     their heads, facets, warnings and the search index, in one transaction."""
     conn.executescript(_SCHEMA)
     conn.execute("BEGIN")
-    bases: list[int] = []
-    bodies = 0
-    for segment in segments:
-        bases.append(bodies)
-        bodies += segment.count
-    titles = adopted_chats(segment.chats for segment in segments)
+    bases = _bases(segments, 0)
+    chats = _chats(segment.chats for segment in segments)
     placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
     watch.check()
-    posts, kept, legacy = _merge(placed, titles)
+    merged = _merge(placed, adopted_chats([chats]))
     watch.check()
-    _write_posts(conn, posts, kept)
-    keep = set(kept)
+    _write_merged(conn, segments, bases, merged, 0)
+    posts = merged.posts
+    _write_facets(conn, [post.date for post in posts], [post.date_bounds for post in posts])
+    _write_meta(conn, fingerprint, len(posts), chats, merged, said, merged.last)
+    conn.execute("COMMIT")
+    reporter.finish()
+
+
+def _bases(segments: Sequence[Segment], first: int) -> list[int]:
+    """Where each segment's texts start in the archive's numbering (after `first` texts)."""
+    bases: list[int] = []
+    for segment in segments:
+        bases.append(first)
+        first += segment.count
+    return bases
+
+
+def _chats(parts: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:
+    """The segments' chat ids by chat title, together."""
+    found: dict[str, set[str]] = {}
+    for part in parts:
+        for title, ids in part.items():
+            found.setdefault(title, set()).update(ids)
+    return {title: sorted(ids) for title, ids in sorted(found.items())}
+
+
+def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: Sequence[int],
+                  merged: _Merged, start: int) -> None:  # fmt: skip
+    """The merged posts at positions from `start` on: their rows, the texts they keep, their
+    old ids, heads and search entries."""
+    _write_posts(conn, merged.posts, merged.kept, start)
+    keep = set(merged.kept)
     for segment, base in zip(segments, bases, strict=True):
         conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",
                          ((base + n, text) for n, text in segment.texts() if base + n in keep))
         segment.close()  # its pages leave memory now, not at the end
     del keep
-    conn.executemany("INSERT INTO legacy VALUES (?, ?)", legacy)
-    _write_heads(conn, posts)
-    dates = [post.date for post in posts]
-    conn.executemany("INSERT INTO facets VALUES (?, ?)", [
-        ("date_tree", marshal.dumps([encode_node(n) for n in
-                                     date_tree(dates, [post.date_bounds for post in posts])])),
-        ("month_counts", marshal.dumps(month_counts(dates))),
-    ])  # fmt: skip
-    conn.executemany("INSERT INTO warnings(message) VALUES (?)", ((m,) for m in said))
+    conn.executemany("INSERT INTO legacy VALUES (?, ?)", merged.legacy)
+    _write_heads(conn, merged.posts, conn.execute("SELECT count(*) FROM heads").fetchone()[0])
     text, source = _sql_yo("t.text"), _sql_yo("ifnull(p.source, '')")
     conn.execute(f"INSERT INTO search(rowid, text, source) SELECT p.pos, {text}, {source} "
-                 "FROM posts p JOIN texts t ON t.rowid = p.body")  # fmt: skip
-    conn.execute("INSERT INTO search(search) VALUES ('optimize')")
-    conn.executemany("INSERT INTO meta VALUES (?, ?)",
-                     [("fingerprint", fingerprint), ("posts", str(len(posts)))])  # fmt: skip
-    conn.execute("COMMIT")
+                 "FROM posts p JOIN texts t ON t.rowid = p.body WHERE p.pos >= ?",
+                 (start,))  # fmt: skip
+    if start == 0:
+        conn.execute("INSERT INTO search(search) VALUES ('optimize')")
+
+
+def _write_facets(conn: sqlite3.Connection, dates: Sequence[PostDate | None],
+                  bounds: Sequence[tuple[str | None, str | None] | None]) -> None:  # fmt: skip
+    conn.executemany("INSERT INTO facets VALUES (?, ?)", [
+        ("date_tree", marshal.dumps([encode_node(n) for n in date_tree(dates, bounds)])),
+        ("month_counts", marshal.dumps(month_counts(dates))),
+    ])  # fmt: skip
+
+
+def _write_meta(conn: sqlite3.Connection, fingerprint: str, posts: int,
+                chats: dict[str, list[str]], merged: _Merged, said: Sequence[str],
+                last: SortKey) -> None:  # fmt: skip
+    """The warnings, and what the index was built from and holds, for reopening and
+    appending."""
+    conn.executemany("INSERT INTO warnings(message) VALUES (?)", ((m,) for m in said))
+    conn.execute("INSERT INTO appendable VALUES ('folded', ?)",
+                 (marshal.dumps(merged.folded.dump()),))  # fmt: skip
+    records = merged.records
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+        ("fingerprint", fingerprint), ("posts", str(posts)), ("records", str(records)),
+        ("last", json.dumps(last, ensure_ascii=False)),
+        ("chats", json.dumps(chats, ensure_ascii=False)),
+    ])  # fmt: skip
+
+
+# -- appending to an index ------------------------------------------------------------------------
+class _NotAppendable(Exception):
+    """A new file's records do not simply come after the archive's: merge everything."""
+
+
+def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint: str,
+            folder: Path, warn: Warn, progress: Progress | None, named: Sequence[Path],
+            watch: _Watch) -> Path | None:  # fmt: skip
+    """The archive index at `target` with the posts of files added after its inputs appended,
+    when that is exactly what merging everything again would give: the old inputs unchanged
+    and first, every new file's records sorting after every record already in, none able to
+    fold into a post already in, and no chat title adopting another id. Then only the new
+    posts are written and searched (the old ones are copied as they are). None when any of
+    that fails; the new files' segments are kept for the full merge."""
+    old = _appendable(target)
+    if old is None:
+        return None
+    before = len(old.keys)
+    if len(keys) <= before or list(keys[:before]) != old.keys:
+        return None
+    said = list(old.warnings)  # told only once the index is in place: never twice
+    segments: list[Segment] = []
+    temp = temporary_name(target)
+    conn: sqlite3.Connection | None = None
+    try:
+        reporter = _Reporter(dumps[before:], progress)
+        segments = _segments(dumps[before:], keys[before:], folder, said.append, reporter,
+                             named, watch, warn, allow_empty=True)  # fmt: skip
+        bases = _bases(segments, old.records)
+        for segment, base in zip(segments, bases, strict=True):
+            if next(segment.placed(base)).key < old.last:
+                return None
+        titles = adopted_chats([old.chats])
+        chats = _chats([old.chats, *(segment.chats for segment in segments)])
+        if adopted_chats([chats]) != titles:
+            return None
+        placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
+        try:
+            merged = _merge(placed, titles, old.folded, old.posts)
+        except _NotAppendable:
+            return None
+        merged.records = max(merged.records, old.records)
+        shutil.copyfile(target, temp)
+        conn = sqlite3.connect(temp, isolation_level=None)
+        conn.executescript(_BUILD_PRAGMAS)
+        conn.execute("BEGIN")
+        with watch.guarding(conn):
+            _write_merged(conn, segments, bases, merged, old.posts)
+            heads = _read_heads(conn)
+            conn.execute("DELETE FROM facets")
+            _write_facets(conn, heads.dates, heads.bounds)
+            conn.execute("DELETE FROM warnings")
+            conn.execute("DELETE FROM appendable")
+            _write_meta(conn, fingerprint, old.posts + len(merged.posts), chats, merged,
+                        said, max(old.last, merged.last))  # fmt: skip
+        conn.execute("COMMIT")
+        conn.close()
+        conn = None
+        os.replace(temp, target)
+    except (SegmentDamaged, sqlite3.DatabaseError):  # the full merge parses the file again
+        # or builds the index anew
+        if conn is not None:
+            conn.close()
+        _remove(temp)
+        return None
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        _remove(temp)
+        raise
+    finally:
+        for segment in segments:
+            segment.close()
+    for message in said:
+        warn(message)
     reporter.finish()
+    return target
+
+
+@dataclass(slots=True)
+class _Appendable:
+    """What an archive index keeps so files can be appended to it."""
+
+    keys: list[str]
+    posts: int
+    records: int
+    last: SortKey
+    chats: dict[str, list[str]]
+    folded: Folded
+    warnings: list[str]
+
+
+def _appendable(target: Path) -> _Appendable | None:
+    """What the archive index at `target` says about itself, or None (no such index, another
+    schema, anything unreadable: it is merged from scratch then, and checked when opened)."""
+    if not target.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        if meta.get("schema") != SCHEMA_VERSION:
+            return None
+        (data,) = conn.execute("SELECT data FROM appendable WHERE name = 'folded'").fetchone()
+        last = tuple(json.loads(meta["last"]))
+        return _Appendable(
+            keys=list(json.loads(meta["fingerprint"])["segments"]), posts=int(meta["posts"]),
+            records=int(meta["records"]), last=(int(last[0]), int(last[1]), int(last[2]),
+                                                str(last[3])),
+            chats=json.loads(meta["chats"]), folded=Folded.load(marshal.loads(data)),
+            warnings=[m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")],
+        )  # fmt: skip
+    except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError, EOFError):
+        return None
+    finally:
+        conn.close()
 
 
 class _Reporter:
@@ -692,36 +874,59 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
     return out
 
 
-Merged = tuple[list[Post], list[int], list[tuple[str, int]]]
+@dataclass(slots=True)
+class _Merged:
+    """Posts in reading order, the text number each keeps, old ids of posts whose id changed
+    (`legacy`), what identity folded (`Folded`), the greatest sort key met and the number of
+    records merged in all (`records`: the archive's last text number)."""
+
+    posts: list[Post]
+    kept: list[int]
+    legacy: list[tuple[str, int]]
+    folded: Folded
+    last: SortKey
+    records: int
 
 
-def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str]) -> Merged:
+def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str],
+           before: Folded | None = None, start: int = 0) -> _Merged:  # fmt: skip
     """Posts in reading order (files interleaved by date, each in its own order), records of
-    one post folded by `tui.identity.Merger`; with the text each post keeps and the old ids
-    (`legacy_id`) of posts whose id changed, for moving old bookmarks and notes. `titles`:
-    the chat ids adopted for chat titles (`tui.identity.adopted_chats`)."""
-    merger = Merger()
+    one post folded by `tui.identity.Merger`, with the old ids (`legacy_id`) of posts whose
+    id changed, for moving old bookmarks and notes. `titles`: the chat ids adopted for chat
+    titles (`tui.identity.adopted_chats`). With `before` (the `start` posts already in an
+    index), these posts are appended after those; a record that could fold into one of them
+    raises _NotAppendable."""
+    merger = Merger(before)
     kept: list[int] = []
     legacy: dict[tuple[str, int], None] = {}
+    last: SortKey = (0, 0, 0, "")
+    records = 0
     for item in heapq.merge(*per_file, key=lambda item: item.key):
+        records = max(records, item.body)
+        if item.key > last:
+            last = item.key
         post = item.post
         alias: str | None = None
         if post.chat is None and post.message_id is not None and post.channel in titles:
             alias = post.id  # its id when its HTML export was opened alone
             post = with_chat(post, titles[post.channel])
+        if before is not None and before.could_fold(post, item.text_id):
+            raise _NotAppendable(post.id)
         at, new = merger.add(post, item.text_id)
         if new:
             kept.append(item.body)
-        legacy[(item.legacy_id, at)] = None
+        legacy[(item.legacy_id, start + at)] = None
         if alias is not None:
-            legacy[(alias, at)] = None
+            legacy[(alias, start + at)] = None
     posts = merger.posts
-    return posts, kept, [(old, at) for old, at in legacy if old != posts[at].id]
+    return _Merged(posts, kept, [(old, at) for old, at in legacy if old != posts[at - start].id],
+                   merger.folded(before), last, records)  # fmt: skip
 
 
-def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int]) -> None:
+def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
+                 start: int) -> None:  # fmt: skip
     def rows() -> Iterator[tuple[object, ...]]:
-        for pos, (post, body) in enumerate(zip(posts, kept, strict=True)):
+        for pos, (post, body) in enumerate(zip(posts, kept, strict=True), start=start):
             bounds = post.date_bounds
             yield (
                 pos, post.id, post.source, post.channel, post.title, post.date_iso(),

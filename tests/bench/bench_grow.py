@@ -5,7 +5,9 @@ files (web copies, or pages of an HTML export with `--kind html`) and one more f
 posts, then measures, each in a fresh subprocess (bench_probe.py), back to back:
 
 * the folder's first open (every file parsed, the index built),
-* the open after the new file was added (only it is parsed; the archive merged again),
+* the open after the new file was added (only it is parsed), twice from the same cache: with
+  its posts appended to the archive index (`tui.index.APPEND`, the default) and with the
+  archive merged again from the segments,
 * a full build of the grown folder with an empty cache (what every open cost before),
 * the reopen of the grown folder from its index,
 * the reader on the grown folder (from the cache): first paint, and an empty Textual app's.
@@ -29,6 +31,30 @@ from typing import Any
 from tests.bench.generate import write_html_export, write_webcopy
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def one(mode: str, folder: str, cache: str) -> None:
+    """Open `folder` in this process, appending or merging; print seconds and peak RSS."""
+    import resource
+    import time
+
+    import tui.index
+
+    tui.index.APPEND = mode == "append"
+    start = time.perf_counter()
+    library = tui.index.open_library([Path(folder)], lambda _message: None, cache=Path(cache))
+    print(json.dumps({"seconds": time.perf_counter() - start, "posts": len(library),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def opening(mode: str, folder: Path, cache: Path, env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "tests.bench.bench_grow", "--one", mode,
+                           str(folder), str(cache)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=3600)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"open ({mode}) failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def probe(*args: str, env: dict[str, str]) -> dict[str, Any]:
@@ -75,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path,
                         default=Path(tempfile.gettempdir()) / "tgreader-bench-grow")
     parser.add_argument("--no-app", action="store_true", help="skip the reader's first paint")
+    parser.add_argument("--one", nargs=3, metavar=("MODE", "FOLDER", "CACHE"))
     args = parser.parse_args(argv)
+    if args.one:
+        one(*args.one)
+        return 0
     args.data.mkdir(parents=True, exist_ok=True)
     source, new = generate(args.data, args.posts, args.files, args.kind)
     work = Path(tempfile.mkdtemp(prefix="tgreader-bench-grow-"))
@@ -83,12 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         folder = work / "archive"
         shutil.copytree(source, folder)
-        grown, scratch = work / "cache-grown", work / "cache-scratch"
-        first = probe("ingest", str(folder), str(grown), env=env)
+        grown, merged = work / "cache-grown", work / "cache-merged"
+        first = opening("append", folder, grown, env)
+        shutil.copytree(grown, merged)
         shutil.copy2(new, folder / new.name)
-        after = probe("ingest", str(folder), str(grown), env=env)
-        full = probe("ingest", str(folder), str(scratch), env=env)
-        reopen = probe("reopen", str(folder), str(grown), env=env)
+        after = opening("append", folder, grown, env)
+        remerged = opening("merge", folder, merged, env)
+        full = opening("append", folder, work / "cache-scratch", env)
+        reopen = opening("append", folder, grown, env)
         app = empty = None
         if not args.no_app:
             env["TGREADER_CACHE"] = str(grown)
@@ -102,11 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     print("| step | seconds | peak RSS |")
     print("|---|---|---|")
     for label, row in (("first open (all parsed)", first),
-                       ("one file added: open (only it parsed)", after),
+                       ("one file added: open, its posts appended", after),
+                       ("one file added: open, segments merged again", remerged),
                        ("the same folder, empty cache (all parsed)", full),
                        ("reopen from the index", reopen)):  # fmt: skip
         print(f"| {label} | {row['seconds']:.2f} | {row['peak_rss_mb']:.0f} MB |")
-    print(f"\none file added vs full build: {after['seconds'] / full['seconds']:.2f}x the time")
+    print(f"\none file added, appended vs merged again: "
+          f"{after['seconds'] / remerged['seconds']:.2f}x the time; "
+          f"vs a full build: {after['seconds'] / full['seconds']:.2f}x (merged again: "
+          f"{remerged['seconds'] / full['seconds']:.2f}x)")
     if app is not None and empty is not None:
         print(f"reader first paint {app['first_paint']:.2f} s, empty Textual app "
               f"{empty['first_paint']:.2f} s (+{app['first_paint'] - empty['first_paint']:.2f} s)")
