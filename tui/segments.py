@@ -24,6 +24,7 @@ import json
 import marshal
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -266,6 +267,10 @@ def _encode(item: Placed) -> tuple[Any, ...]:
 def _decode(record: Sequence[Any]) -> Placed:
     (key, body, text_id, legacy_id, pid, source, title, date, bounds, tags, media, links,
      origins, channel, stamp, message_id, chat, url, sender, author, views) = record
+    # A file's few senders and chats, shared (one string each in memory and in what is
+    # marshalled from these posts later), not one copy per record.
+    source, channel, chat, sender = (None if value is None else sys.intern(value)
+                                     for value in (source, channel, chat, sender))  # fmt: skip
     post = Post(
         id=pid, source=source, title=title, text="",
         date=None if date is None else PostDate(*date), date_bounds=bounds, hashtags=tags,
