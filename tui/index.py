@@ -402,6 +402,8 @@ def _build(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprint
                            watch)  # fmt: skip
         if appended is not None:
             return appended
+        if watch.told:  # the new files' posts were shown: not twice
+            watch.seen = None
     for _attempt in range(len(dumps) + 1):
         temp = temporary_name(target)
         said: list[str] = []
@@ -664,6 +666,7 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
     before = len(old.keys)
     if len(keys) <= before or list(keys[:before]) != old.keys:
         return None
+    _show_index(target, watch)
     said = list(old.warnings)  # told only once the index is in place: never twice
     segments: list[Segment] = []
     temp = temporary_name(target)
@@ -721,6 +724,30 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
         warn(message)
     reporter.finish()
     return target
+
+
+def _show_index(path: Path, watch: _Watch) -> None:
+    """The posts of the index at `path` for `watch.seen`, in reading order with their texts:
+    an archive that grew shows what it held at once, while its new files are parsed."""
+    if watch.seen is None:
+        return
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        # No path: a damaged page shows as such and is dealt with when merged, not deleted
+        library = Library(_load(conn, None, dict(conn.execute("SELECT key, value FROM meta"))))
+        batch: list[Post] = []
+        for post in library:
+            batch.append(post)
+            if len(batch) >= BATCH:
+                watch.check()
+                watch.tell(batch)
+                batch = []
+        watch.tell(batch)
+        watch.check()
+    except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, EOFError):
+        pass
+    finally:
+        conn.close()
 
 
 @dataclass(slots=True)
