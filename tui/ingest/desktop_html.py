@@ -1,18 +1,34 @@
 """Telegram Desktop's HTML export: `messages.html`, `messages2.html`, … of one chat.
 
-Read with the standard library's `html.parser`, fed in chunks, so a large page never sits in
-memory as a tree. Telegram writes each text between a line break after `<div class="text">`
-and an indented line before `</div>`, and every line break of the post as `<br>`; only the
-`<br>`s are the post's own, so the text comes back exactly as it was written.
+Telegram writes each text between a line break after `<div class="text">` and an indented
+line before `</div>`, and every line break of the post as `<br>`; only the `<br>`s are the
+post's own, so the text comes back exactly as it was written.
+
+Two readers give the same posts. The fast one (lxml, libxml2's HTML parser) builds each
+message's elements in C as the page is fed in chunks, and Python looks only at the messages:
+one walk over each message's elements, which are freed once read (tests/bench/bench_html.py
+prints the figures). The standard library's `html.parser` is the reference and the fallback:
+it reads where lxml is not installed, and it rereads any page holding markup the two parsers
+could resolve differently (a NUL, a character reference to a control character, a
+self-closing `<div/>`, a comment inside a message, markup nested past libxml2's depth limit,
+a message tag not written as Telegram writes it): the fast reader notices and hands over, so
+a page never gives different posts depending on which parser read it.
 """
 
 from __future__ import annotations
 
+import codecs
+import html
+import html.entities
+import itertools
 import re
+import secrets
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import BinaryIO
 
 from tui.model import Link, Media, Origin, PostDate, RawPost
 from tui.wording import not_utf8
@@ -106,9 +122,8 @@ class _Element:
 class _Page(HTMLParser):
     """Collects finished messages in `done`; the caller drains it after each chunk."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.path = path
         self.stack: list[_Element] = []
         # How many open elements have each role and each tag: "am I inside X" is then one
         # look-up, not a walk down a stack that hostile pages make 50,000 deep.
@@ -367,41 +382,636 @@ def _name(words: list[str]) -> str | None:
     return name or None
 
 
-def parse(path: Path, warn: Warn) -> Iterator[RawPost]:
-    """Posts of one page in page order; service messages (channel created, pinned) skipped."""
+# -- the fast reader: lxml ----------------------------------------------------------------------
+try:
+    from lxml import etree as _etree
+except ImportError:  # pragma: no cover - lxml is a dependency; html.parser reads without it
+    _etree = None
+
+#: Which reader `parse` uses: "lxml" when it is installed, else "stdlib".
+TOKENIZER = "lxml" if _etree is not None else "stdlib"
+
+
+class HandOver(Exception):
+    """The page holds markup that lxml and html.parser may read differently: html.parser
+    reads it (the reference)."""
+
+
+#: Put after every `<br>` before libxml2 sees the page, so that a block's whole text comes
+#: out of libxml2 in one call with its line breaks marked. A noncharacter: a page that holds
+#: one is left to html.parser.
+_BR_MARK = "\ufdd0"
+_BR_BYTES = _BR_MARK.encode()
+#: A message's opening tag as Telegram writes it. Where each message starts is found in the
+#: text (libxml2 numbers lines only up to 65,535) and checked against the parsed element.
+_MESSAGE_TAG = re.compile(rb'<div class="(message(?: [^"]*)?)"(?: id="([^"]*)")?>')
+_TAG_NAME = re.compile(rb"[A-Za-z][^\s/>]*")
+_VOID_BYTES = {t.encode() for t in VOID} | {b"embed", b"param", b"track"}
+#: A named reference without its `;` before a letter, digit or `=` (`?a=1&copy=2`): inside an
+#: attribute html.parser expands it, HTML5 (libxml2) keeps it as written.
+_BARE_REF = re.compile(
+    b"&(?!quot;|amp;|lt;|gt;|#)(?:" + "|".join(sorted(
+        (n for n in html.entities.html5 if not n.endswith(";")), key=len, reverse=True
+    )).encode() + rb")(?=[A-Za-z0-9=])"
+)
+_NUMERIC_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,9}))")
+#: `</` not followed by a letter: a bogus comment in HTML5.
+_ODD_END = re.compile(rb"</[^A-Za-z]")
+#: Elements whose content libxml2 reads as text but html.parser as markup.
+_RAW_TEXT_TAGS = (b"<textarea", b"<xmp", b"<iframe", b"<noembed", b"<noframes", b"<noscript",
+                  b"<plaintext")  # fmt: skip
+_TITLE = re.compile(rb"<title[\s/>]")
+_PLAIN_TITLE = re.compile(rb"<title[^<>]*>[^<]*</title")
+_LIBXML2_LAST_LINE = 65535
+_ROLE_COUNTERS = ("skip", "forwarded_name", "sender", "forwarded", "media", "text", "anchor",
+                  "question", "answer", "signature")
+
+
+def _attr(element: object, name: str) -> str | None:
+    """An attribute the reader uses (one that held a `<br>` is no longer as written)."""
+    value: str | None = element.get(name)  # type: ignore[attr-defined]
+    if value is not None and _BR_MARK in value:
+        raise HandOver
+    return value
+
+
+def _pieces(fh: BinaryIO) -> Iterator[bytes]:
+    """The file in pieces of about CHUNK bytes, each checked to be UTF-8, cut after a line
+    break where there is one, line breaks folded to `\\n` and the BOM dropped, as Python's
+    text files do for html.parser."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    rest = b""
+    first = True
+    while True:
+        block = fh.read(CHUNK)
+        data = rest + block
+        if first:
+            data = data.removeprefix(codecs.BOM_UTF8)
+            first = False
+        if not block:
+            decoder.decode(data, final=True)
+            if data:
+                yield _fold(data)
+            return
+        cut = data.rfind(b"\n") + 1 or data.rfind(b">") + 1
+        if cut < len(data) - CHUNK or not cut:
+            raise HandOver  # a megabyte without a line break or a tag's end: no export
+        piece, rest = data[:cut], data[cut:]
+        decoder.decode(piece)
+        yield _fold(piece)
+
+
+def _fold(piece: bytes) -> bytes:
+    if b"\r" in piece:
+        return piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return piece
+
+
+class _Starts:
+    """The opening tags of messages, found in the text as it is read: their lines, classes
+    and ids, in page order. Also whatever makes a page one for html.parser."""
+
+    def __init__(self) -> None:
+        self.pending: deque[tuple[int, bytes, bytes | None]] = deque()
+        self.line = 1  # the line the next piece starts on
+        self.headers = 0  # how often `page_header` is written
+
+    def scan(self, piece: bytes) -> None:
+        """Note the message tags of a piece (pieces end after a `\n` or `>`, so nothing
+        looked for here is ever cut in two); `HandOver` on markup for html.parser."""
+        if b"\x00" in piece or _BR_BYTES in piece or b"<?" in piece:
+            raise HandOver
+        lowered = piece.lower()
+        if b"<br" in lowered and (
+                lowered.count(b"<br") != piece.count(b"<br>") + piece.count(b"<br/>")):
+            raise HandOver  # a line break not written `<br>` or `<br/>` would not be marked
+        if b"<!" in piece and piece.count(b"<!") != piece.count(b"<!DOCTYPE html>"):
+            raise HandOver  # a comment, whose tail lxml's walk would skip, or `<![CDATA[`
+        if b"</" in piece and _ODD_END.search(piece):
+            raise HandOver
+        for tag in _RAW_TEXT_TAGS:
+            if tag in lowered:
+                raise HandOver
+        if b"<title" in lowered:
+            for title in _TITLE.finditer(lowered):
+                if not _PLAIN_TITLE.match(lowered, title.start()):
+                    raise HandOver
+        if b"&#" in piece:
+            for m in _NUMERIC_REF.finditer(piece):
+                value = int(m[1], 16) if m[1] is not None else int(m[2])
+                if value and not html.unescape(f"&#{value};"):
+                    raise HandOver  # html.parser drops it, libxml2 keeps the character
+        if b"&" in piece and _BARE_REF.search(piece):
+            raise HandOver
+        closed = piece.find(b"/>")
+        while closed >= 0:
+            start = piece.rfind(b"<", 0, closed)
+            name = _TAG_NAME.match(piece, start + 1) if start >= 0 else None
+            if name is None or name[0].lower() not in _VOID_BYTES:
+                raise HandOver  # `<div/>`: html.parser closes it, libxml2 leaves it open
+            closed = piece.find(b"/>", closed + 2)
+        self.headers += piece.count(b"page_header")
+        at = 0
+        line = self.line
+        for m in _MESSAGE_TAG.finditer(piece):
+            line += piece.count(b"\n", at, m.start())
+            at = m.start()
+            self.pending.append((line, m[1], m[2]))
+        self.line = line + piece.count(b"\n", at)
+
+    def take(self, element: object, classes: str) -> int:
+        """The line of the message `element` is, checked against its tag in the text."""
+        if not self.pending:
+            raise HandOver
+        line, written_classes, written_id = self.pending.popleft()
+        own_id = element.get("id")  # type: ignore[attr-defined]
+        if written_classes.decode() != classes or (
+                written_id.decode() if written_id is not None else None) != own_id:
+            raise HandOver
+        source: int | None = element.sourceline  # type: ignore[attr-defined]
+        if source is not None and source < _LIBXML2_LAST_LINE and source != line:
+            raise HandOver
+        return line
+
+
+def _read_lxml(path: Path) -> Iterator[tuple[str | None, list[_Message]]]:
+    """(the channel, the messages finished) after each piece, read by lxml: libxml2 builds
+    the elements, events come only for `div`s, and only messages are walked; each is freed
+    once read. Raises `HandOver` on markup html.parser may read otherwise."""
+    assert _etree is not None
+    parser = _etree.HTMLPullParser(events=("end",), tag="div", huge_tree=True,
+                                   no_network=True, encoding="utf-8")  # fmt: skip
+    with path.open("rb") as fh:
+        yield from _read_pieces(parser, itertools.chain(_pieces(fh), [b""]))
+
+
+def _read_pieces(parser: object, pieces: Iterator[bytes]
+                 ) -> Iterator[tuple[str | None, list[_Message]]]:  # fmt: skip
+    assert _etree is not None
+    starts = _Starts()
+    # The last thing fed: its element proves libxml2 read to the end (it stops silently at
+    # its depth limit). Random, so no page can fake it.
+    end_mark = f"tgreader-end-{secrets.token_hex(8)}"
+    ended = False
+    channel: str | None = None
+    headers = 0
+    messages_seen = False
+    checked_parents: set[object] = set()
+    first = True
+    for piece in pieces:
+        if piece:
+            starts.scan(piece)
+            parser.feed(_marked(piece))  # type: ignore[attr-defined]
+        else:
+            parser.feed(f'<div class="{end_mark}"></div>'.encode())  # type: ignore[attr-defined]
+            parser.close()  # type: ignore[attr-defined]
+        done: list[_Message] = []
+        for _event, element in parser.read_events():  # type: ignore[attr-defined]
+            classes = element.get("class")
+            if not classes:
+                continue
+            if "message" in classes and "message" in (words := classes.split()):
+                parent = element.getparent()
+                if parent not in checked_parents:
+                    _check_outside_messages(parent)
+                    checked_parents.add(parent)
+                line = starts.take(element, classes)
+                messages_seen = True
+                if "service" not in words and "default" in words:
+                    joined = "joined" in words
+                    done.append(_read_usual(element, line, joined)
+                                or _read_message(element, line, joined))
+            elif "page_header" in classes and "page_header" in classes.split():
+                headers += 1
+                if headers > 1 or messages_seen or not first:
+                    raise HandOver
+                _check_outside_messages(element)
+                channel_words = _channel_words(element)
+                channel = _name(channel_words) if channel_words else None
+                _free(element)
+            elif classes == end_mark:
+                ended = True
+                for _ in element.iterancestors("a"):
+                    raise HandOver  # cut inside a link: html.parser never closes it
+        for parent in checked_parents:  # read messages are dropped: memory stays flat
+            del parent[:-1]  # type: ignore[attr-defined]
+        first = False
+        if not piece and (not ended or starts.pending or starts.headers != headers):
+            raise HandOver  # libxml2 stopped early, or read a tag otherwise than the text
+        yield channel, done
+
+
+def _marked(piece: bytes) -> bytes:
+    """The piece with `_BR_MARK` after each `<br>` (and `<br/>`)."""
+    return piece.replace(b"<br>", b"<br>" + _BR_BYTES).replace(b"<br/>", b"<br/>" + _BR_BYTES)
+
+
+def _check_outside_messages(element: object) -> None:
+    """`HandOver` when `element` sits inside a message (html.parser reads that otherwise)."""
+    while element is not None:
+        classes = element.get("class")  # type: ignore[attr-defined]
+        if classes and "message" in classes.split():
+            raise HandOver
+        element = element.getparent()  # type: ignore[attr-defined]
+
+
+def _free(element: object) -> None:
+    """Drop a read element's contents and the siblings before it: memory stays flat."""
+    element.clear(keep_tail=True)  # type: ignore[attr-defined]
+    parent = element.getparent()  # type: ignore[attr-defined]
+    if parent is not None:
+        while element.getprevious() is not None:  # type: ignore[attr-defined]
+            del parent[0]
+
+
+def _after_break(data: str | None) -> str | None:
+    """A `<br>`'s tail without the mark put after it (which must be there)."""
+    if data is None or not data.startswith(_BR_MARK):
+        raise HandOver
+    return data[1:] or None
+
+
+def _channel_words(header: object) -> list[str]:
+    """The words of the `.text` blocks in the page header, as html.parser collects them."""
+    assert _etree is not None
+    words: list[str] = []
+    inside: list[bool] = [False]
+    for event, element in _etree.iterwalk(header, events=("start", "end")):
+        if event == "start":
+            tag = element.tag
+            if tag in VOID:
+                inside.append(inside[-1])
+                continue
+            classes = set((_attr(element, "class") or "").split())
+            here = inside[-1] or (
+                element is not header and "text" in classes and "page_header" not in classes)
+            inside.append(here)
+            if here and element.text:
+                words.append(_unmarked(element.text))
+        else:
+            inside.pop()
+            if element is header:
+                continue
+            tail = _after_break(element.tail) if element.tag == "br" else element.tail
+            if inside[-1] and tail:
+                words.append(_unmarked(tail))
+    return words
+
+
+def _unmarked(data: str) -> str:
+    if _BR_MARK in data:
+        raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
+    return data
+
+
+def _read_message(root: object, line: int, joined: bool) -> _Message:
+    """One message's element read the way `_Page` reads its events: each element's role
+    from its classes and where it is, text to the innermost collecting role. A `.text`
+    block of plain markup (the usual case) is read whole; skipped blocks are not entered."""
+    assert _etree is not None
+    found = MESSAGE_ID.match(root.get("id") or "")  # type: ignore[attr-defined]
+    message = _Message(number=int(found["id"]) if found else None, line=line, joined=joined)
+    lists: dict[str, list[str]] = {
+        "text": message.text, "sender": message.sender, "forwarded_name": message.forwarded,
+        "question": message.question, "signature": message.signature,
+    }
+    open_roles = dict.fromkeys(_ROLE_COUNTERS, 0)
+    # per open element: its role, the role collecting text there, and the link's words
+    stack: list[tuple[str | None, str | None, list[str] | None]] = []
+    sink: str | None = None
+    anchor: list[str] | None = None
+    role: str | None
+    walk = _etree.iterwalk(root, events=("start", "end"))
+    next(walk)  # the message element itself
+    for event, element in walk:
+        if event == "end":
+            if element is root:
+                break
+            role, _, words = stack.pop()
+            if role is not None:
+                open_roles[role] -= 1
+                if role == "anchor":
+                    _close_anchor(message, element, words)
+            sink, anchor = (stack[-1][1], stack[-1][2]) if stack else (None, None)
+            data = _after_break(element.tail) if element.tag == "br" else element.tail
+        else:
+            tag = element.tag
+            if tag in VOID:
+                stack.append((None, sink, anchor))
+                if tag != "br" or sink is None or sink == "skip":
+                    continue
+                if anchor is not None:
+                    anchor.append("\n")
+                _put(message, lists, sink, _BR_MARK)
+                continue
+            classes = _attr(element, "class")
+            role = None
+            if classes:
+                role = _role(element, tag, set(classes.split()), message, open_roles)
+            elif tag == "a" and open_roles["text"] and not open_roles["anchor"]:
+                role = "anchor"
+            if role is not None:
+                open_roles[role] += 1
+                if role in _SINKS:
+                    sink, anchor = role, None
+                elif role == "anchor":
+                    anchor = []
+            stack.append((role, sink, anchor))
+            if role == "skip":
+                walk.skip_subtree()  # nothing inside a skipped block is read
+                continue
+            if role == "text" and not open_roles["anchor"] and _read_text(element, message):
+                walk.skip_subtree()
+                continue
+            data = element.text
+        if not data or sink is None or sink == "skip":
+            continue
+        if _BR_MARK in data:
+            raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
+        if anchor is not None:
+            anchor.append(data)
+        _put(message, lists, sink, data)
+    for words in lists.values():
+        if words:
+            words[:] = _in_page_notation(words)
+    message.answers[:] = [_in_page_notation(a) if a else a for a in message.answers]
+    return message
+
+
+#: Classes the rules of `_role` look at: an element carrying none of them, with none of them
+#: inside it, only holds words no role collects.
+_ROLE_CLASSES = frozenset({
+    "message", "page_header", "details", "date", "forwarded", "from_name", "signature",
+    "reply_to", "userpic_wrap", "media_wrap", "media_poll", "question", "answer", "text",
+}) | _WRAP_KINDS.keys()
+#: In a media block, classes that make `_role` do more than note the media's kind.
+_NOT_PLAIN_MEDIA = _ROLE_CLASSES - _WRAP_KINDS.keys() - {"details"}
+
+
+def _read_usual(root: object, line: int, joined: bool) -> _Message | None:
+    """A message laid out as Telegram lays it out (picture, then a body of date, name,
+    media, text, signature, reactions), read by looking at its blocks directly; None when
+    anything in it is otherwise, for `_read_message` to walk. Gives what the walk gives."""
+    found = MESSAGE_ID.match(root.get("id") or "")  # type: ignore[attr-defined]
+    message = _Message(number=int(found["id"]) if found else None, line=line, joined=joined)
+    body = None
+    for child in root:  # type: ignore[attr-defined]
+        classes = child.get("class")
+        if classes == "body" and body is None:
+            body = child
+        elif classes not in ("pull_left userpic_wrap", "userpic_wrap"):
+            return None
+    if body is None:
+        return None
+    for child in body:
+        classes = child.get("class")
+        if classes == "pull_right date details":
+            title = _attr(child, "title")
+            if not title:
+                return None
+            if message.date_title is None:
+                message.date_title = title
+        elif classes == "from_name" or classes == "signature details":
+            if len(child):
+                return None
+            text = child.text
+            if text:
+                _words(text, message.sender if classes == "from_name" else message.signature)
+        elif classes == "text":
+            if not _read_text(child, message):
+                return None
+        elif classes == "media_wrap clearfix":
+            message.media = True
+            if not _read_media(child, message):
+                return None
+        elif classes == "reply_to details":
+            continue
+        elif not _plain(child, classes):
+            return None
+    for words in (message.text, message.sender, message.signature):
+        if words:
+            words[:] = _in_page_notation(words)
+    return message
+
+
+def _words(text: str, words: list[str]) -> None:
+    if _BR_MARK in text:
+        raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
+    words.append(text)
+
+
+def _plain(element: object, classes: str | None) -> bool:
+    """No role anywhere in this block: its words are dropped, as the walk drops them."""
+    if classes and not _ROLE_CLASSES.isdisjoint(classes.split()):
+        return False
+    for inner in element.iterdescendants():  # type: ignore[attr-defined]
+        inner_classes = inner.get("class")
+        if inner_classes and not _ROLE_CLASSES.isdisjoint(inner_classes.split()):
+            return False
+    return True
+
+
+def _read_media(block: object, message: _Message) -> bool:
+    """The kind (and file) of a media block whose inside does nothing but name it."""
+    for inner in block.iterdescendants():  # type: ignore[attr-defined]
+        tag = inner.tag
+        if tag in VOID:
+            continue
+        classes = inner.get("class")
+        if not classes:
+            continue
+        names = set(classes.split())
+        if not _NOT_PLAIN_MEDIA.isdisjoint(names) or ("details" in names and len(inner)):
+            return False
+        if message.media_kind is None and (kind := _media_kind(names)) is not None:
+            message.media_kind = kind
+            href = _attr(inner, "href")
+            if tag == "a" and href and not href.startswith(("http:", "https:", "tg:")):
+                message.media_file = href
+    return True
+
+
+def _put(message: _Message, lists: dict[str, list[str]], sink: str, data: str) -> None:
+    if sink == "answer":
+        if not message.answers:
+            message.answers.append([])
+        message.answers[-1].append(data)
+    else:
+        lists[sink].append(data)
+
+
+def _read_text(element: object, message: _Message) -> bool:
+    """A `.text` block read whole, when nothing in it has a class (so no element inside
+    changes where text goes), no link holds a link and every `<br>` is marked: its words in
+    one piece, its links and hashtags in order. False, having read nothing, otherwise."""
+    assert _etree is not None
+    anchors = []
+    breaks = 0
+    for inner in element.iterdescendants():  # type: ignore[attr-defined]
+        tag = inner.tag
+        if tag == "br":
+            breaks += 1
+        elif tag in VOID:
+            continue
+        elif inner.get("class"):
+            return False
+        elif tag == "a":
+            anchors.append(inner)
+    for link in anchors:
+        for _ in link.iterdescendants("a"):
+            return False
+    text = _etree.tostring(element, method="text", encoding=str, with_tail=False)
+    if text.count(_BR_MARK) != breaks:
+        raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
+    message.text.append(text)
+    for link in anchors:
+        if len(link):
+            words = _etree.tostring(link, method="text", encoding=str, with_tail=False)
+            words = words.replace(_BR_MARK, "\n")
+        else:
+            words = link.text or ""
+        _close_anchor(message, link, [words])
+    return True
+
+
+def _in_page_notation(words: list[str]) -> list[str]:
+    """Words with `<br>` as `_BR_MARK` and layout breaks as `\\n`, as `_Page` keeps them."""
+    joined = "".join(words)
+    if _BR_MARK not in joined:
+        return [joined.replace("\n", _NL)]
+    return ["\n".join(part.replace("\n", _NL) for part in joined.split(_BR_MARK))]
+
+
+def _role(element: object, tag: str, classes: set[str], message: _Message,
+          open_roles: dict[str, int]) -> str | None:  # fmt: skip
+    """The role of an element inside a message: `_Page.handle_starttag`'s rules."""
+    if tag == "div" and "message" in classes:
+        raise HandOver  # a message inside a message
+    if open_roles["skip"]:
+        return None
+    if "details" in classes and (open_roles["forwarded_name"] or open_roles["sender"]):
+        return "skip"
+    if "date" in classes and "details" in classes and open_roles["forwarded"]:
+        return "skip"
+    if "date" in classes and "details" in classes and _attr(element, "title"):
+        if message.date_title is None:
+            message.date_title = _attr(element, "title")
+        return "skip"
+    if "forwarded" in classes:
+        return "forwarded"
+    if "from_name" in classes:
+        return "forwarded_name" if open_roles["forwarded"] else "sender"
+    if "signature" in classes and "details" in classes:
+        return "signature"
+    if classes & {"reply_to", "userpic_wrap"}:
+        return "skip"
+    if "media_wrap" in classes:
+        message.media = True
+        return "media"
+    if message.media_kind is None and open_roles["media"] and _media_kind(classes) is not None:
+        message.media_kind = _media_kind(classes)
+        href = _attr(element, "href")
+        if tag == "a" and href and not href.startswith(("http:", "https:", "tg:")):
+            message.media_file = href
+        return None
+    if "media_poll" in classes:
+        message.poll = True
+        return None
+    if "question" in classes and message.poll:
+        return "question"
+    if "answer" in classes and message.poll:
+        message.answers.append([])
+        return "answer"
+    if "details" in classes and open_roles["media"]:
+        return "skip"
+    if "text" in classes and not open_roles["media"]:
+        return "text"
+    if tag == "a" and open_roles["text"] and not open_roles["anchor"]:
+        return "anchor"
+    return None
+
+
+def _close_anchor(message: _Message, element: object, words: list[str] | None) -> None:
+    text = "".join(words or ())
+    onclick = _attr(element, "onclick")
+    if onclick and "ShowHashtag(" in onclick:
+        message.tags.append(text.lstrip("#"))
+        return
+    href = _attr(element, "href")
+    if href and (url := _address(href)) is not None:
+        message.links.append(Link(text, url))
+
+
+def parse(path: Path, warn: Warn, tokenizer: str | None = None) -> Iterator[RawPost]:
+    """Posts of one page in page order; service messages (channel created, pinned) skipped.
+
+    `tokenizer` ("lxml" or "stdlib") is for tests and the benchmark; both give one answer.
+    When the fast reader hands over midway, html.parser reads the page again from the top
+    and the posts already given are checked against its own, not given twice ("lxml-only"
+    raises `HandOver` instead, for tests that the fast reader read a page itself)."""
+    given: list[int] = []
+    if tokenizer == "lxml-only":
+        yield from _posts(path, _read_lxml)
+        return
+    if (tokenizer or TOKENIZER) == "lxml":
+        try:
+            for post in _posts(path, _read_lxml):
+                given.append(hash(post))
+                yield post
+            return
+        except HandOver:
+            pass
+    for index, post in enumerate(_posts(path, _read_stdlib)):
+        if index >= len(given):
+            yield post
+        elif hash(post) != given[index]:  # pragma: no cover - the readers agree up to a handover
+            warn(f"{path}:{post.origin.line}: read differently by lxml and html.parser; "
+                 "the posts above may differ from the page")
+            given.clear()
+
+
+def _posts(path: Path, read: Callable[[Path], Iterator[tuple[str | None, list[_Message]]]]
+           ) -> Iterator[RawPost]:  # fmt: skip
+    """The page's posts from one reader's messages: senders carried over joined messages."""
     from tui.ingest import IngestError
 
-    page = _Page(path)
     previous_sender: str | None = None
-    channel: str | None = None
     try:
-        with path.open("r", encoding="utf-8-sig", errors="strict", newline=None) as fh:
-            while True:
-                chunk = fh.read(CHUNK)
-                if chunk:
-                    page.feed(chunk)
-                else:
-                    page.close()
-                    page._finish()
-                if channel is None and page.channel_words:
-                    channel = _name(page.channel_words)
-                for message in page.done:
-                    # a joined message continues the sender above it; at the top of a page
-                    # (messages2.html) that sender is on the previous page: the channel
-                    sender = _name(message.sender) or (
-                        previous_sender if message.joined else None
-                    ) or channel
-                    previous_sender = sender
-                    yield _post(path, message, channel, sender)
-                page.done.clear()
-                if not chunk:
-                    break
+        for channel, messages in read(path):
+            for message in messages:
+                # a joined message continues the sender above it; at the top of a page
+                # (messages2.html) that sender is on the previous page: the channel
+                sender = _name(message.sender) or (
+                    previous_sender if message.joined else None
+                ) or channel
+                previous_sender = sender
+                yield _post(path, message, channel, sender)
     except UnicodeDecodeError as exc:
         raise IngestError(
             path, not_utf8(exc),
         ) from None
     except OSError as exc:
         raise IngestError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _read_stdlib(path: Path) -> Iterator[tuple[str | None, list[_Message]]]:
+    """(the channel so far, the messages finished) after each chunk, read by html.parser."""
+    page = _Page()
+    channel: str | None = None
+    with path.open("r", encoding="utf-8-sig", errors="strict", newline=None) as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            if chunk:
+                page.feed(chunk)
+            else:
+                page.close()
+                page._finish()
+            if channel is None and page.channel_words:
+                channel = _name(page.channel_words)
+            done, page.done = page.done, []
+            yield channel, done
+            if not chunk:
+                break
 
 
 def _post(path: Path, message: _Message, channel: str | None, sender: str | None) -> RawPost:

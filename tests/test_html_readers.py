@@ -1,0 +1,140 @@
+"""The two readers of Telegram Desktop's HTML export give the same posts, byte for byte.
+
+lxml (libxml2) reads real exports itself, fast; html.parser is the reference, reads where lxml
+is missing and rereads any page whose markup the two could resolve differently. Whatever a
+page holds, `parse` gives what html.parser gives: texts, links, dates, senders, media and
+origins (file:line) alike, or the same one-line error.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_dump
+from fuzz import html_page
+from hypothesis import HealthCheck, given, settings
+from test_hostile_input import HTML_HEAD, HTML_TAIL, html_message
+
+from tui.ingest import IngestError
+from tui.ingest.desktop_html import HandOver, parse
+from tui.model import RawPost
+
+EXPORTS = sorted((ROOT / "tests" / "fixtures" / "real").rglob("messages*.html")) + sorted(
+    (ROOT / "tests" / "fixtures" / "desktop_html").rglob("messages*.html"))
+SMALL_PAGE = ROOT / "tests" / "fixtures" / "desktop_html" / "channel" / "messages.html"
+
+
+def read(path: Path, tokenizer: str) -> list[RawPost] | str:
+    """The posts (or the error line) of one page through one reader; warnings must not come."""
+    warnings: list[str] = []
+    try:
+        posts = list(parse(path, warnings.append, tokenizer))
+    except IngestError as exc:
+        return str(exc)
+    assert warnings == []
+    return posts
+
+
+def assert_alike(path: Path) -> list[RawPost] | str:
+    reference = read(path, "stdlib")
+    assert read(path, "lxml") == reference
+    return reference
+
+
+@pytest.mark.parametrize("path", EXPORTS, ids=lambda p: str(p.relative_to(ROOT / "tests")))
+def test_lxml_reads_every_real_export_itself_and_gives_html_parsers_posts(path: Path) -> None:
+    fast = read(path, "lxml-only")  # HandOver would mean lxml did not read it itself
+    assert isinstance(fast, list) and fast
+    assert fast == read(path, "stdlib")
+
+
+def page(text_html: str, message_id: str = "2", before: str = "") -> str:
+    return HTML_HEAD + before + html_message(text_html, message_id) + HTML_TAIL
+
+
+HOSTILE: dict[str, str] = {
+    "escape sequences": page("red \x1b[31mX\x1b[0m \x1b]52;c;QUFB\x07 bell\x07 csi\x9b2J"),
+    "bidi and invisible": page("\u202egnp.exe\u202c \u2066x\u2069 \u200b\ufeff end"),
+    "entities": page("&amp; &lt;b&gt; &quot; &nbsp &copy2 &notin; &#128512; &#x1F600; &#0;"),
+    "control character references": page("a&#1;b&#x1b;c&#x7f;d&#xFDD0;e"),
+    "bare reference in a link": page('<a href="https://x.org/?a=1&copy=2&amp;b">link</a>'),
+    "huge attribute": page(f'<a href="https://x.org/{"q" * 2_000_000}">long</a> and text'),
+    "huge class": page(f'<span class="{"c " * 500_000}">x</span>'),
+    "deep nesting past libxml2's limit": page("<span>" * 5000 + "deep" + "</span>" * 5000),
+    "unclosed nesting": page("<b><i><span>open" * 300),
+    "nul": page("a\x00b \x00n c"),
+    "noncharacter": page("a\ufdd0b"),
+    "self-closed div": page("a<div/>b<span/>c"),
+    "comment in the text": page("a<!-- c -->b<!---->c"),
+    "processing instruction": page("a<?x y?>b"),
+    "cdata": page("a<![CDATA[x>y]]>b"),
+    "uppercase and spaced breaks": page("a<BR>b<br >c<br/>d<br class='x'>e"),
+    "break in an attribute": page('<a href="https://x.org/<br>">x</a> and <a title=x<br>y</a>z'),
+    "script and textarea": page("a<script>x<br>y</script><textarea>b<b>c</b></textarea>d"),
+    "title inside a message": page("a<title>t<b>x</b></title>b"),
+    "stray and misnested end tags": page("a</span>b</p>c<b>d</i>e</b>f"),
+    "message inside a message": page(html_message("inner", "9")),
+    "tag written otherwise": HTML_HEAD + html_message("x").replace(
+        'class="message default clearfix" id="message2"',
+        'id="message2" class="message default clearfix"') + HTML_TAIL,
+    "duplicate page header": page("x", before=HTML_HEAD),
+    "crlf and lone cr": page("a\r\nb\rc").replace("\n", "\r\n"),
+    "bom": "\ufeff" + page("after a bom"),
+    "declared another encoding": page("Привет").replace(
+        '<meta charset="utf-8"/>', '<meta charset="windows-1251"/>'),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_pages_give_the_same_posts_through_both_readers(tmp_path: Path,
+                                                                 case: str) -> None:
+    path = write_dump(tmp_path, HOSTILE[case], "messages.html")
+    assert_alike(path)
+
+
+def test_lines_past_65535_are_numbered_as_in_the_file(tmp_path: Path) -> None:
+    """libxml2 stops counting lines at 65,535; the origins still name the right lines."""
+    filler = "".join(html_message(f"post {n}", str(n)) + "\n" * 40 for n in range(3, 2000))
+    path = write_dump(tmp_path, page("first") + filler + HTML_TAIL, "messages.html")
+    posts = read(path, "lxml-only")
+    assert isinstance(posts, list) and posts[-1].origin.line > 65535
+    assert posts == read(path, "stdlib")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert all(f'id="message{p.message_id}"' in lines[p.origin.line - 1] for p in posts)
+
+
+def test_a_page_cut_anywhere_reads_alike(tmp_path: Path) -> None:
+    data = SMALL_PAGE.read_bytes()
+    for cut in range(1, len(data), 23):
+        path = tmp_path / f"cut{cut}" / "messages.html"
+        path.parent.mkdir()
+        path.write_bytes(data[:cut])
+        assert_alike(path)
+
+
+def test_bytes_that_are_not_utf8_give_the_same_line(tmp_path: Path) -> None:
+    filler = "".join(html_message(f"post {n} " + "x" * 3000, str(n)) for n in range(3, 800))
+    data = (page("first") + filler).encode() + b"\xe9 latin-1" + HTML_TAIL.encode()
+    path = tmp_path / "messages.html"
+    path.write_bytes(data)
+    assert assert_alike(path) == f"{path}: not UTF-8 (byte 0xe9); save the file as UTF-8 " \
+        "and open it again"
+
+
+def test_the_handover_is_raised_only_for_tests_that_ask(tmp_path: Path) -> None:
+    path = write_dump(tmp_path, HOSTILE["comment in the text"], "messages.html")
+    with pytest.raises(HandOver):
+        read(path, "lxml-only")
+    assert read(path, "lxml") == read(path, "stdlib")
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(html_page())
+def test_generated_pages_read_alike(case: tuple[str, list[str] | None]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "messages.html"
+        path.write_bytes(case[0].encode("utf-8", "surrogatepass"))
+        assert_alike(path)
