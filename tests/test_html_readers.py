@@ -8,6 +8,9 @@ origins (file:line) alike, or the same one-line error.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -138,3 +141,33 @@ def test_generated_pages_read_alike(case: tuple[str, list[str] | None]) -> None:
         path = Path(folder) / "messages.html"
         path.write_bytes(case[0].encode("utf-8", "surrogatepass"))
         assert_alike(path)
+
+
+#: Reads a page with lxml alone (no handover allowed) and prints what its posts hold.
+_READ_FAST = (
+    "import json, sys; from pathlib import Path; from tui.ingest.desktop_html import parse; "
+    "posts = list(parse(Path(sys.argv[1]), print, 'lxml-only')); "
+    "print(json.dumps([len(posts), len(posts[-1].lines), len(posts[-1].links)]))"
+)
+
+
+@pytest.mark.parametrize("case", ["200k-links-and-breaks", "20k-messages-2000-deep"])
+def test_lxml_reads_large_pages_in_linear_time(tmp_path: Path, case: str) -> None:
+    """Hang detectors (a subprocess with a generous timeout, no measure of speed): one
+    9 MB text of links and line breaks; 20,000 messages each in its own wrapper under 2,000
+    open elements (whose ancestors are looked at once, not once per message)."""
+    if case == "200k-links-and-breaks":
+        content = page("word <a href='https://x.org/'>link</a><br>" * 200_000)
+        expected = [1, 200_001, 200_000]
+    else:
+        one = ('<div><div class="message default clearfix" id="message{n}"><div class="body">'
+               '<div class="pull_right date details" title="15.09.2022 07:58:12">x</div>'
+               '<div class="text">\nhi {n}\n</div></div></div></div>\n')
+        content = (HTML_HEAD + "<div>" * 2000 + "".join(one.format(n=n) for n in range(20_000))
+                   + "</div>" * 2000 + HTML_TAIL)
+        expected = [20_000, 1, 0]
+    path = write_dump(tmp_path, content, "messages.html")
+    result = subprocess.run([sys.executable, "-c", _READ_FAST, str(path)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert json.loads(result.stdout.splitlines()[-1]) == expected

@@ -554,7 +554,8 @@ def _read_pieces(parser: object, pieces: Iterator[bytes]
     channel: str | None = None
     headers = 0
     messages_seen = False
-    checked_parents: set[object] = set()
+    outside: set[object] = set()  # elements known to be in no message
+    parents: set[object] = set()  # the parents of this piece's messages
     first = True
     for piece in pieces:
         if piece:
@@ -570,9 +571,10 @@ def _read_pieces(parser: object, pieces: Iterator[bytes]
                 continue
             if "message" in classes and "message" in (words := classes.split()):
                 parent = element.getparent()
-                if parent not in checked_parents:
-                    _check_outside_messages(parent)
-                    checked_parents.add(parent)
+                if parent not in outside:
+                    _check_outside_messages(parent, outside)
+                if parent is not None:
+                    parents.add(parent)
                 line = starts.take(element, classes)
                 messages_seen = True
                 if "service" not in words and "default" in words:
@@ -583,7 +585,7 @@ def _read_pieces(parser: object, pieces: Iterator[bytes]
                 headers += 1
                 if headers > 1 or messages_seen or not first:
                     raise HandOver
-                _check_outside_messages(element)
+                _check_outside_messages(element, outside)
                 channel_words = _channel_words(element)
                 channel = _name(channel_words) if channel_words else None
                 _free(element)
@@ -591,8 +593,9 @@ def _read_pieces(parser: object, pieces: Iterator[bytes]
                 ended = True
                 for _ in element.iterancestors("a"):
                     raise HandOver  # cut inside a link: html.parser never closes it
-        for parent in checked_parents:  # read messages are dropped: memory stays flat
+        for parent in parents:  # read messages are dropped: memory stays flat
             del parent[:-1]  # type: ignore[attr-defined]
+        parents.clear()
         first = False
         if not piece and (not ended or starts.pending or starts.headers != headers):
             raise HandOver  # libxml2 stopped early, or read a tag otherwise than the text
@@ -604,13 +607,17 @@ def _marked(piece: bytes) -> bytes:
     return piece.replace(b"<br>", b"<br>" + _BR_BYTES).replace(b"<br/>", b"<br/>" + _BR_BYTES)
 
 
-def _check_outside_messages(element: object) -> None:
-    """`HandOver` when `element` sits inside a message (html.parser reads that otherwise)."""
-    while element is not None:
+def _check_outside_messages(element: object, outside: set[object]) -> None:
+    """`HandOver` when `element` sits inside a message (html.parser reads that otherwise).
+    Each element is looked at once: `outside` keeps those found in no message."""
+    walked = []
+    while element is not None and element not in outside:
         classes = element.get("class")  # type: ignore[attr-defined]
         if classes and "message" in classes.split():
             raise HandOver
+        walked.append(element)
         element = element.getparent()  # type: ignore[attr-defined]
+    outside.update(walked)
 
 
 def _free(element: object) -> None:
