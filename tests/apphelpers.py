@@ -256,6 +256,19 @@ def screen_text(app: ReaderApp) -> str:
     return "\n".join("".join(row).rstrip() for row in rows) + "\n"
 
 
+async def footer_showing(app: ReaderApp, pilot: Pilot[Any], wanted: str) -> str:
+    """The footer's line once it shows `wanted`. Textual rebuilds the footer after the refresh
+    that follows a focus change, so it is waited for (pause by pause, a hang guard of a few
+    hundred), never read at once."""
+    footer = ""
+    for _ in range(500):
+        footer = screen_text(app).splitlines()[-1]
+        if wanted in footer:
+            return footer
+        await pilot.pause()
+    raise AssertionError(f"the footer never showed {wanted!r}; it shows {footer!r}")
+
+
 def notifications(app: ReaderApp) -> list[Notification]:
     """The toasts the app raised since the last `clear_toasts`, oldest first (as recorded by
     the message hook, so a toast that already timed out on a slow machine still counts)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from apphelpers import (
+    footer_showing,
     pane,
     running,
-    screen_text,
     user_dirs,  # noqa: F401  (fixture)
 )
 from textual.widgets import OptionList
@@ -51,19 +51,17 @@ async def test_at_120_columns_the_sidebar_gives_way_to_the_list_and_the_post() -
 async def test_tab_into_the_sidebar_shows_a_cursor_at_once_and_the_footer_follows_focus(
 ) -> None:
     async with running(size=(140, 40)) as (app, pilot):
-        assert "⏎ Open" in screen_text(app).splitlines()[-1]
+        await footer_showing(app, pilot, "⏎ Open")
         await pilot.press("enter")  # into the reading pane
-        await pilot.pause()
-        footer = screen_text(app).splitlines()[-1]
-        assert "v Select" in footer and "⏎ Open" not in footer
+        assert "⏎ Open" not in await footer_showing(app, pilot, "v Select")
         await pilot.press("tab")
         await pilot.pause()
         tree = app.query_one(DateTree)
         assert app.focused is tree
         assert tree.cursor_node is not None and tree.cursor_node.data == "2022"
-        assert "⏎ Show these dates" in screen_text(app).splitlines()[-1]
+        await footer_showing(app, pilot, "⏎ Show these dates")
         tags = app.query_one("#tags", OptionList)
         tags.focus()
         await pilot.pause()
         assert tags.highlighted == 0
-        assert "⏎ Filter by it" in screen_text(app).splitlines()[-1]
+        await footer_showing(app, pilot, "⏎ Filter by it")
