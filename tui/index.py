@@ -47,7 +47,7 @@ from typing import Any
 
 from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.identity import Folded, Merger, adopted_chats, identify, with_chat
-from tui.index_health import check_index, content_fingerprint
+from tui.index_health import check_index, connect_whole, content_fingerprint
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import (
     SEARCH_TABLE,
@@ -272,12 +272,7 @@ def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index
         return None
     conn: sqlite3.Connection | None = None
     try:
-        expected = path.stat().st_size
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        pages, page_size = (conn.execute("PRAGMA page_count").fetchone()[0],
-                            conn.execute("PRAGMA page_size").fetchone()[0])  # fmt: skip
-        if pages * page_size != expected:  # cut short (or grown) behind SQLite's back
-            raise sqlite3.DatabaseError("index file size does not match its page count")
+        conn = connect_whole(path, "index")
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("schema") != SCHEMA_VERSION:
             conn.close()

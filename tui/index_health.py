@@ -34,6 +34,22 @@ def content_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+def connect_whole(path: Path, what: str) -> sqlite3.Connection:
+    """A read-only connection to the cache file at `path`, whose size must be what its pages
+    say: a file cut short (or grown) behind SQLite's back raises DatabaseError naming `what`."""
+    expected = path.stat().st_size
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        pages, page_size = (conn.execute("PRAGMA page_count").fetchone()[0],
+                            conn.execute("PRAGMA page_size").fetchone()[0])  # fmt: skip
+        if pages * page_size != expected:
+            raise sqlite3.DatabaseError(f"{what} file size does not match its page count")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def check_index(conn: sqlite3.Connection, posts: int) -> str | None:
     """Why the index behind `conn` cannot be trusted, or None when it can.
 

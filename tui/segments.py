@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.identity import chats_by_title
-from tui.index_health import check_segment
+from tui.index_health import check_segment, connect_whole
 from tui.model import Link, Media, Origin, Post, PostDate
 
 #: Bump when what a segment holds changes: older segments are parsed again.
@@ -157,12 +157,7 @@ def open_segment(path: Path, key: str, damaged: Any = None) -> Segment | None:
         return None
     conn: sqlite3.Connection | None = None
     try:
-        expected = path.stat().st_size
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        pages, page_size = (conn.execute("PRAGMA page_count").fetchone()[0],
-                            conn.execute("PRAGMA page_size").fetchone()[0])  # fmt: skip
-        if pages * page_size != expected:
-            raise sqlite3.DatabaseError("segment size does not match its page count")
+        conn = connect_whole(path, "segment")
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("format") != SEGMENT_FORMAT or meta.get("key") != key:
             raise sqlite3.DatabaseError("another file's segment")
