@@ -1,3 +1,4 @@
 from tui.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # worker processes (tui.parse_pool) import this module too
+    raise SystemExit(main())

@@ -43,8 +43,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from tui import parse_pool
 from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.identity import Folded, Merger, adopted_chats, identify, with_chat
 from tui.index_health import check_index, connect_whole, content_fingerprint
@@ -137,12 +138,18 @@ class Cancelled(Exception):
     """The build was stopped through its `cancel` event; no index was left behind."""
 
 
+class _Flag(Protocol):
+    """A `threading.Event`, or in a worker process the build's `multiprocessing` one."""
+
+    def is_set(self) -> bool: ...
+
+
 @dataclass(slots=True)
 class _Watch:
     """What a build tells as it goes (`seen`) and what can stop it (`cancel`)."""
 
     seen: Seen | None = None
-    cancel: threading.Event | None = None
+    cancel: _Flag | None = None
     told: bool = False  # whether `seen` has had a batch (a build started again must not)
 
     def check(self) -> None:
@@ -196,8 +203,9 @@ def open_library(
     While an index is built (never on a reopen), `seen` is called from the building thread
     with batches of posts, text included, file by file in file order: a file parsed now gives
     its posts as they are parsed, with what their own text says of their date (a year may be
-    missing: the per-file dates pass comes later); a file whose segment is reused gives its
-    posts as that pass left them. The final library may fold, re-date and reorder them.
+    missing: the per-file dates pass comes later); a file whose segment is reused, or that a
+    worker process parsed meanwhile (`tui.parse_pool`), gives its posts as that pass left
+    them. The final library may fold, re-date and reorder them.
     When `cancel` is set, the build stops at the next post (or statement) and raises
     `Cancelled`, its temporary files removed: no half-built index is left or used.
     """
@@ -470,8 +478,12 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
     """Each input's segment, in order: reused from `folder` when it holds one for the file as
     it is now (its warnings said again), else parsed (into `folder`, or into memory). Inputs
     with no posts are skipped with a warning, or refused when named directly. A damaged
-    segment is told to `warn` once (not kept with the archive's warnings)."""
+    segment is told to `warn` once (not kept with the archive's warnings). Where it pays,
+    worker processes parse files into `folder` meanwhile (`tui.parse_pool`): their segments
+    are then read as reused ones are, so the result is the same."""
     out: list[Segment] = []
+    pool = _start_pool(dumps, keys, folder, reporter)
+    stopped = True
     try:
         for number, (dump, key) in enumerate(zip(dumps, keys, strict=True)):
             segment = None
@@ -481,6 +493,8 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
                     for message in segment.warnings:
                         tell(message)
                     _show_segment(segment, watch)
+            if segment is None and pool is not None and folder is not None:
+                segment = _from_worker(pool, number, dump, key, folder, tell, reporter, watch)
             if segment is None:
                 segment = _parse(dump, number, key, folder, tell, reporter, watch)
             if not segment.count:
@@ -490,13 +504,66 @@ def _segments(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None, t
                 tell(f"{dump.path}: holds no posts (skipped)")
                 continue
             out.append(segment)
+        stopped = False
     except BaseException:
         for segment in out:
             segment.close()
         raise
+    finally:
+        if pool is not None:
+            pool.close(stopped)
     if not out and not allow_empty:
         raise IngestError(named[0] if named else ".", "holds no posts")
     return out
+
+
+def _start_pool(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None,
+                reporter: _Reporter) -> parse_pool.ParsePool | None:  # fmt: skip
+    """Worker processes for the files with no segment yet, past the first (which this
+    process parses at once, its posts shown as they come); None where they do not pay."""
+    if folder is None:
+        return None
+    todo = [(number, dump, key)
+            for number, (dump, key) in enumerate(zip(dumps, keys, strict=True))
+            if not (folder / segment_name(key)).is_file()]  # fmt: skip
+    workers = parse_pool.workers_for([reporter.sizes[number] for number, _d, _k in todo])
+    if not workers:
+        return None
+    pool = parse_pool.ParsePool(workers)
+    try:
+        pool.submit([(number, dump, key, folder) for number, dump, key in todo[1:]])
+    except BaseException:
+        pool.close(True)
+        raise
+    return pool
+
+
+def _from_worker(pool: parse_pool.ParsePool, number: int, dump: Dump, key: str, folder: Path,
+                 tell: Warn, reporter: _Reporter, watch: _Watch) -> Segment | None:  # fmt: skip
+    """The segment a worker parsed file `number` into, its warnings told and its posts
+    shown as a reused segment's; None when this process is to parse the file itself."""
+    if pool.take(number):
+        return None
+    try:
+        said, error = pool.result(number, watch.check)
+    except parse_pool.BrokenProcessPool:  # a worker died (killed, out of memory): parse here
+        return None
+    for message in said:
+        tell(message)
+    if error is not None:
+        raise error
+    final = folder / segment_name(key)
+    segment = load_segment(sqlite3.connect(f"file:{final}?mode=ro", uri=True,
+                                           check_same_thread=False), final)  # fmt: skip
+    _show_segment(segment, watch)
+    reporter.done(number)
+    return segment
+
+
+def parse_segment_file(dump: Dump, key: str, folder: Path, tell: Warn, stop: _Flag) -> None:
+    """In a worker process (`tui.parse_pool`): parse one input into its segment file in
+    `folder`, as `_parse` does in the build; stops (Cancelled) at the post after `stop`."""
+    _parse(dump, 0, key, folder, tell, _Reporter([dump], None), _Watch(None, stop)).close()
 
 
 def _show_segment(segment: Segment, watch: _Watch) -> None:
@@ -814,6 +881,10 @@ class _Reporter:
     def report(self, done_bytes: int) -> None:
         if self.progress is not None:
             self.progress(int(done_bytes * PARSE_SHARE), self.total)
+
+    def done(self, number: int) -> None:
+        """File `number` was parsed elsewhere (a worker process): progress past it."""
+        self.report(sum(self.sizes[: number + 1]))
 
     def finish(self) -> None:
         if self.progress is not None:
