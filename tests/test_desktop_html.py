@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
 import html
 import re
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, load_posts, one_error_line, write_dump
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.ingest import IngestError, find_dumps
 from tui.ingest.desktop_html import parse, parse_title
@@ -71,6 +74,38 @@ def test_exact_time_from_the_title_with_offset() -> None:
 def test_titles_are_day_first(title: str, iso: str) -> None:
     parsed = parse_title(title)
     assert parsed is not None and parsed[1] == iso
+
+
+def expected_title(day: int, month: int, year: int, hour: int, minute: int, second: int,
+                   offset: str) -> tuple[PostDate, str] | None:  # fmt: skip
+    """What a title written the export's way means, from the calendar and the clock."""
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return PostDate(year, month, day), (
+        f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=st.integers(0, 32), month=st.integers(0, 13), year=st.integers(0, 9999),
+       hour=st.integers(0, 24), minute=st.integers(0, 60), second=st.integers(0, 60),
+       sign=st.sampled_from("+-"), oh=st.integers(0, 99), om=st.integers(0, 99))  # fmt: skip
+def test_a_title_written_the_exports_way_reads_as_the_calendar_says(
+        day: int, month: int, year: int, hour: int, minute: int, second: int, sign: str,
+        oh: int, om: int) -> None:  # fmt: skip
+    offset = f"{sign}{oh:02d}:{om:02d}"
+    title = f"{day:02d}.{month:02d}.{year:04d} {hour:02d}:{minute:02d}:{second:02d} UTC{offset}"
+    assert parse_title(title) == expected_title(day, month, year, hour, minute, second, offset)
+    # the same title spelled otherwise (spaces around, no seconds) reads the same way
+    assert parse_title(f" {title} ") == parse_title(title)
+    short = f"{day}.{month}.{year:04d} {hour}:{minute:02d} UTC{sign}{oh}:{om:02d}"
+    assert parse_title(short) == expected_title(day, month, year, hour, minute, 0, offset)
+
+
+def test_a_title_in_other_digits_reads_in_ascii_digits() -> None:
+    arabic = "١٥.٠٩.٢٠٢٢ ٠٧:٥٨:١٢ UTC+٠٣:٠٠"  # Arabic-Indic digits: numbers all the same
+    assert parse_title(arabic) == (PostDate(2022, 9, 15), "2022-09-15T07:58:12+03:00")
 
 
 def test_tags_links_media_and_polls() -> None:

@@ -69,23 +69,43 @@ def _days_in(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
+#: A title as Telegram Desktop writes it: every field at its place, ASCII digits only.
+_WRITTEN_TITLE = re.compile(
+    r"[0-9]{2}\.[0-9]{2}\.[0-9]{4} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r" UTC[+-][0-9]{2}:[0-9]{2}"
+)
+
+
 def parse_title(title: str) -> tuple[PostDate, str] | None:
     """`15.09.2022 07:58:12 UTC+03:00` (day first, always) -> date and ISO 8601 time."""
+    if _WRITTEN_TITLE.fullmatch(title):  # the usual case, cut at its places
+        date = _calendar_day(title[0:2], title[3:5], title[6:10])
+        if date is None:
+            return None
+        return date, f"{title[6:10]}-{title[3:5]}-{title[0:2]}T{title[11:19]}{title[23:29]}"
     m = TITLE.match(title.strip())
     if m is None:
         return None
     d, mo, y, h, mi, s, oh, om = m.groups()
-    day, month, year = int(d), int(mo), int(y)
     hour, minute, second = int(h), int(mi), int(s or 0)
-    if not (1 <= month <= 12 and 1 <= day <= _days_in(year, month)):
+    date = _calendar_day(d, mo, y)
+    if date is None or hour > 23 or minute > 59 or second > 59:
         return None
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    iso = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    iso = f"{date.year:04d}-{date.month:02d}-{date.day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
     if oh is not None:
         sign = "-" if oh.startswith("-") else "+"
         iso += f"{sign}{abs(int(oh)):02d}:{int(om or 0):02d}"
-    return PostDate(year, month, day), iso
+    return date, iso
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_day(day: str, month: str, year: str) -> PostDate | None:
+    """The date of a title's day, month and year, or None when the calendar has no such day
+    (one date object for all the posts of a day)."""
+    d, m, y = int(day), int(month), int(year)
+    if not (1 <= m <= 12 and 1 <= d <= _days_in(y, m)):
+        return None
+    return PostDate(y, m, d)
 
 
 @dataclass
@@ -340,8 +360,8 @@ def _media_kind(classes: set[str]) -> str | None:
     return None
 
 
-def _media(path: Path, message: _Message) -> Media | None:
-    """The message's media, with whether the file it links to is in the export folder."""
+def _media(folder: Path, message: _Message) -> Media | None:
+    """The message's media, with whether the file it links to is in the export `folder`."""
     if not message.media or message.poll:
         return None
     kind = message.media_kind or "media"
@@ -349,7 +369,7 @@ def _media(path: Path, message: _Message) -> Media | None:
     if not named:
         return Media(kind)
     try:
-        present = (path.parent / named).is_file()
+        present = (folder / named).is_file()
     except (OSError, ValueError):  # a name no file system accepts
         present = False
     return Media(kind, named, present)
@@ -385,6 +405,8 @@ def _unmark(text: str, layout_break: str) -> str:
 
 
 def _name(words: list[str]) -> str | None:
+    if not words:
+        return None
     name = " ".join(_unmark("".join(words), " ").split())
     return name or None
 
@@ -978,6 +1000,7 @@ def _posts(path: Path, read: Callable[[Path], Iterator[tuple[str | None, list[_M
     from tui.ingest import IngestError
 
     previous_sender: str | None = None
+    name, folder = str(path), path.parent
     try:
         for channel, messages in read(path):
             for message in messages:
@@ -987,7 +1010,7 @@ def _posts(path: Path, read: Callable[[Path], Iterator[tuple[str | None, list[_M
                     previous_sender if message.joined else None
                 ) or channel
                 previous_sender = sender
-                yield _post(path, message, channel, sender)
+                yield _post(path, name, folder, message, channel, sender)
     except UnicodeDecodeError as exc:
         raise IngestError(
             path, not_utf8(exc),
@@ -1016,15 +1039,18 @@ def _read_stdlib(path: Path) -> Iterator[tuple[str | None, list[_Message]]]:
                 break
 
 
-def _post(path: Path, message: _Message, channel: str | None, sender: str | None) -> RawPost:
-    from tui.ingest import IngestError
-
-    label = f"message {message.number}" if message.number is not None else "a message"
-    if message.date_title is None:
-        raise IngestError(path, f"{label} has no date (no .date.details title)",
-                          line=message.line)
-    stamp = parse_title(message.date_title)
+def _post(path: Path, name: str, folder: Path, message: _Message, channel: str | None,
+          sender: str | None) -> RawPost:  # fmt: skip
+    """One message as a raw post; `name` is the page's path as a string, `folder` its
+    folder's (where the files it links to are)."""
+    stamp = None if message.date_title is None else parse_title(message.date_title)
     if stamp is None:
+        from tui.ingest import IngestError
+
+        label = f"message {message.number}" if message.number is not None else "a message"
+        if message.date_title is None:
+            raise IngestError(path, f"{label} has no date (no .date.details title)",
+                              line=message.line)
         raise IngestError(path, f"{label} has an unreadable date {message.date_title!r}",
                           line=message.line)
     date, iso = stamp
@@ -1035,11 +1061,11 @@ def _post(path: Path, message: _Message, channel: str | None, sender: str | None
         text = "\n".join(filter(None, [text, question, *answers]))
     source = _name(message.forwarded) or sender
     return RawPost(
-        origin=Origin(str(path), message.line),
+        origin=Origin(name, message.line),
         lines=tuple(text.split("\n")) if text else (),
         source=source,
         channel=channel,
-        media=_media(path, message),
+        media=_media(folder, message),
         links=tuple(message.links),
         date=date,
         datetime=iso,

@@ -176,12 +176,13 @@ class _Reader:
             if tag not in _VOID:
                 self.stack.append((tag, ()))
             return
-        classes = set(attr.get("class", "").split())
+        written = attr.get("class")
+        classes = _known_classes(written) if written else None
         roles: list[str] = []
         if tag in ("script", "style", "svg"):
             roles.append("skip")
             self.skip += 1
-        if not classes.isdisjoint(_KNOWN):  # most elements are only layout
+        if classes is not None:  # most elements are only layout
             self._classes(tag, attr, classes, roles)
         if tag == "time" and self.post is not None and self.post.datetime is None:
             self.post.datetime = attr.get("datetime") or None
@@ -195,7 +196,7 @@ class _Reader:
             self.stack.append((tag, tuple(roles)))
 
     def _classes(
-        self, tag: str, attr: dict[str, str], classes: set[str], roles: list[str]
+        self, tag: str, attr: dict[str, str], classes: frozenset[str], roles: list[str]
     ) -> None:
         post = self.post
         if "tgme_widget_message" in classes and "data-post" in attr and post is None:
@@ -246,6 +247,8 @@ class _Reader:
             for role in stack.pop()[1]:
                 self._close(role)
             return
+        if tag in _VOID:
+            return  # never opened (`start` keeps no void element): nothing to close
         if not any(open_tag == tag for open_tag, _ in stack[-64:]):
             return  # a stray end tag: ignore it rather than close what is still open
         while stack:
@@ -260,9 +263,11 @@ class _Reader:
     def data(self, data: str) -> None:
         if self.skip:
             return
-        for buffer in self.captures.values():
-            buffer.append(data)
-        self._text(data.replace(_BR, ""))
+        if self.captures:
+            for buffer in self.captures.values():
+                buffer.append(data)
+        if self.post is not None and self.in_text:
+            self._text(data.replace(_BR, ""))
 
     def _text(self, data: str) -> None:
         if self.post is None or not self.in_text or self.not_text or self.skip:
@@ -338,6 +343,23 @@ class _Reader:
             landing_exists=self.page_title_seen,
             landing_preview=self.preview_link,
         )
+
+
+#: Class attributes as written -> the set of their classes when one is in `_KNOWN` (else
+#: None): a page repeats a few dozen class attributes thousands of times.
+_CLASS_SETS: dict[str, frozenset[str] | None] = {}
+
+
+def _known_classes(written: str) -> frozenset[str] | None:
+    found = _CLASS_SETS.get(written, _CLASS_SETS)
+    if found is not _CLASS_SETS:
+        return found  # type: ignore[return-value]
+    classes = frozenset(written.split())
+    known = None if classes.isdisjoint(_KNOWN) else classes
+    if len(_CLASS_SETS) >= 4096:  # a hostile page's endless variety: never more than this
+        _CLASS_SETS.clear()
+    _CLASS_SETS[written] = known
+    return known
 
 
 def _chat_id(view: str, message_id: int) -> int | None:
