@@ -244,6 +244,7 @@ def infer_years(dates: Sequence[PostDate | None]) -> list[PostDate | None]:
         if d is not None and d.year is not None:
             upcoming = d
     previous: PostDate | None = None
+    shared: dict[PostDate, PostDate] = {}  # a million posts of a few hundred days: one each
     for i, d in enumerate(out):
         if d is None:
             continue
@@ -256,7 +257,7 @@ def infer_years(dates: Sequence[PostDate | None]) -> list[PostDate | None]:
         if year is None:
             continue
         resolved = replace(d, year=year, year_inferred=True)
-        out[i] = resolved
+        resolved = out[i] = shared.setdefault(resolved, resolved)
         previous = resolved
     return out
 
@@ -300,23 +301,27 @@ def date_bounds(
     n = len(dates)
     before: list[str | None] = [None] * n
     after: list[str | None] = [None] * n
+    isos: dict[PostDate, str | None] = {}  # equal dates share one string (and equal bounds
+    # one tuple): a million posts hold a pointer each
     last: str | None = None
     for i, d in enumerate(dates):
         before[i] = last
         if d is not None and d.year is not None:
-            last = d.iso()
+            last = isos.get(d) or isos.setdefault(d, d.iso())
     last = None
     for i in range(n - 1, -1, -1):
         after[i] = last
         d = dates[i]
         if d is not None and d.year is not None:
-            last = d.iso()
+            last = isos.get(d) or isos.setdefault(d, d.iso())
     out: list[tuple[str | None, str | None] | None] = []
+    pairs: dict[tuple[str | None, str | None], tuple[str | None, str | None]] = {}
     for i, d in enumerate(dates):
         if d is not None and d.year is not None:
             out.append(None)
         elif before[i] is None and after[i] is None:
             out.append(None)
         else:
-            out.append((before[i], after[i]))
+            pair = (before[i], after[i])
+            out.append(pairs.setdefault(pair, pair))
     return out

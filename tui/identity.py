@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from tui.clean import hashtags, merge_tags, post_id, text_key
 from tui.model import Media, Post, RawPost
@@ -98,9 +98,14 @@ def chats_by_title(posts: Iterable[Post]) -> dict[str, set[str]]:
     share of `adopt_chats`, kept with its parsed records)."""
     found: dict[str, set[str]] = {}
     for post in posts:
-        if post.chat is not None and post.channel is not None and post.message_id is not None:
-            found.setdefault(post.channel, set()).add(post.chat)
+        note_chat(found, post)
     return found
+
+
+def note_chat(found: dict[str, set[str]], post: Post) -> None:
+    """One record's share of `chats_by_title`, added to `found` (for records that stream by)."""
+    if post.chat is not None and post.channel is not None and post.message_id is not None:
+        found.setdefault(post.channel, set()).add(post.chat)
 
 
 def adopted_chats(parts: Iterable[dict[str, set[str]] | dict[str, list[str]]]) -> dict[str, str]:
@@ -118,102 +123,130 @@ def with_chat(post: Post, chat: str) -> Post:
     return replace(post, chat=chat, id=message_key(chat, post.channel, post.message_id))
 
 
-@dataclass(frozen=True, slots=True)
-class Folded:
-    """What a Merger's posts offer later records to fold into, without the posts: their
-    message ids, their (source, text) keys (of all, and of those with no message id yet) and
-    every id taken. Kept beside an archive index, it tells whether the records of a new file
-    can only add posts (and then which ids they get), so the file is appended, not merged."""
+class MergeState(Protocol):
+    """Where a `Merger` keeps the posts it has folded and what it finds them by: in memory
+    (`MemoryState`) or, for an archive of a million posts, in the index being built
+    (`tui.merging`). Positions count from `start` (the posts already in an index)."""
 
-    messages: frozenset[str] = frozenset()
-    texts: frozenset[tuple[str | None, str]] = frozenset()
-    idless: frozenset[tuple[str | None, str]] = frozenset()
-    taken: frozenset[str] = frozenset()
+    def count(self) -> int:
+        """The position the next new post takes."""
 
-    def could_fold(self, post: Post, key: str) -> bool:
-        """Whether `Merger.add` might fold this record into one of these posts."""
-        if post.message_id is not None:
-            return post.id in self.messages or (bool(key) and (post.source, key) in self.idless)
-        return bool(key) and (post.source, key) in self.texts
+    def post(self, at: int) -> Post: ...
 
-    def dump(self) -> tuple[Any, ...]:
-        return (self.messages, self.texts, self.idless, self.taken)
+    def put(self, at: int, post: Post) -> None:
+        """Post `at` becomes `post` (`at == count()`: a new post)."""
 
-    @classmethod
-    def load(cls, data: Sequence[Any]) -> Folded:
-        messages, texts, idless, taken = data
-        if not all(isinstance(part, frozenset) for part in data):
-            raise TypeError("not what a merger folded")
-        return cls(messages, texts, idless, taken)
+    def by_message(self, pid: str) -> int | None: ...
+
+    def set_message(self, pid: str, at: int) -> None: ...
+
+    def with_text(self, source: str | None, key: str) -> Sequence[int]:
+        """The posts of this source and text key, in the order they came."""
+
+    def add_text(self, source: str | None, key: str, at: int) -> None: ...
+
+    def taken(self, pid: str) -> bool: ...
+
+    def take(self, pid: str) -> None: ...
+
+
+class MemoryState:
+    """A `MergeState` in dictionaries: for small merges and for the tests of the rule."""
+
+    def __init__(self) -> None:
+        self.posts: list[Post] = []
+        self._by_message: dict[str, int] = {}
+        self._by_text: dict[tuple[str | None, str], list[int]] = {}
+        self._taken: set[str] = set()
+
+    def count(self) -> int:
+        return len(self.posts)
+
+    def post(self, at: int) -> Post:
+        return self.posts[at]
+
+    def put(self, at: int, post: Post) -> None:
+        if at == len(self.posts):
+            self.posts.append(post)
+        else:
+            self.posts[at] = post
+
+    def by_message(self, pid: str) -> int | None:
+        return self._by_message.get(pid)
+
+    def set_message(self, pid: str, at: int) -> None:
+        self._by_message[pid] = at
+
+    def with_text(self, source: str | None, key: str) -> Sequence[int]:
+        return self._by_text.get((source, key), ())
+
+    def add_text(self, source: str | None, key: str, at: int) -> None:
+        self._by_text.setdefault((source, key), []).append(at)
+
+    def taken(self, pid: str) -> bool:
+        return pid in self._taken
+
+    def take(self, pid: str) -> None:
+        self._taken.add(pid)
 
 
 class Merger:
     """Folds records, fed in reading order, into posts; the merge rule lives here.
 
     `add(post, text_id)` returns the position of the post the record belongs to and whether
-    it was new. Positions are the order posts first appeared in.
+    it was new. Positions are the order posts first appeared in. The posts and what they are
+    looked up by live in `state` (in memory unless given).
     """
 
-    def __init__(self, before: Folded | None = None) -> None:
-        """`before`: the posts merged earlier that these records come after (only their ids
-        count: the caller makes sure no record folds into one of them)."""
-        self.posts: list[Post] = []
-        self._by_message: dict[str, int] = {}
-        self._by_text: dict[tuple[str | None, str], list[int]] = {}
-        self._taken: set[str] = set(before.taken) if before is not None else set()
-
-    def folded(self, before: Folded | None = None) -> Folded:
-        """These posts as `Folded` (with those of `before`, which came first)."""
-        base = before or Folded()
-        idless = frozenset(key for key, ats in self._by_text.items()
-                           if any(self.posts[at].message_id is None for at in ats))  # fmt: skip
-        return Folded(base.messages | frozenset(self._by_message),
-                      base.texts | frozenset(self._by_text), base.idless | idless,
-                      frozenset(self._taken))  # fmt: skip
+    def __init__(self, state: MergeState | None = None) -> None:
+        self.state: MergeState = state if state is not None else MemoryState()
 
     def add(self, post: Post, key: str) -> tuple[int, bool]:
+        state = self.state
         if post.message_id is not None:
-            at = self._by_message.get(post.id)
+            at = state.by_message(post.id)
             if at is not None:
-                self.posts[at] = combine(self.posts[at], post)
+                state.put(at, combine(state.post(at), post))
                 return at, False
             at = self._without_id(post, key)  # a web copy of this message read earlier
             if at is not None:
-                self.posts[at] = combine(self.posts[at], post)
-                self._by_message[post.id] = at
-                self._taken.add(post.id)
+                state.put(at, combine(state.post(at), post))
+                state.set_message(post.id, at)
+                state.take(post.id)
                 return at, False
             at = self._append(post, key)
-            self._by_message[post.id] = at
+            state.set_message(post.id, at)
             return at, True
-        for at in self._by_text.get((post.source, key), ()) if key else ():
-            if dates_agree(self.posts[at], post):
-                self.posts[at] = combine(self.posts[at], post)
+        for at in state.with_text(post.source, key) if key else ():
+            kept = state.post(at)
+            if dates_agree(kept, post):
+                state.put(at, combine(kept, post))
                 return at, False
         return self._append(replace(post, id=self._free(post.id)), key), True
 
     def _without_id(self, post: Post, key: str) -> int | None:
         """An earlier post of this text and source that no message has claimed yet."""
-        for at in self._by_text.get((post.source, key), ()) if key else ():
-            kept = self.posts[at]
+        for at in self.state.with_text(post.source, key) if key else ():
+            kept = self.state.post(at)
             if kept.message_id is None and dates_agree(kept, post):
                 return at
         return None
 
     def _append(self, post: Post, key: str) -> int:
-        at = len(self.posts)
-        self.posts.append(post)
-        self._taken.add(post.id)
+        state = self.state
+        at = state.count()
+        state.put(at, post)
+        state.take(post.id)
         if key:
-            self._by_text.setdefault((post.source, key), []).append(at)
+            state.add_text(post.source, key, at)
         return at
 
     def _free(self, pid: str) -> str:
         """`pid`, or `pid~2`, `pid~3`, … when another post already has it."""
-        if pid not in self._taken:
+        if not self.state.taken(pid):
             return pid
         n = 2
-        while f"{pid}~{n}" in self._taken:
+        while self.state.taken(f"{pid}~{n}"):
             n += 1
         return f"{pid}~{n}"
 

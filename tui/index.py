@@ -23,7 +23,7 @@ Schema (SCHEMA_VERSION):
     warnings(n, message)      what the parsers said, replayed on every reopen
     heads(n, data)            the posts' heads, marshalled: one read instead of 100,000 rows
     facets(name, data)        the date tree and month counts, computed once at build time
-    appendable(name, data)    what the merger folded (`tui.identity.Folded`), with the meta
+    fold_*                    what the merger finds posts by (`tui.merging`), with the meta
                               `records`, `last` (the greatest sort key) and `chats`: enough to
                               append a new file's posts without merging again (`_append`)
 """
@@ -47,7 +47,7 @@ from typing import Any, Protocol
 
 from tui import parse_pool
 from tui.dates import date_bounds, date_from_opening, infer_years
-from tui.identity import Folded, Merger, adopted_chats, identify, with_chat
+from tui.identity import Merger, adopted_chats, identify, with_chat
 from tui.index_health import check_index, connect_whole, content_fingerprint
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import (
@@ -60,14 +60,20 @@ from tui.library import (
     media_to_row,
     month_counts,
 )
+from tui.merging import FOLD_SCHEMA, IndexState
 from tui.model import Post, PostDate
 from tui.pathkeys import distinct_files, path_key
 from tui.segments import (
+    CHUNK,
     SEGMENT_SCHEMA,
     Placed,
     Segment,
     SegmentDamaged,
     SortKey,
+    decode_placed,
+    decode_post,
+    encode_placed,
+    encode_post,
     load_segment,
     open_segment,
     segment_name,
@@ -78,7 +84,7 @@ from tui.segments import (
 )
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 
 Progress = Callable[[int, int], None]
 Seen = Callable[[list[Post]], None]
@@ -87,6 +93,8 @@ Seen = Callable[[list[Post]], None]
 PARSE_SHARE = 0.9
 PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next to parsing
 BATCH = 1000
+#: Posts per chunk of heads (and of rows written at a time) while merging.
+HEADS_CHUNK = 5000
 FIRST_SEEN = 50  # the first batch `seen` gets is small, so a reader sees posts at once
 _TAG_SEP = "\x1f"
 #: Append a new file's posts to the archive index when that gives what a merge would
@@ -129,7 +137,7 @@ CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
 CREATE TABLE heads(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE facets(name TEXT PRIMARY KEY, data BLOB NOT NULL);
 {SEARCH_TABLE}
-CREATE TABLE appendable(name TEXT PRIMARY KEY, data BLOB NOT NULL);
+{FOLD_SCHEMA}
 INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}');
 """
 
@@ -568,13 +576,35 @@ def parse_segment_file(dump: Dump, key: str, folder: Path, tell: Warn, stop: _Fl
 
 def _show_segment(segment: Segment, watch: _Watch) -> None:
     """A reused segment's posts for `watch.seen`, in file order with their texts: an archive
-    that grew shows what it held at once, while its new files are parsed and all merged."""
+    that grew shows what it held at once, while its new files are parsed and all merged.
+    Records in file order (all but some account exports) are read beside their texts, a
+    chunk at a time."""
     if watch.seen is None:
         return
-    heads = {item.body: item.post for item in segment.placed(0)}
+    batch: list[Post] = []
+    texts = segment.texts()
+    for number, item in enumerate(segment.placed(0), start=1):
+        at, text = next(texts, (None, ""))
+        if item.body != number or at != number:  # sorted by time: the rest by text number
+            watch.tell(batch)
+            _show_segment_sorted(segment, watch, number - 1)
+            return
+        batch.append(replace(item.post, text=text))
+        if len(batch) >= BATCH:
+            watch.check()
+            watch.tell(batch)
+            batch = []
+    watch.tell(batch)
+    watch.check()
+
+
+def _show_segment_sorted(segment: Segment, watch: _Watch, shown: int) -> None:
+    """The posts of texts after number `shown`, in memory (an account export's several chats
+    sorted by time)."""
+    heads = {item.body: item.post for item in segment.placed(0) if item.body > shown}
     batch: list[Post] = []
     for number, text in segment.texts():
-        head = heads.pop(number, None)
+        head = heads.pop(number, None) if number > shown else None
         if head is not None:
             batch.append(replace(head, text=text))
         if len(batch) >= BATCH:
@@ -605,12 +635,7 @@ def _parse(dump: Dump, number: int, key: str, folder: Path | None, tell: Warn,
             own.append(message)
             tell(message)
 
-        placed = _read_dump(conn, dump, number, 0, said, reporter, watch)
-        if placed and all(item.post.datetime for item in placed):
-            # Real timestamps (an account export holds several chats one after another):
-            # order by time, so the merge across files can rely on each file's order.
-            placed.sort(key=lambda item: item.key)
-        write_records(conn, key, placed, own)
+        write_records(conn, key, _read_dump(conn, dump, number, 0, said, reporter, watch), own)
         conn.execute("COMMIT")
         if final is None or temp is None:
             return load_segment(conn, None)
@@ -635,12 +660,11 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
     chats = _chats(segment.chats for segment in segments)
     placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
     watch.check()
-    merged = _merge(placed, adopted_chats([chats]))
-    watch.check()
-    _write_merged(conn, segments, bases, merged, 0)
-    posts = merged.posts
-    _write_facets(conn, [post.date for post in posts], [post.date_bounds for post in posts])
-    _write_meta(conn, fingerprint, len(posts), chats, merged, said, merged.last)
+    state = IndexState(conn)
+    merged = _merge(placed, adopted_chats([chats]), state, watch)
+    _write_merged(conn, segments, bases, state, merged.records)
+    _write_facets(conn)
+    _write_meta(conn, fingerprint, state.count(), chats, merged, said, merged.last)
     conn.execute("COMMIT")
     reporter.finish()
 
@@ -664,28 +688,64 @@ def _chats(parts: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:
 
 
 def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: Sequence[int],
-                  merged: _Merged, start: int) -> None:  # fmt: skip
-    """The merged posts at positions from `start` on: their rows, the texts they keep, their
-    old ids, heads and search entries."""
-    _write_posts(conn, merged.posts, merged.kept, start)
-    keep = set(merged.kept)
+                  state: IndexState, records: int) -> None:  # fmt: skip
+    """The merged posts (from `state.start` on): their rows, the texts they keep, their old
+    ids, heads and search entries. Written a chunk of posts at a time, so memory holds one
+    chunk and a byte per record (which texts are kept), whatever the archive's size."""
+    keep = bytearray(records + 1)
+    chunk: list[Post] = []
+    kept: list[int] = []
+    legacy: list[tuple[str, int]] = []
+    first = state.start
+
+    def write() -> None:
+        _write_posts(conn, chunk, kept, first)
+        heads = conn.execute("SELECT ifnull(max(n) + 1, 0) FROM heads").fetchone()[0]
+        _write_heads(conn, chunk, heads)
+        conn.executemany("INSERT INTO legacy VALUES (?, ?)", legacy)
+        chunk.clear()
+        kept.clear()
+        legacy.clear()
+
+    for at, post, body, olds in state.posts():
+        keep[body] = 1
+        chunk.append(post)
+        kept.append(body)
+        legacy.extend((old, at) for old in olds if old != post.id)
+        if len(chunk) >= HEADS_CHUNK:
+            write()
+            first = at + 1
+    if chunk:
+        write()
+    state.close()
     for segment, base in zip(segments, bases, strict=True):
         conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",
-                         ((base + n, text) for n, text in segment.texts() if base + n in keep))
+                         ((base + n, text) for n, text in segment.texts() if keep[base + n]))
         segment.close()  # its pages leave memory now, not at the end
     del keep
-    conn.executemany("INSERT INTO legacy VALUES (?, ?)", merged.legacy)
-    _write_heads(conn, merged.posts, conn.execute("SELECT count(*) FROM heads").fetchone()[0])
     text, source = _sql_yo("t.text"), _sql_yo("ifnull(p.source, '')")
     conn.execute(f"INSERT INTO search(rowid, text, source) SELECT p.pos, {text}, {source} "
                  "FROM posts p JOIN texts t ON t.rowid = p.body WHERE p.pos >= ?",
-                 (start,))  # fmt: skip
-    if start == 0:
+                 (state.start,))  # fmt: skip
+    if state.start == 0:
         conn.execute("INSERT INTO search(search) VALUES ('optimize')")
 
 
-def _write_facets(conn: sqlite3.Connection, dates: Sequence[PostDate | None],
-                  bounds: Sequence[tuple[str | None, str | None] | None]) -> None:  # fmt: skip
+def _write_facets(conn: sqlite3.Connection) -> None:
+    """The date tree and month counts of every post in `conn`, from their rows (equal dates
+    and bounds shared: a pointer per post)."""
+    shared: dict[Any, Any] = {}
+    dates: list[PostDate | None] = []
+    bounds: list[tuple[str | None, str | None] | None] = []
+    for iso, inferred, has_bounds, after, before in conn.execute(
+            "SELECT date, inferred, has_bounds, bound_after, bound_before FROM posts "
+            "ORDER BY pos"):  # fmt: skip
+        date = None if iso is None else shared.get((iso, inferred))
+        if date is None and iso is not None:
+            date = shared[(iso, inferred)] = PostDate.from_iso(iso, bool(inferred))
+        dates.append(date)
+        bound = (after, before) if has_bounds else None
+        bounds.append(shared.setdefault(bound, bound))
     conn.executemany("INSERT INTO facets VALUES (?, ?)", [
         ("date_tree", marshal.dumps([encode_node(n) for n in date_tree(dates, bounds)])),
         ("month_counts", marshal.dumps(month_counts(dates))),
@@ -698,8 +758,6 @@ def _write_meta(conn: sqlite3.Connection, fingerprint: str, posts: int,
     """The warnings, and what the index was built from and holds, for reopening and
     appending."""
     conn.executemany("INSERT INTO warnings(message) VALUES (?)", ((m,) for m in said))
-    conn.execute("INSERT INTO appendable VALUES ('folded', ?)",
-                 (marshal.dumps(merged.folded.dump()),))  # fmt: skip
     records = merged.records
     conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
         ("fingerprint", fingerprint), ("posts", str(posts)), ("records", str(records)),
@@ -746,24 +804,26 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
         if adopted_chats([chats]) != titles:
             return None
         placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
-        try:
-            merged = _merge(placed, titles, old.folded, old.posts)
-        except _NotAppendable:
-            return None
-        merged.records = max(merged.records, old.records)
         shutil.copyfile(target, temp)
         conn = sqlite3.connect(temp, isolation_level=None)
         conn.executescript(_BUILD_PRAGMAS)
         conn.execute("BEGIN")
         with watch.guarding(conn):
-            _write_merged(conn, segments, bases, merged, old.posts)
-            heads = _read_heads(conn)
+            state = IndexState(conn, old.posts)  # the merge carries on where it stopped
+            try:
+                merged = _merge(placed, titles, state, watch)
+            except _NotAppendable:
+                conn.close()
+                conn = None
+                _remove(temp)
+                return None
+            merged.records = max(merged.records, old.records)
+            _write_merged(conn, segments, bases, state, merged.records)
             conn.execute("DELETE FROM facets")
-            _write_facets(conn, heads.dates, heads.bounds)
+            _write_facets(conn)
             conn.execute("DELETE FROM warnings")
-            conn.execute("DELETE FROM appendable")
-            _write_meta(conn, fingerprint, old.posts + len(merged.posts), chats, merged,
-                        said, max(old.last, merged.last))  # fmt: skip
+            _write_meta(conn, fingerprint, state.count(), chats, merged, said,
+                        max(old.last, merged.last))  # fmt: skip
         conn.execute("COMMIT")
         conn.close()
         conn = None
@@ -821,7 +881,6 @@ class _Appendable:
     records: int
     last: SortKey
     chats: dict[str, list[str]]
-    folded: Folded
     warnings: list[str]
 
 
@@ -838,13 +897,12 @@ def _appendable(target: Path) -> _Appendable | None:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("schema") != SCHEMA_VERSION:
             return None
-        (data,) = conn.execute("SELECT data FROM appendable WHERE name = 'folded'").fetchone()
         last = tuple(json.loads(meta["last"]))
         return _Appendable(
             keys=list(json.loads(meta["fingerprint"])["segments"]), posts=int(meta["posts"]),
             records=int(meta["records"]), last=(int(last[0]), int(last[1]), int(last[2]),
                                                 str(last[3])),
-            chats=json.loads(meta["chats"]), folded=Folded.load(marshal.loads(data)),
+            chats=json.loads(meta["chats"]),
             warnings=[m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")],
         )  # fmt: skip
     except (sqlite3.Error, ValueError, TypeError, KeyError, IndexError, EOFError):
@@ -902,99 +960,163 @@ def _estimate_lines(path: Path, size: int) -> int:
 
 
 def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, warn: Warn,
-               reporter: _Reporter, watch: _Watch) -> list[Placed]:  # fmt: skip
-    """One dump's records in file order, placed: texts go to the index as they stream in, the
-    rest stays in memory for the dates pass (which needs a record's neighbours). Batches are
-    shown to `watch.seen` (with their texts); a cancel is noticed at every post."""
+               reporter: _Reporter, watch: _Watch) -> Iterator[Placed]:  # fmt: skip
+    """Parse one dump; its records, placed, in merge order (read as the segment's records are
+    written). Texts go to the segment as they stream in, the rest to a temporary table a
+    chunk at a time: only each record's date (shared with equal ones) stays in memory for
+    the dates pass, which needs a record's neighbours. Batches are shown to `watch.seen`
+    (with their texts); a cancel is noticed at every post."""
     watch.check()
     reporter.start(dump, number)
     seen: list[Post] = []
     seen_size = FIRST_SEEN
-    heads: list[Post] = []
-    keys: list[tuple[str, str]] = []
+    shared: dict[PostDate, PostDate] = {}
     text_dates: list[PostDate | None] = []
     batch: list[tuple[int, str]] = []
+    staged: list[tuple[Any, ...]] = []
+    stamped = True  # every record has a real timestamp
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS staged(n INTEGER PRIMARY KEY, data BLOB)")
+    conn.execute("DELETE FROM temp.staged")
     for raw in iter_raw_posts(dump, warn):
         text = "\n".join(raw.lines)
-        batch.append((bodies + len(heads) + 1, text))
+        batch.append((bodies + len(text_dates) + 1, text))
         if len(batch) >= BATCH:
             conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)", batch)
             batch = []
         watch.check()
         found = identify(raw, text)
-        keys.append((found.text_id, found.legacy_id))
-        text_dates.append(
-            raw.date if raw.date is not None or raw.datetime else date_from_opening(raw.lines)
-        )
-        heads.append(Post(
+        date = raw.date if raw.date is not None or raw.datetime else date_from_opening(raw.lines)
+        text_dates.append(date if date is None else shared.setdefault(date, date))
+        stamped = stamped and bool(raw.datetime)
+        head = Post(
             id=found.id, source=raw.source, title=found.title, text="", date=None,
             hashtags=found.hashtags, media=raw.media, links=raw.links,
             origins=(raw.origin,), channel=raw.channel, datetime=raw.datetime,
             message_id=raw.message_id, chat=raw.chat, url=raw.url, sender=raw.sender,
             author=raw.author, views=raw.views,
-        ))  # fmt: skip
+        )  # fmt: skip
+        staged.append((found.text_id, found.legacy_id, encode_post(head)))
+        if len(staged) >= CHUNK:
+            conn.execute("INSERT INTO temp.staged(data) VALUES (?)", (marshal.dumps(staged),))
+            staged = []
         reporter.at_line(raw.origin.line)
         if watch.seen is not None:
-            seen.append(replace(heads[-1], text=text, date=text_dates[-1]))
+            seen.append(replace(head, text=text, date=date))
             if len(seen) >= seen_size:
                 watch.tell(seen)
                 seen, seen_size = [], min(seen_size * 4, BATCH)
     if batch:
         conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)", batch)
+    if staged:
+        conn.execute("INSERT INTO temp.staged(data) VALUES (?)", (marshal.dumps(staged),))
+    del staged, shared
     watch.tell(seen)
     watch.check()
     dates = infer_years(text_dates)
+    del text_dates
     bounds = date_bounds(dates)
-    out: list[Placed] = []
+    if stamped and dates and not _in_order(key for key, _, _ in _keyed(conn, dates, bounds)):
+        # Real timestamps (an account export holds several chats one after another):
+        # order by time, so the merge across files can rely on each file's order.
+        return _sorted(conn, _placed(conn, bodies, dates, bounds))
+    return _placed(conn, bodies, dates, bounds)
+
+
+def _staged(conn: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
+    """The records `_read_dump` put aside, in file order."""
+    for (data,) in conn.execute("SELECT data FROM temp.staged ORDER BY n"):
+        yield from marshal.loads(data)
+
+
+def _keyed(conn: sqlite3.Connection, dates: Sequence[PostDate | None],
+           bounds: Sequence[tuple[str | None, str | None] | None],
+           ) -> Iterator[tuple[SortKey, tuple[Any, ...], PostDate | None]]:  # fmt: skip
+    """The staged records in file order with their sort keys and final dates: a record's key
+    is its own date (and time), else that of the nearest dated record before it (undated
+    records at the very start: the first dated one after them)."""
     carried: SortKey = (0, 0, 0, "")
-    for offset, (head, date, bound) in enumerate(zip(heads, dates, bounds, strict=True)):
-        body = bodies + offset + 1
+    for record, date, bound in zip(_staged(conn), dates, bounds, strict=True):
         if date is not None and date.year is None:
             date = None  # a day and month with no year anywhere near: honestly undated
-        post = replace(head, date=date, date_bounds=bound)
-        own = (*date.sort_key(), head.datetime or "") if date is not None else None
-        if own is not None:
-            carried = own
+        if date is not None:
+            carried = (*date.sort_key(), record[2][_STAMP] or "")
+            yield carried, record, date
         elif bound is not None and bound[0] is not None:
             carried = (*PostDate.from_iso(bound[0]).sort_key(), carried[3])
+            yield carried, record, date
         elif bound is not None and bound[1] is not None:
             # Undated posts that open a file belong just before its first dated post, not
             # before everything in every other file.
-            own = (*PostDate.from_iso(bound[1]).sort_key(), "")
-            out.append(Placed(own, post, body, *keys[offset]))
-            continue
-        out.append(Placed(own or carried, post, body, *keys[offset]))
-    return out
+            yield (*PostDate.from_iso(bound[1]).sort_key(), ""), record, date
+        else:
+            yield carried, record, date
+
+
+_STAMP = 10  # where `encode_post` keeps a post's timestamp
+
+
+def _placed(conn: sqlite3.Connection, bodies: int, dates: Sequence[PostDate | None],
+            bounds: Sequence[tuple[str | None, str | None] | None],
+            ) -> Iterator[Placed]:  # fmt: skip
+    """The staged records with their dates, bounds and sort keys, in file order."""
+    keyed = zip(_keyed(conn, dates, bounds), bounds, strict=True)
+    for offset, ((key, (text_id, legacy_id, encoded), date), bound) in enumerate(keyed):
+        post = replace(decode_post(encoded), date=date, date_bounds=bound)
+        yield Placed(key, post, bodies + offset + 1, text_id, legacy_id)
+    conn.execute("DROP TABLE temp.staged")
+
+
+def _in_order(keys: Iterable[SortKey]) -> bool:
+    previous: SortKey | None = None
+    for key in keys:
+        if previous is not None and key < previous:
+            return False
+        previous = key
+    return True
+
+
+def _sorted(conn: sqlite3.Connection, placed: Iterator[Placed]) -> Iterator[Placed]:
+    """`placed` in the order of their keys (stable), sorted on disk by SQLite: the same order
+    as Python's `sorted` (integers by value; timestamps as UTF-8, whose bytes sort as the
+    characters do)."""
+    conn.execute("CREATE TEMP TABLE sorting(y, m, d, stamp BLOB, seq INTEGER, data BLOB)")
+    rows: list[tuple[Any, ...]] = []
+    for seq, item in enumerate(placed):
+        y, m, d, stamp = item.key
+        rows.append((y, m, d, stamp.encode("utf-8", "surrogatepass"), seq,
+                     marshal.dumps(encode_placed(item))))  # fmt: skip
+        if len(rows) >= BATCH:
+            conn.executemany("INSERT INTO temp.sorting VALUES (?, ?, ?, ?, ?, ?)", rows)
+            rows = []
+    conn.executemany("INSERT INTO temp.sorting VALUES (?, ?, ?, ?, ?, ?)", rows)
+    for (data,) in conn.execute("SELECT data FROM temp.sorting ORDER BY y, m, d, stamp, seq"):
+        yield decode_placed(marshal.loads(data))
+    conn.execute("DROP TABLE temp.sorting")
 
 
 @dataclass(slots=True)
 class _Merged:
-    """Posts in reading order, the text number each keeps, old ids of posts whose id changed
-    (`legacy`), what identity folded (`Folded`), the greatest sort key met and the number of
-    records merged in all (`records`: the archive's last text number)."""
+    """What a merge met besides its posts (those are in its `IndexState`): the greatest sort
+    key and the number of records merged in all (`records`: the archive's last text number)."""
 
-    posts: list[Post]
-    kept: list[int]
-    legacy: list[tuple[str, int]]
-    folded: Folded
     last: SortKey
     records: int
 
 
-def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str],
-           before: Folded | None = None, start: int = 0) -> _Merged:  # fmt: skip
+def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str], state: IndexState,
+           watch: _Watch) -> _Merged:  # fmt: skip
     """Posts in reading order (files interleaved by date, each in its own order), records of
-    one post folded by `tui.identity.Merger`, with the old ids (`legacy_id`) of posts whose
-    id changed, for moving old bookmarks and notes. `titles`: the chat ids adopted for chat
-    titles (`tui.identity.adopted_chats`). With `before` (the `start` posts already in an
-    index), these posts are appended after those; a record that could fold into one of them
-    raises _NotAppendable."""
-    merger = Merger(before)
-    kept: list[int] = []
-    legacy: dict[tuple[str, int], None] = {}
+    one post folded by `tui.identity.Merger` into `state`, with the old ids (`legacy_id`) of
+    their records, for moving old bookmarks and notes. `titles`: the chat ids adopted for
+    chat titles (`tui.identity.adopted_chats`). When `state` starts after the posts already
+    in an index, these posts are appended after those; a record that could fold into one of
+    them raises _NotAppendable."""
+    merger = Merger(state)
     last: SortKey = (0, 0, 0, "")
     records = 0
-    for item in heapq.merge(*per_file, key=lambda item: item.key):
+    for n, item in enumerate(heapq.merge(*per_file, key=lambda item: item.key)):
+        if n % BATCH == 0:
+            watch.check()
         records = max(records, item.body)
         if item.key > last:
             last = item.key
@@ -1003,17 +1125,16 @@ def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str],
         if post.chat is None and post.message_id is not None and post.channel in titles:
             alias = post.id  # its id when its HTML export was opened alone
             post = with_chat(post, titles[post.channel])
-        if before is not None and before.could_fold(post, item.text_id):
+        if state.could_fold(post, item.text_id):
             raise _NotAppendable(post.id)
         at, new = merger.add(post, item.text_id)
         if new:
-            kept.append(item.body)
-        legacy[(item.legacy_id, start + at)] = None
+            state.keep(at, item.body)
+        state.note_legacy(at, item.legacy_id)
         if alias is not None:
-            legacy[(alias, start + at)] = None
-    posts = merger.posts
-    return _Merged(posts, kept, [(old, at) for old, at in legacy if old != posts[at - start].id],
-                   merger.folded(before), last, records)  # fmt: skip
+            state.note_legacy(at, alias)
+    watch.check()
+    return _Merged(last, records)
 
 
 def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],

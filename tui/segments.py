@@ -26,12 +26,12 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.identity import chats_by_title
+from tui.identity import note_chat
 from tui.index_health import check_segment, connect_whole
 from tui.model import Link, Media, Origin, Post, PostDate
 
@@ -82,17 +82,27 @@ def segment_name(key: str) -> str:
     return f"seg-{hashlib.blake2b(key.encode('utf-8'), digest_size=16).hexdigest()}.sqlite"
 
 
-def write_records(conn: sqlite3.Connection, key: str, placed: Sequence[Placed],
+def write_records(conn: sqlite3.Connection, key: str, placed: Iterable[Placed],
                   warnings: Sequence[str]) -> None:  # fmt: skip
-    """Everything but the texts (written while parsing), inside the parse's transaction."""
-    for n, start in enumerate(range(0, len(placed), CHUNK)):
-        chunk = [_encode(item) for item in placed[start : start + CHUNK]]
+    """Everything but the texts (written while parsing), inside the parse's transaction.
+    `placed` is read once, a chunk at a time: a file of a million records is never held."""
+    found: dict[str, set[str]] = {}
+    count = 0
+    n = 0
+    chunk: list[tuple[Any, ...]] = []
+    for item in placed:
+        chunk.append(encode_placed(item))
+        note_chat(found, item.post)
+        if len(chunk) >= CHUNK:
+            conn.execute("INSERT INTO records VALUES (?, ?)", (n, marshal.dumps(chunk)))
+            count, n, chunk = count + len(chunk), n + 1, []
+    if chunk:
         conn.execute("INSERT INTO records VALUES (?, ?)", (n, marshal.dumps(chunk)))
+        count += len(chunk)
     conn.executemany("INSERT INTO warnings(message) VALUES (?)", ((m,) for m in warnings))
-    chats = {title: sorted(ids) for title, ids in
-             chats_by_title(item.post for item in placed).items()}  # fmt: skip
+    chats = {title: sorted(ids) for title, ids in found.items()}
     conn.executemany("INSERT INTO meta VALUES (?, ?)", [
-        ("key", key), ("records", str(len(placed))),
+        ("key", key), ("records", str(count)),
         ("chats", json.dumps(chats, ensure_ascii=False, sort_keys=True)),
     ])  # fmt: skip
 
@@ -121,7 +131,7 @@ class Segment:
         try:
             for (data,) in self.conn.execute("SELECT data FROM records ORDER BY n"):
                 for record in marshal.loads(data):
-                    item = _decode(record)
+                    item = decode_placed(record)
                     item.body += base
                     seen += 1
                     yield item
@@ -244,11 +254,23 @@ def _schema_of(path: Path) -> str | None:
 
 
 # -- a record, marshalled --------------------------------------------------------------------------
-def _encode(item: Placed) -> tuple[Any, ...]:
-    post = item.post
+def encode_placed(item: Placed) -> tuple[Any, ...]:
+    return (item.key, item.body, item.text_id, item.legacy_id, *encode_post(item.post))
+
+
+def decode_placed(record: Sequence[Any]) -> Placed:
+    key, body, text_id, legacy_id = record[:4]
+    post = decode_post(record[4:])
+    if not isinstance(key, tuple) or not isinstance(body, int):
+        raise TypeError("a record without its place")
+    return Placed(key, post, body, text_id, legacy_id)
+
+
+def encode_post(post: Post) -> tuple[Any, ...]:
+    """A post without its text as marshallable values (`decode_post` gives it back)."""
     date, media = post.date, post.media
     return (
-        item.key, item.body, item.text_id, item.legacy_id, post.id, post.source, post.title,
+        post.id, post.source, post.title,
         None if date is None else (date.year, date.month, date.day, date.year_inferred),
         post.date_bounds, post.hashtags,
         None if media is None else (media.kind, media.file, media.present),
@@ -259,14 +281,14 @@ def _encode(item: Placed) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def _decode(record: Sequence[Any]) -> Placed:
-    (key, body, text_id, legacy_id, pid, source, title, date, bounds, tags, media, links,
-     origins, channel, stamp, message_id, chat, url, sender, author, views) = record
+def decode_post(encoded: Sequence[Any]) -> Post:
+    (pid, source, title, date, bounds, tags, media, links, origins, channel, stamp, message_id,
+     chat, url, sender, author, views) = encoded
     # A file's few senders and chats, shared (one string each in memory and in what is
     # marshalled from these posts later), not one copy per record.
     source, channel, chat, sender = (None if value is None else sys.intern(value)
                                      for value in (source, channel, chat, sender))  # fmt: skip
-    post = Post(
+    return Post(
         id=pid, source=source, title=title, text="",
         date=None if date is None else PostDate(*date), date_bounds=bounds, hashtags=tags,
         media=None if media is None else Media(*media),
@@ -275,6 +297,3 @@ def _decode(record: Sequence[Any]) -> Placed:
         channel=channel, datetime=stamp, message_id=message_id, chat=chat, url=url,
         sender=sender, author=author, views=views,
     )  # fmt: skip
-    if not isinstance(key, tuple) or not isinstance(body, int):
-        raise TypeError("a record without its place")
-    return Placed(key, post, body, text_id, legacy_id)
