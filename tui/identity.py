@@ -98,14 +98,15 @@ def chats_by_title(posts: Iterable[Post]) -> dict[str, set[str]]:
     share of `adopt_chats`, kept with its parsed records)."""
     found: dict[str, set[str]] = {}
     for post in posts:
-        note_chat(found, post)
+        note_chat(found, post.channel, post.chat, post.message_id)
     return found
 
 
-def note_chat(found: dict[str, set[str]], post: Post) -> None:
+def note_chat(found: dict[str, set[str]], channel: str | None, chat: str | None,
+              message_id: int | None) -> None:  # fmt: skip
     """One record's share of `chats_by_title`, added to `found` (for records that stream by)."""
-    if post.chat is not None and post.channel is not None and post.message_id is not None:
-        found.setdefault(post.channel, set()).add(post.chat)
+    if chat is not None and channel is not None and message_id is not None:
+        found.setdefault(channel, set()).add(chat)
 
 
 def adopted_chats(parts: Iterable[dict[str, set[str]] | dict[str, list[str]]]) -> dict[str, str]:

@@ -65,14 +65,14 @@ from tui.model import Post, PostDate
 from tui.pathkeys import distinct_files, path_key
 from tui.segments import (
     CHUNK,
+    POST_BOUNDS,
+    POST_DATE,
+    POST_STAMP,
     SEGMENT_SCHEMA,
     Placed,
     Segment,
     SegmentDamaged,
     SortKey,
-    decode_placed,
-    decode_post,
-    encode_placed,
     encode_post,
     load_segment,
     open_segment,
@@ -960,12 +960,12 @@ def _estimate_lines(path: Path, size: int) -> int:
 
 
 def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, warn: Warn,
-               reporter: _Reporter, watch: _Watch) -> Iterator[Placed]:  # fmt: skip
-    """Parse one dump; its records, placed, in merge order (read as the segment's records are
-    written). Texts go to the segment as they stream in, the rest to a temporary table a
-    chunk at a time: only each record's date (shared with equal ones) stays in memory for
-    the dates pass, which needs a record's neighbours. Batches are shown to `watch.seen`
-    (with their texts); a cancel is noticed at every post."""
+               reporter: _Reporter, watch: _Watch) -> Iterator[tuple[Any, ...]]:  # fmt: skip
+    """Parse one dump; its records, placed (`encode_placed` tuples), in merge order, read as
+    the segment's records are written. Texts go to the segment as they stream in, the rest to
+    a temporary table a chunk at a time: only each record's date (shared with equal ones)
+    stays in memory for the dates pass, which needs a record's neighbours. Batches are shown
+    to `watch.seen` (with their texts); a cancel is noticed at every post."""
     watch.check()
     reporter.start(dump, number)
     seen: list[Post] = []
@@ -1039,7 +1039,7 @@ def _keyed(conn: sqlite3.Connection, dates: Sequence[PostDate | None],
         if date is not None and date.year is None:
             date = None  # a day and month with no year anywhere near: honestly undated
         if date is not None:
-            carried = (*date.sort_key(), record[2][_STAMP] or "")
+            carried = (*date.sort_key(), record[2][POST_STAMP] or "")
             yield carried, record, date
         elif bound is not None and bound[0] is not None:
             carried = (*PostDate.from_iso(bound[0]).sort_key(), carried[3])
@@ -1052,17 +1052,18 @@ def _keyed(conn: sqlite3.Connection, dates: Sequence[PostDate | None],
             yield carried, record, date
 
 
-_STAMP = 10  # where `encode_post` keeps a post's timestamp
-
-
 def _placed(conn: sqlite3.Connection, bodies: int, dates: Sequence[PostDate | None],
             bounds: Sequence[tuple[str | None, str | None] | None],
-            ) -> Iterator[Placed]:  # fmt: skip
-    """The staged records with their dates, bounds and sort keys, in file order."""
+            ) -> Iterator[tuple[Any, ...]]:  # fmt: skip
+    """The staged records with their dates, bounds and sort keys, in file order, as
+    `encode_placed` gives them (never built as posts: written as they are)."""
     keyed = zip(_keyed(conn, dates, bounds), bounds, strict=True)
     for offset, ((key, (text_id, legacy_id, encoded), date), bound) in enumerate(keyed):
-        post = replace(decode_post(encoded), date=date, date_bounds=bound)
-        yield Placed(key, post, bodies + offset + 1, text_id, legacy_id)
+        post = list(encoded)
+        if date is not None:
+            post[POST_DATE] = (date.year, date.month, date.day, date.year_inferred)
+        post[POST_BOUNDS] = bound
+        yield (key, bodies + offset + 1, text_id, legacy_id, *post)
     conn.execute("DROP TABLE temp.staged")
 
 
@@ -1075,22 +1076,23 @@ def _in_order(keys: Iterable[SortKey]) -> bool:
     return True
 
 
-def _sorted(conn: sqlite3.Connection, placed: Iterator[Placed]) -> Iterator[Placed]:
-    """`placed` in the order of their keys (stable), sorted on disk by SQLite: the same order
-    as Python's `sorted` (integers by value; timestamps as UTF-8, whose bytes sort as the
-    characters do)."""
+def _sorted(conn: sqlite3.Connection, records: Iterator[tuple[Any, ...]],
+            ) -> Iterator[tuple[Any, ...]]:  # fmt: skip
+    """`encode_placed` records in the order of their keys (stable), sorted on disk by SQLite:
+    the order of Python's `sorted` (integers by value; timestamps as UTF-8, whose bytes sort
+    as the characters do)."""
     conn.execute("CREATE TEMP TABLE sorting(y, m, d, stamp BLOB, seq INTEGER, data BLOB)")
     rows: list[tuple[Any, ...]] = []
-    for seq, item in enumerate(placed):
-        y, m, d, stamp = item.key
+    for seq, record in enumerate(records):
+        y, m, d, stamp = record[0]
         rows.append((y, m, d, stamp.encode("utf-8", "surrogatepass"), seq,
-                     marshal.dumps(encode_placed(item))))  # fmt: skip
+                     marshal.dumps(record)))  # fmt: skip
         if len(rows) >= BATCH:
             conn.executemany("INSERT INTO temp.sorting VALUES (?, ?, ?, ?, ?, ?)", rows)
             rows = []
     conn.executemany("INSERT INTO temp.sorting VALUES (?, ?, ?, ?, ?, ?)", rows)
     for (data,) in conn.execute("SELECT data FROM temp.sorting ORDER BY y, m, d, stamp, seq"):
-        yield decode_placed(marshal.loads(data))
+        yield marshal.loads(data)
     conn.execute("DROP TABLE temp.sorting")
 
 

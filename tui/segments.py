@@ -82,17 +82,18 @@ def segment_name(key: str) -> str:
     return f"seg-{hashlib.blake2b(key.encode('utf-8'), digest_size=16).hexdigest()}.sqlite"
 
 
-def write_records(conn: sqlite3.Connection, key: str, placed: Iterable[Placed],
+def write_records(conn: sqlite3.Connection, key: str, records: Iterable[tuple[Any, ...]],
                   warnings: Sequence[str]) -> None:  # fmt: skip
     """Everything but the texts (written while parsing), inside the parse's transaction.
-    `placed` is read once, a chunk at a time: a file of a million records is never held."""
+    `records` (`encode_placed` tuples, in merge order) are read once, a chunk at a time: a
+    file of a million records is never held."""
     found: dict[str, set[str]] = {}
     count = 0
     n = 0
     chunk: list[tuple[Any, ...]] = []
-    for item in placed:
-        chunk.append(encode_placed(item))
-        note_chat(found, item.post)
+    for record in records:
+        chunk.append(record)
+        note_chat(found, record[_CHANNEL], record[_CHAT], record[_MESSAGE_ID])
         if len(chunk) >= CHUNK:
             conn.execute("INSERT INTO records VALUES (?, ?)", (n, marshal.dumps(chunk)))
             count, n, chunk = count + len(chunk), n + 1, []
@@ -264,6 +265,11 @@ def decode_placed(record: Sequence[Any]) -> Placed:
     if not isinstance(key, tuple) or not isinstance(body, int):
         raise TypeError("a record without its place")
     return Placed(key, post, body, text_id, legacy_id)
+
+
+#: Where `encode_placed` puts what `note_chat` reads, the date and bounds, and the timestamp.
+_CHANNEL, _MESSAGE_ID, _CHAT = 13, 15, 16
+POST_DATE, POST_BOUNDS, POST_STAMP = 3, 4, 10  # in `encode_post`'s tuple
 
 
 def encode_post(post: Post) -> tuple[Any, ...]:
