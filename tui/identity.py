@@ -223,7 +223,8 @@ class Merger:
             if dates_agree(kept, post):
                 state.put(at, combine(kept, post))
                 return at, False
-        return self._append(replace(post, id=self._free(post.id)), key), True
+        pid = self._free(post.id)
+        return self._append(post if pid == post.id else replace(post, id=pid), key), True
 
     def _without_id(self, post: Post, key: str) -> int | None:
         """An earlier post of this text and source that no message has claimed yet."""

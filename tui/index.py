@@ -660,7 +660,7 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
     chats = _chats(segment.chats for segment in segments)
     placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
     watch.check()
-    state = IndexState(conn)
+    state = IndexState(conn, 0, sum(segment.count for segment in segments))
     merged = _merge(placed, adopted_chats([chats]), state, watch)
     _write_merged(conn, segments, bases, state, merged.records)
     _write_facets(conn)
@@ -1139,6 +1139,10 @@ def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str], state: 
     return _Merged(last, records)
 
 
+_json = json.JSONEncoder(ensure_ascii=False).encode  # `json.dumps(…, ensure_ascii=False)`,
+# without building an encoder for every call
+
+
 def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
                  start: int) -> None:  # fmt: skip
     def rows() -> Iterator[tuple[object, ...]]:
@@ -1149,8 +1153,8 @@ def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
                 int(post.date_inferred), int(bounds is not None),
                 bounds[0] if bounds else None, bounds[1] if bounds else None,
                 _TAG_SEP.join(post.hashtags), int(post.has_media), post.datetime,
-                json.dumps([[link.text, link.url] for link in post.links], ensure_ascii=False),
-                json.dumps([[o.path, o.line] for o in post.origins], ensure_ascii=False),
+                _json([[link.text, link.url] for link in post.links]),
+                _json([[o.path, o.line] for o in post.origins]),
                 body, post.message_id, post.chat, post.url, post.sender, post.author,
                 media_to_row(post.media), post.views,
             )  # fmt: skip

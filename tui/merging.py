@@ -47,13 +47,50 @@ class _Pending:
         self.legacy = legacy
 
 
+class _MaybeSeen:
+    """A Bloom filter: whether a key may have been added (a "no" is always right), in two
+    bytes per key expected. Most records of an archive are new posts: their lookups end here
+    instead of in the tables."""
+
+    def __init__(self, expected: int) -> None:
+        bits = 1 << max(16, (expected * 16).bit_length())
+        self.mask = bits - 1
+        self.bits = bytearray(bits >> 3)
+
+    def add(self, key: object) -> None:
+        h = hash(key)
+        a, b = h & self.mask, (h >> 32) & self.mask
+        self.bits[a >> 3] |= 1 << (a & 7)
+        self.bits[b >> 3] |= 1 << (b & 7)
+
+    def __contains__(self, key: object) -> bool:
+        h = hash(key)
+        a, b = h & self.mask, (h >> 32) & self.mask
+        return bool(self.bits[a >> 3] & (1 << (a & 7)) and self.bits[b >> 3] & (1 << (b & 7)))
+
+
+class _Everything:
+    """What an append starts from: the tables hold keys no filter has seen."""
+
+    def add(self, key: object) -> None:
+        pass
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 class IndexState:
     """A `tui.identity.MergeState` in the index `conn` is building, for posts from `start`
-    on (`start` posts are in the index already: an append)."""
+    on (`start` posts are in the index already: an append); `expected`: about how many
+    records are coming."""
 
-    def __init__(self, conn: sqlite3.Connection, start: int = 0) -> None:
+    def __init__(self, conn: sqlite3.Connection, start: int = 0, expected: int = 0) -> None:
         self.conn = conn
         self.start = start
+        fresh = start == 0
+        self._seen_messages = _MaybeSeen(expected) if fresh else _Everything()
+        self._seen_texts = _MaybeSeen(expected) if fresh else _Everything()
+        self._seen_taken = _MaybeSeen(expected) if fresh else _Everything()
         self._count = start
         self._pending: dict[int, _Pending] = {}
         self._messages: dict[str, int] = {}
@@ -79,6 +116,8 @@ class IndexState:
             self.flush()
 
     def by_message(self, pid: str) -> int | None:
+        if pid not in self._seen_messages:
+            return None
         at = self._messages.get(pid)
         if at is not None:
             return at
@@ -86,25 +125,32 @@ class IndexState:
         return None if row is None else int(row[0])
 
     def set_message(self, pid: str, at: int) -> None:
+        self._seen_messages.add(pid)
         self._messages[pid] = at
 
     def with_text(self, source: str | None, key: str) -> Sequence[int]:
+        if (source, key) not in self._seen_texts:
+            return ()
         found = [pos for (pos,) in self.conn.execute(
             "SELECT pos FROM fold_texts WHERE key = ? AND source IS ? ORDER BY rowid",
             (key, source))]  # fmt: skip
         return found + self._texts.get((source, key), [])
 
     def add_text(self, source: str | None, key: str, at: int) -> None:
+        self._seen_texts.add((source, key))
         self._texts.setdefault((source, key), []).append(at)
         self._text_rows.append((key, source, at))
 
     def taken(self, pid: str) -> bool:
+        if pid not in self._seen_taken:
+            return False
         if pid in self._taken:
             return True
         return self.conn.execute("SELECT 1 FROM fold_taken WHERE id = ?", (pid,)).fetchone() \
             is not None  # fmt: skip
 
     def take(self, pid: str) -> None:
+        self._seen_taken.add(pid)
         self._taken.add(pid)
 
     # -- what the index adds ----------------------------------------------------------------------
