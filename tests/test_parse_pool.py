@@ -127,6 +127,22 @@ def test_cancel_stops_the_workers_and_leaves_no_temporary_file(tmp_path: Path,
     assert len(posts) == 422
 
 
+def test_a_worker_that_dies_leaves_its_files_to_the_build(tmp_path: Path, two_cores: None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = archive(tmp_path / "archive")
+
+    def seen(_posts: list[Post]) -> None:
+        if multiprocessing.active_children():
+            wait_for_a_worker(tmp_path / "two")
+            for worker in multiprocessing.active_children():
+                worker.kill()  # as the system's out-of-memory killer would
+
+    posts, said = build(folder, tmp_path / "two", seen)
+    one_core(monkeypatch)
+    assert build(folder, tmp_path / "one") == (posts, said)
+    assert len(posts) == 422
+
+
 def test_small_archives_and_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     megabyte = 1_000_000
     assert parse_pool.workers_for([megabyte, megabyte, megabyte]) == 0  # too little to pay

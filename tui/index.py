@@ -553,9 +553,12 @@ def _from_worker(pool: parse_pool.ParsePool, number: int, dump: Dump, key: str, 
     if pool.take(number):
         return None
     try:
-        said, error = pool.result(number, watch.check)
+        outcome = pool.result(number, watch.check)
     except parse_pool.BrokenProcessPool:  # a worker died (killed, out of memory): parse here
         return None
+    if outcome is None:
+        return None
+    said, error = outcome
     for message in said:
         tell(message)
     if error is not None:

@@ -40,6 +40,11 @@ from tui.ingest import Dump, IngestError
 MIN_BYTES = 6_000_000
 #: How often the build looks at `cancel` while it waits for a worker's file (seconds).
 WAIT_STEP_S = 0.05
+#: The longest a claim waits for the lock on the claims (seconds); past it, a process that
+#: died holding it is assumed and the file left to whoever comes next (the build, at worst).
+CLAIM_WAIT_S = 10.0
+
+Outcome = tuple[bool, list[str], tuple[str, str, int | None] | None]
 
 # In a worker: the build's stop event and the claims on the files (set by `_start_worker`).
 _stop: Any = None
@@ -77,8 +82,7 @@ class ParsePool:
         self._context = context
         self._workers = workers
         self._executor: ProcessPoolExecutor | None = None
-        self._futures: dict[int, Future[tuple[list[str], tuple[str, str, int | None] | None]]]
-        self._futures = {}
+        self._futures: dict[int, Future[Outcome]] = {}
 
     def submit(self, jobs: Sequence[tuple[int, Dump, str, Path]]) -> None:
         """Hand over (number, dump, segment key, segment folder) jobs; workers take them
@@ -99,17 +103,20 @@ class ParsePool:
         return _claim(self._claims, number)
 
     def result(self, number: int, check: Callable[[], None]
-               ) -> tuple[list[str], IngestError | None]:  # fmt: skip
+               ) -> tuple[list[str], IngestError | None] | None:  # fmt: skip
         """Once a worker has parsed file `number` into its segment: the warnings it said and
-        the IngestError that stopped it, if one did. `check` is called while waiting (it
-        raises when the build is cancelled); a worker that died raises BrokenProcessPool."""
+        the IngestError that stopped it, if one did; None when no worker parsed it after all
+        (the build parses it). `check` is called while waiting (it raises when the build is
+        cancelled); a worker that died raises BrokenProcessPool."""
         future = self._futures[number]
         while True:
             check()
             try:
-                said, error = future.result(timeout=WAIT_STEP_S)
+                parsed, said, error = future.result(timeout=WAIT_STEP_S)
             except FutureTimeout:
                 continue
+            if not parsed:
+                return None
             if error is None:
                 return said, None
             path, message, line = error
@@ -126,11 +133,17 @@ class ParsePool:
 
 
 def _claim(claims: Any, number: int) -> bool:
-    with claims.get_lock():
+    """Whether this process takes file `number` (nobody took it before)."""
+    lock = claims.get_lock()
+    if not lock.acquire(timeout=CLAIM_WAIT_S):  # pragma: no cover - its holder died
+        return False
+    try:
         if claims[number]:
             return False
         claims[number] = 1
         return True
+    finally:
+        lock.release()
 
 
 def _start_worker(stop: Any, claims: Any) -> None:
@@ -140,22 +153,22 @@ def _start_worker(stop: Any, claims: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _parse_file(number: int, dump: Dump, key: str, folder: Path
-                ) -> tuple[list[str], tuple[str, str, int | None] | None]:  # fmt: skip
+def _parse_file(number: int, dump: Dump, key: str, folder: Path) -> Outcome:
     """In a worker: parse one file into its segment file, unless the build began it or
-    stopped. (warnings said, the IngestError's path, message and line or None)."""
+    stopped. (whether it parsed the file, the warnings said, the IngestError's path,
+    message and line or None)."""
     from tui.index import Cancelled, parse_segment_file
 
     said: list[str] = []
     if _stop.is_set() or not _claim(_claims, number):
-        return said, None
+        return False, said, None
     try:
         parse_segment_file(dump, key, folder, said.append, _stop)
     except IngestError as exc:
-        return said, (exc.path, exc.message, exc.line)
+        return True, said, (exc.path, exc.message, exc.line)
     except Cancelled:
-        pass
-    return said, None
+        return False, said, None
+    return True, said, None
 
 
 __all__ = ["MIN_BYTES", "BrokenProcessPool", "ParsePool", "usable_cores", "workers_for"]
