@@ -5,11 +5,14 @@ the workers too, and leaves no temporary file."""
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 import tui.index as index
 from tests.bench.generate import write_html_export, write_webcopy
@@ -141,6 +144,37 @@ def test_a_worker_that_dies_leaves_its_files_to_the_build(tmp_path: Path, two_co
     one_core(monkeypatch)
     assert build(folder, tmp_path / "one") == (posts, said)
     assert len(posts) == 422
+
+
+#: Builds an archive with workers while `sys.stderr` is what Textual makes it in the app: a
+#: capture whose `fileno()` is -1.
+_UNDER_A_CAPTURED_STDERR = """
+import sys
+from pathlib import Path
+import tui.index as index
+from tui import parse_pool
+
+class Captured:
+    def write(self, text): return len(text)
+    def flush(self): pass
+    def fileno(self): return -1
+
+parse_pool.MIN_BYTES = 0
+parse_pool.usable_cores = lambda: 2
+sys.stderr = Captured()
+library = index.open_library([Path(sys.argv[1])], print, cache=Path(sys.argv[2]))
+sys.stdout.write(f"{len(library)} posts\\n")
+"""
+
+
+def test_workers_start_in_the_app_where_stderr_is_captured(tmp_path: Path) -> None:
+    folder = archive(tmp_path / "archive")
+    result = subprocess.run([sys.executable, "-c", _UNDER_A_CAPTURED_STDERR, str(folder),
+                             str(tmp_path / "cache")], capture_output=True, text=True,
+                            cwd=ROOT, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-800:]
+    assert result.stdout.splitlines()[-1] == "422 posts"
+    assert result.stderr == ""  # the workers and their tracker say nothing on the terminal
 
 
 def test_small_archives_and_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:

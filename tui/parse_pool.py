@@ -25,6 +25,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -77,6 +79,7 @@ class ParsePool:
 
     def __init__(self, workers: int) -> None:
         context = multiprocessing.get_context("spawn")
+        _start_tracker()
         self._stop = context.Event()
         self._claims: Any = None
         self._context = context
@@ -146,11 +149,44 @@ def _claim(claims: Any, number: int) -> bool:
         lock.release()
 
 
+_TRACKER_LOCK = threading.Lock()
+
+
+def _start_tracker() -> None:
+    """Start multiprocessing's resource tracker (every pool needs it) with a stderr it can
+    hand to its process. In the app, Textual has replaced `sys.stderr` with a capture whose
+    `fileno()` is -1, which the tracker's start refuses; it gets the null device instead (so
+    nothing it might say reaches the terminal either)."""
+    from multiprocessing import resource_tracker
+
+    with _TRACKER_LOCK:
+        try:
+            usable = sys.stderr is None or sys.stderr.fileno() >= 0
+        except (AttributeError, OSError, ValueError):
+            usable = True  # the tracker leaves a stderr without a descriptor alone
+        if usable:
+            resource_tracker.ensure_running()
+            return
+        captured = sys.stderr
+        with open(os.devnull, "w") as null:
+            sys.stderr = null
+            try:
+                resource_tracker.ensure_running()
+            finally:
+                sys.stderr = captured
+
+
 def _start_worker(stop: Any, claims: Any) -> None:
     global _stop, _claims
     _stop, _claims = stop, claims
     # Ctrl+C goes to the whole process group: the build stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker never writes to the terminal (the app draws there): its standard output and
+    # error go to the null device; what it has to say comes back to the build.
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.close(null)
 
 
 def _parse_file(number: int, dump: Dump, key: str, folder: Path) -> Outcome:
