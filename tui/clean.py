@@ -73,6 +73,11 @@ def _doubled_tail(folded: Sequence[str]) -> tuple[int, int, int] | None:
     n = len(content)
     if n < 2:
         return None
+    # The usual copy: the body twice, whole (after at most a title line). Its repeat is the
+    # longest possible, m = n // 2, the first the search below would try: check it directly.
+    m = n // 2
+    if all(folded[content[n - m + k]] == folded[content[n - 2 * m + k]] for k in range(m)):
+        return content[n - m], m, n
     numbers: dict[str, int] = {}
     backwards = [numbers.setdefault(folded[i], len(numbers)) for i in reversed(content)]
     z = _z_function(backwards)
