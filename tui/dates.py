@@ -62,12 +62,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 
 _DIGIT = re.compile(r"\d")
-#: A cheap test that a line may name a month, before the patterns that need one are tried.
-#: Run on the lower-cased line: case-insensitive alternations are most of a large import.
-_MONTH_HINT = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|"
-    r"январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр|ноябр|декабр)"
-)
+#: A cheap test, per language, that a line may name a month, before the patterns that need
+#: one are tried; run on the lower-cased line: case-insensitive alternations are most of a
+#: large import. A line tries only the patterns of the languages it may name a month in;
+#: letters `re` matches case-insensitively that `lower()` does not give (long s, Cyrillic
+#: narrow forms) make it try both.
+_EN_HINT = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_RU_HINT = re.compile(r"\b(?:январ|феврал|март|апрел|ма[яй]|июн|июл|август|сентябр|октябр"
+                      r"|ноябр|декабр)")  # fmt: skip
+_CASE_EXTRAS = re.compile("[\u017f\u1c80-\u1c88]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +104,18 @@ def find_dates(line: str) -> list[DateMatch]:
     found: list[DateMatch] = []
     if not _DIGIT.search(line):
         return found
-    named_month = _MONTH_HINT.search(line.lower()) is not None
+    lowered = line.lower()
+    english = _EN_HINT.search(lowered) is not None
+    russian = _RU_HINT.search(lowered) is not None
+    if (english or russian) and _CASE_EXTRAS.search(line):
+        english = russian = True
+    named = {"en": english, "ru": russian}
     # Spans already taken, sorted and disjoint: a match is checked against its neighbours by
     # bisection (checking every span taken made a line of 50,000 dates take minutes).
     starts: list[int] = []
     ends: list[int] = []
     for kind, pattern in _PATTERNS:
-        if not named_month and kind not in ("num", "iso"):
+        if kind not in ("num", "iso") and not named[kind[:2]]:
             continue  # the month-name patterns are the slow ones; most lines have no month
         added: list[DateMatch] = []
         for m in pattern.finditer(line):
