@@ -25,7 +25,7 @@ from apphelpers import (
     status,
     user_dirs,  # noqa: F401  (fixture)
 )
-from conftest import SAMPLE
+from conftest import SAMPLE, load_posts
 from textual.message import Message
 from textual.pilot import Pilot
 
@@ -35,6 +35,7 @@ from tui.app import ReaderApp
 from tui.ingest import Dump, Warn
 from tui.model import RawPost
 from tui.provisional import ProvisionalLibrary
+from tui.safetext import visible
 from tui.widgets.post_list import PostList
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
@@ -188,4 +189,39 @@ async def test_a_search_typed_while_indexing_stays_and_covers_everything_after(
         rows = app.query_one("#posts", PostList).rows
         assert rows == app.library.search("lavrov") and len(rows) > partial
         assert f"{len(rows):,} shown" in status(app) and "so far" not in status(app)
+        await pilot.press("q")
+
+
+def rows_show_their_titles(app: ReaderApp, titles: dict[str, str]) -> int:
+    """Every row of the list ends with its own post's title, as the parse gave it (titles
+    are read from the index, not held in memory); how many rows were checked."""
+    library = app.library
+    assert library is not None
+    posts = app.query_one("#posts", PostList)
+    for at, row in zip(posts.rows, posts.row_texts(), strict=True):
+        title = library[at].title
+        assert titles.get(library.id_of(at), title) == title
+        assert row.endswith(visible(title) or "(no text)")
+    return len(posts.rows)
+
+
+async def test_every_row_shows_its_own_title_while_indexing_and_in_the_final_order(
+    archive: list[Path], gate: threading.Event
+) -> None:
+    titles = {post.id: post.title for post in load_posts(archive, lambda _m: None)}
+    app = build_app(archive)
+    async with app.run_test(size=(140, 40), message_hook=harness(app).messages) as pilot:
+        await wait_indexing(app, pilot)
+        assert rows_show_their_titles(app, titles) == len(app.library or ())
+        app.apply_tag("sco")  # a filter over what is indexed so far
+        await pilot.pause()
+        assert 0 < rows_show_their_titles(app, titles) < len(app.library or ())
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.library is not None and not isinstance(app.library, ProvisionalLibrary)
+        assert 0 < rows_show_their_titles(app, titles) < len(app.library)
+        app.clear_filters()
+        await pilot.pause()
+        assert rows_show_their_titles(app, titles) == len(titles) == SAMPLE_POSTS + 300
         await pilot.press("q")

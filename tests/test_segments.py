@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import time
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -327,17 +328,26 @@ def test_an_unwritable_cache_still_opens_a_folder(tmp_path: Path) -> None:
 
 # -- appending a file whose posts come after ------------------------------------------------------
 def heads(library: Library) -> list[object]:
-    """The heads' columns, whatever chunks they were written in."""
+    """The heads' columns, whatever chunks they were written in: each chunk holds its posts'
+    ids as one UTF-8 blob with their lengths, and their dates, tags and kinds as numbers into
+    tables of values (each chunk adds the values new in it; `fresh` starts them again), here
+    replaced by the values they stand for."""
     assert library.index_path is not None
     conn = sqlite3.connect(library.index_path)
     try:
-        columns: list[list[object]] = []
+        blobs: list[bytes] = []
+        columns: list[list[object]] = [[], [], [], []]
+        tables: list[list[object]] = [[], [], []]
         for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
-            for n, values in enumerate(marshal.loads(data)):
-                if len(columns) <= n:
-                    columns.append([])
-                columns[n].extend(values)
-        return list(columns)
+            fresh, ids, lengths, *coded = marshal.loads(data)
+            blobs.append(ids)
+            columns[0].extend(array("I", lengths))
+            for n, table in enumerate(tables):
+                if fresh:
+                    table.clear()
+                table.extend(coded[2 * n])
+                columns[n + 1].extend(table[code] for code in array("I", coded[2 * n + 1]))
+        return [b"".join(blobs), *columns]
     finally:
         conn.close()
 

@@ -494,11 +494,8 @@ class ReaderApp(App[int]):
         self.bookmarked = self.store.bookmarked_ids()
         self.note_counts = self.store.note_counts()
         if not isinstance(library, ProvisionalLibrary):
-            marked = self.bookmarked | set(self.note_counts)
-            places = (library.index_of(post_id) for post_id in marked)
-            self.store.refresh_snapshots(
-                library[i].snapshot() for i in places if i is not None
-            )
+            places = library.positions(self.bookmarked | set(self.note_counts))
+            self.store.refresh_snapshots(library[i].snapshot() for i in places)
 
     def _show_library(self, library: Library) -> None:
         """Open the reader on a library: the filter and the post last read come back."""
@@ -619,10 +616,9 @@ class ReaderApp(App[int]):
         library = self.library
         if library is None:
             return (0, 0, 0)
-        bookmarks = sum(1 for pid in self.bookmarked if library.index_of(pid) is not None)
-        notes = sum(1 for pid, count in self.note_counts.items()
-                    if count and library.index_of(pid) is not None)
-        read = sum(1 for pid in self.read_ids if library.index_of(pid) is not None)
+        bookmarks = len(library.present(self.bookmarked))
+        notes = len(library.present(pid for pid, count in self.note_counts.items() if count))
+        read = len(library.present(self.read_ids))
         return (bookmarks, notes, len(library) - read)
 
     # -- the list and the pane ---------------------------------------------------------------

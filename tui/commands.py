@@ -100,8 +100,8 @@ class ReaderCommands(Provider):
             return
         hits = 0
         examined = 0
-        for index in range(len(library)):
-            title = visible(library.title_of(index))
+        for index, title in library.titles():
+            title = visible(title)
             tags = " ".join("#" + visible(t) for t in library.tags_of(index))
             haystack = fold(title + " " + tags)
             if not all(ch in haystack for ch in set(wanted)):

@@ -21,7 +21,9 @@ Schema (SCHEMA_VERSION):
     search                    FTS5, contentless, rowid = pos, columns text and source
     legacy(legacy, pos)       ids posts had before ids came from messages (see tui.rekey)
     warnings(n, message)      what the parsers said, replayed on every reopen
-    heads(n, data)            the posts' heads, marshalled: one read instead of 100,000 rows
+    heads(n, data)            the posts' heads in packed chunks (see `_HeadsWriter`): one read
+                              instead of a million rows; titles stay in `posts`
+    posts_by_id               the index on posts(id) that ids are looked up by
     facets(name, data)        the date tree and month counts, computed once at build time
     fold_*                    what the merger finds posts by (`tui.merging`), with the meta
                               `records`, `last` (the greatest sort key) and `chats`: enough to
@@ -37,11 +39,14 @@ import marshal
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -84,7 +89,7 @@ from tui.segments import (
 )
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 
 Progress = Callable[[int, int], None]
 Seen = Callable[[list[Post]], None]
@@ -95,6 +100,8 @@ PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next t
 BATCH = 1000
 #: Posts per chunk of heads (and of rows written at a time) while merging.
 HEADS_CHUNK = 5000
+#: Distinct values a heads table holds before the heads start a new one (see _HeadsWriter).
+TABLE_LIMIT = 50_000
 FIRST_SEEN = 50  # the first batch `seen` gets is small, so a reader sees posts at once
 _TAG_SEP = "\x1f"
 #: Append a new file's posts to the archive index when that gives what a merge would
@@ -329,7 +336,7 @@ def _damage(path: Path, posts: int) -> str | None:
 def _load(conn: sqlite3.Connection, path: Path | None, meta: dict[str, str]) -> Index:
     """The small tables of an index: its heads, warnings and facets (raises on damage)."""
     heads = _read_heads(conn)
-    if str(len(heads.ids)) != meta.get("posts"):
+    if str(len(heads)) != meta.get("posts"):
         raise sqlite3.DatabaseError("index holds fewer posts than it says")
     warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
     facets = {name: marshal.loads(data) for name, data in conn.execute("SELECT * FROM facets")}
@@ -346,51 +353,84 @@ def _remove(path: Path) -> None:
 
 
 def _read_heads(conn: sqlite3.Connection) -> Heads:
-    """The heads, from a few marshalled blobs: no Post is built until one is shown."""
-    heads = Heads([], [], [], [], [], [], [], [])
-    isos: list[str | None] = []
-    inferred: list[bool] = []
-    for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
-        columns: tuple[list[Any], ...] = (heads.ids, heads.titles, heads.sources,
-                                          heads.channels, isos, inferred, heads.bounds,
-                                          heads.tags, heads.media)  # fmt: skip
-        for column, values in zip(columns, marshal.loads(data), strict=True):
-            column.extend(values)
+    """The heads, from a few marshalled chunks of packed columns (see `_HeadsWriter`): a
+    million posts' heads are a few dozen megabytes, read at once; no Post is built until one
+    is shown."""
+    heads = Heads()
     dates: dict[tuple[str, bool], PostDate] = {}
-    for iso, guessed in zip(isos, inferred, strict=True):
+
+    def date_of(iso: str | None, guessed: bool) -> PostDate | None:
         if iso is None:
-            heads.dates.append(None)
-            continue
+            return None
         date = dates.get((iso, guessed))
         if date is None:
             date = dates[(iso, guessed)] = PostDate.from_iso(iso, guessed)
-        heads.dates.append(date)
-    if len({len(column) for column in (heads.ids, heads.titles, heads.sources, heads.channels,
-                                       heads.dates, heads.bounds, heads.tags,
-                                       heads.media)}) != 1:  # fmt: skip
+        return date
+
+    intern = sys.intern
+    for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
+        (fresh, ids, id_lengths, whens, when_codes, tags, tag_codes, kinds,
+         kind_codes) = marshal.loads(data)  # fmt: skip
+        heads.ids.extend_encoded(ids, _codes(id_lengths))
+        heads.whens.extend_coded([(date_of(iso, guessed), tuple(bounds) if bounds else None)
+                                  for iso, guessed, bounds in whens],
+                                 _codes(when_codes), fresh)  # fmt: skip
+        heads.tags.extend_coded([tuple(map(intern, names)) for names in tags],
+                                _codes(tag_codes), fresh)  # fmt: skip
+        heads.kinds.extend_coded([(source, channel, bool(media))
+                                  for source, channel, media in kinds],
+                                 _codes(kind_codes), fresh)  # fmt: skip
+    if not len(heads.ids) == len(heads.whens) == len(heads.tags) == len(heads.kinds):
         raise sqlite3.DatabaseError("index heads do not line up")
+    for column in (heads.whens, heads.tags, heads.kinds):
+        column.seal()
     return heads
 
 
-def _write_heads(conn: sqlite3.Connection, posts: Sequence[Post], first: int = 0) -> None:
-    """The heads as marshalled columns in chunks numbered from `first` (equal strings and
-    tuples stored once)."""
-    shared: dict[object, Any] = {}
-    chunk = 5_000
-    for n, start in enumerate(range(0, len(posts), chunk), start=first):
-        part = posts[start : start + chunk]
+def _codes(packed: bytes) -> array[int]:
+    codes = array("I")
+    codes.frombytes(packed)
+    return codes
+
+
+class _HeadsWriter:
+    """Writes the heads a chunk of posts at a time, each chunk a row of `heads`: its posts'
+    ids in one UTF-8 blob with their lengths, and their dates, hashtags and kinds as numbers
+    into tables of distinct values (`tui.library.Heads`). A row holds only the values new
+    since the row before; `fresh` starts the tables again (at the first row this writer
+    writes, and whenever a table grows past TABLE_LIMIT, so the build holds a bounded
+    table whatever the archive). `finish` adds the index on ids that `Library.index_of`
+    looks them up by, once the posts are in."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.n = conn.execute("SELECT ifnull(max(n) + 1, 0) FROM heads").fetchone()[0]
+        self.tables: tuple[dict[Any, int], ...] = ()
+
+    def write(self, posts: Sequence[Post]) -> None:
+        fresh = not self.tables or max(map(len, self.tables)) > TABLE_LIMIT
+        if fresh:
+            self.tables = ({}, {}, {})
+        whens, tags, kinds = self.tables
+        ids = [post.id.encode("utf-8") for post in posts]
         columns = (
-            [post.id for post in part],
-            [post.title for post in part],
-            [shared.setdefault(post.source, post.source) for post in part],
-            [shared.setdefault(post.channel, post.channel) for post in part],
-            [post.date_iso() for post in part],
-            [post.date_inferred for post in part],
-            [post.date_bounds for post in part],
-            [shared.setdefault(post.hashtags, post.hashtags) for post in part],
-            [post.has_media for post in part],
-        )
-        conn.execute("INSERT INTO heads VALUES (?, ?)", (n, marshal.dumps(columns)))
+            fresh, b"".join(ids), array("I", map(len, ids)).tobytes(),
+            *_coded(whens, ((p.date_iso(), p.date_inferred, p.date_bounds) for p in posts)),
+            *_coded(tags, (p.hashtags for p in posts)),
+            *_coded(kinds, ((p.source, p.channel, p.has_media) for p in posts)),
+        )  # fmt: skip
+        self.conn.execute("INSERT INTO heads VALUES (?, ?)", (self.n, marshal.dumps(columns)))
+        self.n += 1
+
+    def finish(self) -> None:
+        self.conn.execute("CREATE INDEX IF NOT EXISTS posts_by_id ON posts(id)")
+
+
+def _coded(table: dict[Any, int], values: Iterable[Any]) -> tuple[list[Any], bytes]:
+    """Each value's number in `table` (new values added), packed; and the values added."""
+    known = len(table)
+    codes = array("I", (table.setdefault(value, len(table)) for value in values))
+    return list(islice(table, known, None)), codes.tobytes()
 
 
 def _sql_yo(expression: str) -> str:
@@ -705,11 +745,11 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
     kept: list[int] = []
     legacy: list[tuple[str, int]] = []
     first = state.start
+    heads = _HeadsWriter(conn)
 
     def write() -> None:
         _write_posts(conn, chunk, kept, first)
-        heads = conn.execute("SELECT ifnull(max(n) + 1, 0) FROM heads").fetchone()[0]
-        _write_heads(conn, chunk, heads)
+        heads.write(chunk)
         conn.executemany("INSERT INTO legacy VALUES (?, ?)", legacy)
         chunk.clear()
         kept.clear()
@@ -725,6 +765,7 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
             first = at + 1
     if chunk:
         write()
+    heads.finish()
     state.close()
     for segment, base in zip(segments, bases, strict=True):
         conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",

@@ -14,15 +14,17 @@ import hashlib
 import json
 import re
 import sqlite3
+import sys
 import threading
 import unicodedata
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import chain
+from itertools import accumulate, compress, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tui.model import Link, Media, Origin, Post, PostDate
 from tui.wording import MONTH_ABBR, UNDATED, bounds_range, period_text
@@ -30,6 +32,8 @@ from tui.wording import MONTH_ABBR, UNDATED, bounds_range, period_text
 TEXT_CACHE = 512
 BLOCK = 32
 BATCH = 1000
+IN_CLAUSE = 500  # ids looked up per query
+T = TypeVar("T")
 _TOKEN = re.compile(r"[^\W_]+")
 
 #: The search table, in every index (and in the one a reader reads while indexing): how text
@@ -130,19 +134,132 @@ class DateNode:
     children: dict[str, DateNode] = field(default_factory=dict)
 
 
+#: When a post was written: its date and, for an undated post, the dates around it.
+When = tuple[PostDate | None, tuple[str | None, str | None] | None]
+#: Where a post comes from: its source, its channel, whether it has media.
+Kind = tuple[str | None, str | None, bool]
+
+
+class Strings:
+    """Many short strings (post ids) in one UTF-8 buffer: a million ids take their bytes and
+    eight more each, not a Python string object each."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        ends = self._ends
+        start = ends[index - 1] if index > 0 else 0
+        return self._data[start : ends[index]].decode("utf-8", "replace")
+
+    def __iter__(self) -> Iterator[str]:
+        data, start = self._data, 0
+        for end in self._ends:
+            yield data[start:end].decode("utf-8", "replace")
+            start = end
+
+    def append(self, value: str) -> None:
+        self._data += value.encode("utf-8")
+        self._ends.append(len(self._data))
+
+    def extend_encoded(self, blob: bytes, lengths: array[int]) -> None:
+        """Strings stored as one UTF-8 blob and the byte length of each."""
+        if sum(lengths) != len(blob):
+            raise sqlite3.DatabaseError("index heads: the ids do not add up")
+        self._ends.extend(islice(accumulate(lengths, initial=len(self._data)), 1, None))
+        self._data += blob
+
+
+class Interned(Generic[T]):
+    """One small number per post into a table of the distinct values: a million posts share a
+    few thousand dates and a few hundred combinations of source, channel and tags."""
+
+    __slots__ = ("values", "codes", "_code", "_stored", "_same")
+
+    def __init__(self) -> None:
+        self.values: list[T] = []
+        self.codes = array("I")
+        self._code: dict[T, int] | None = {}
+        self._stored: list[int] = []  # our codes of the values of the table being read
+        self._same = True  # so far, the stored table's codes are ours
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, index: int) -> T:
+        return self.values[self.codes[index]]
+
+    def code(self, value: T) -> int:
+        if self._code is None:
+            self._code = {value: code for code, value in enumerate(self.values)}
+        code = self._code.get(value)
+        if code is None:
+            code = self._code[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+    def seal(self) -> None:
+        """No more values are coming (the final library's heads): forget the table's lookup
+        (rebuilt if one comes after all)."""
+        self._code = None
+        self._stored = []
+
+    def append(self, value: T) -> None:
+        self.codes.append(self.code(value))
+
+    def extend_coded(self, table: Sequence[T], codes: array[int], fresh: bool) -> None:
+        """Posts stored as codes into a table of their own (a chunk of the index's heads),
+        given a piece at a time: `table` holds the values new in this chunk, and starts
+        again when `fresh`."""
+        if fresh:
+            self._stored, self._same = [], True
+        stored = self._stored
+        for value in table:
+            code = self.code(value)
+            self._same = self._same and code == len(stored)
+            stored.append(code)
+        if codes and max(codes) >= len(stored):
+            raise sqlite3.DatabaseError("index heads: a code out of its table")
+        self.codes.extend(codes if self._same else map(stored.__getitem__, codes))
+
+    def counts(self, start: int = 0) -> list[int]:
+        """How many posts from `start` on have each value, by code."""
+        found = Counter(self.codes[start:] if start else self.codes)
+        return [found.get(code, 0) for code in range(len(self.values))]
+
+
 @dataclass(slots=True)
 class Heads:
-    """Every post without its text, links or places, one list per field: what filters, facets
-    and the list need. Equal values share one object (dates, sources, tag tuples)."""
+    """Every post without its title, text, links or places: what filters, facets and the list
+    need, in a few bytes a post (ids in one buffer; dates, hashtags and kinds as numbers into
+    tables of the distinct values). Titles are read from the index with the rows that show
+    them."""
 
-    ids: list[str]
-    titles: list[str]
-    sources: list[str | None]
-    channels: list[str | None]
-    dates: list[PostDate | None]
-    bounds: list[tuple[str | None, str | None] | None]
-    tags: list[tuple[str, ...]]
-    media: list[bool]
+    ids: Strings = field(default_factory=Strings)
+    whens: Interned[When] = field(default_factory=Interned)
+    tags: Interned[tuple[str, ...]] = field(default_factory=Interned)
+    kinds: Interned[Kind] = field(default_factory=Interned)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def append(self, post_id: str, when: When, tags: tuple[str, ...], kind: Kind) -> None:
+        self.ids.append(post_id)
+        self.whens.append(when)
+        self.tags.append(tags)
+        self.kinds.append(kind)
+
+    def dates(self) -> list[PostDate | None]:
+        return [self.whens.values[code][0] for code in self.whens.codes]
+
+    def bounds(self) -> list[tuple[str | None, str | None] | None]:
+        return [self.whens.values[code][1] for code in self.whens.codes]
 
 
 @dataclass(slots=True)
@@ -160,8 +277,10 @@ class Index:
 class Library:
     """An ordered, read-only collection of posts with the lookups the reader needs.
 
-    Built by `tui.index.open_library`. Posts are read from the index when asked for; the
-    heads (ids, titles, dates, tags) are in memory.
+    Built by `tui.index.open_library`. Posts are read from the index when asked for (titles
+    too); in memory are only the heads (ids, dates, tags, sources, channels: `Heads`), a few
+    dozen bytes a post, so a million posts fit beside the app. Ids are found through the
+    index's own index on them.
     """
 
     def __init__(self, index: Index, inputs: Iterable[str] = ()) -> None:
@@ -171,13 +290,10 @@ class Library:
         ).hexdigest()
         heads = self._heads = index.heads
         self._ids = heads.ids
-        self._dates = heads.dates
-        self._bounds = heads.bounds
-        self._by_id: dict[str, int] = {}
         self._tag_labels: dict[str, str] = {}
-        self._post_tags: list[frozenset[str]] = []
+        self._tag_keys: list[tuple[str, ...]] = []  # folded tag keys, by tags code
+        self._shared_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._tag_counts: Counter[str] = Counter()
-        self._keys_of: dict[tuple[str, ...], frozenset[str]] = {}
         self._take_heads(0)
         self._conn = index.conn
         self.index_path = index.path
@@ -187,23 +303,21 @@ class Library:
         self._month_counts = index.facets["month_counts"]
 
     def _take_heads(self, start: int) -> None:
-        """Index the heads from `start` on: ids, tag keys and counts (all of them when the
-        library opens; the new ones when a library read while indexing grows)."""
-        heads = self._heads
-        self._by_id.update(zip(heads.ids[start:], range(start, len(heads.ids)), strict=True))
-        # Posts share a few hundred tag combinations: fold each combination once (100,000
-        # posts open twice as fast). A label is still the spelling of the first post with it.
-        keys_of = self._keys_of
-        added: list[frozenset[str]] = []
-        for tags in heads.tags[start:]:
-            keys = keys_of.get(tags)
-            if keys is None:
-                for tag in tags:
-                    self._tag_labels.setdefault(tag.casefold(), tag)
-                keys = keys_of[tags] = frozenset(t.casefold() for t in tags)
-            added.append(keys)
-        self._post_tags.extend(added)
-        self._tag_counts.update(chain.from_iterable(added))
+        """Count the tags of the heads from `start` on (all of them when the library opens;
+        the new ones when a library read while indexing grows). Posts share a few hundred
+        tag combinations: each is folded once. A label is the spelling of the first post
+        with it."""
+        tags_table = self._heads.tags
+        shared = self._shared_keys
+        for tags in tags_table.values[len(self._tag_keys):]:
+            for tag in tags:
+                self._tag_labels.setdefault(tag.casefold(), tag)
+            keys = tuple(dict.fromkeys(sys.intern(tag.casefold()) for tag in tags))
+            self._tag_keys.append(shared.setdefault(keys, keys))
+        for code, count in enumerate(tags_table.counts(start)):
+            if count:
+                for key in self._tag_keys[code]:
+                    self._tag_counts[key] += count
 
     # -- access -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -235,19 +349,59 @@ class Library:
                 yield post
 
     def index_of(self, post_id: str) -> int | None:
-        return self._by_id.get(post_id)
+        """Where the post with this id is (the last of them, in a library read while indexing
+        that has not folded copies yet)."""
+        rows = self._fetch_all("SELECT max(pos) FROM posts WHERE id = ? AND pos < ?",
+                               (post_id, len(self)))  # fmt: skip
+        found = rows[0][0] if rows else None
+        return found if isinstance(found, int) else None
+
+    def positions(self, post_ids: Iterable[str]) -> list[int]:
+        """Every position holding one of these ids, in reading order."""
+        return sorted(pos for _post_id, pos in self._id_rows(post_ids))
+
+    def present(self, post_ids: Iterable[str]) -> set[str]:
+        """Those of these ids that posts here have."""
+        return {post_id for post_id, _pos in self._id_rows(post_ids)}
+
+    def _id_rows(self, post_ids: Iterable[str]) -> Iterator[tuple[str, int]]:
+        wanted = sorted(set(post_ids))
+        for start in range(0, len(wanted), IN_CLAUSE):
+            part = wanted[start : start + IN_CLAUSE]
+            yield from self._fetch_all(
+                f"SELECT id, pos FROM posts WHERE id IN ({', '.join('?' * len(part))}) "
+                "AND pos < ?", (*part, len(self)))  # fmt: skip
 
     def title_of(self, index: int) -> str:
-        """A post's title without reading its whole text (the palette scans every title)."""
-        return self._heads.titles[index]
+        """A post's title without reading its whole text."""
+        cached = self._full.get(index)
+        if cached is not None:
+            return cached.title
+        rows = self._fetch_all("SELECT title FROM posts WHERE pos = ?", (index,))
+        return rows[0][0] if rows and isinstance(rows[0][0], str) else _DAMAGED
+
+    def titles(self) -> Iterator[tuple[int, str]]:
+        """(index, title) of every post in reading order, read in batches (the palette scans
+        them all)."""
+        for start in range(0, len(self), BATCH):
+            stop = min(start + BATCH, len(self))
+            found = dict(self._fetch_all("SELECT pos, title FROM posts WHERE pos >= ? AND "
+                                         "pos < ?", (start, stop)))  # fmt: skip
+            for at in range(start, stop):
+                title = found.get(at)
+                yield at, title if isinstance(title, str) else _DAMAGED
 
     def channel_of(self, index: int) -> str | None:
-        return self._heads.channels[index]
+        return self._heads.kinds[index][1]
 
     def channels(self) -> list[TagCount]:
         """The channels of the open posts by count (key and label: the channel's name)."""
-        counts = Counter(self.channel_of(i) for i in range(len(self)))
-        return sorted((TagCount(name, name, n) for name, n in counts.items() if name),
+        kinds = self._heads.kinds
+        counts: Counter[str | None] = Counter()
+        for (_source, channel, _media), count in zip(kinds.values, kinds.counts(),
+                                                     strict=True):  # fmt: skip
+            counts[channel] += count
+        return sorted((TagCount(name, name, n) for name, n in counts.items() if name and n),
                       key=lambda c: (-c.count, c.label.casefold()))
 
     def tags_of(self, index: int) -> tuple[str, ...]:
@@ -259,20 +413,29 @@ class Library:
     def unread_counts(self, read: set[str]) -> tuple[Counter[str], Counter[str]]:
         """Unread posts per tag key and per period (`2023`, `2023-04`, `2023-04-14`,
         `undated`): what the sidebar shows beside each count."""
+        heads = self._heads
+        tags = heads.tags.counts()
+        whens = heads.whens.counts()
+        for pos in self.positions(read) if read else ():
+            tags[heads.tags.codes[pos]] -= 1
+            whens[heads.whens.codes[pos]] -= 1
         by_tag: Counter[str] = Counter()
         by_period: Counter[str] = Counter()
-        for index, post_id in enumerate(self._ids):
-            if post_id in read:
-                continue
-            by_tag.update(self._post_tags[index])
-            by_period.update(periods_of(self._dates[index]))
-        return by_tag, by_period
+        for code, count in enumerate(tags):
+            if count:
+                for key in self._tag_keys[code]:
+                    by_tag[key] += count
+        for (date, _bounds), count in zip(heads.whens.values, whens, strict=True):
+            if count:
+                for period in periods_of(date):
+                    by_period[period] += count
+        return +by_tag, +by_period
 
     def date_of(self, index: int) -> PostDate | None:
-        return self._dates[index]
+        return self._heads.whens[index][0]
 
     def ids(self) -> set[str]:
-        return set(self._by_id)
+        return set(self._ids)
 
     def legacy_matches(self, legacy_ids: Iterable[str]) -> dict[str, int]:
         """{old id: position} for ids that posts had when ids came from text alone (see
@@ -280,8 +443,8 @@ class Library:
         showed it."""
         wanted = sorted(set(legacy_ids))
         found: dict[str, int] = {}
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
+        for start in range(0, len(wanted), IN_CLAUSE):
+            part = wanted[start : start + IN_CLAUSE]
             rows = self._fetch_all(
                 f"SELECT legacy, MIN(pos) FROM legacy WHERE legacy IN "
                 f"({', '.join('?' * len(part))}) GROUP BY legacy", tuple(part),
@@ -293,7 +456,7 @@ class Library:
         """Posts [start, stop) whole; a post whose text cannot be read says so in its text."""
         rows = self._fetch_all(
             "SELECT p.pos, t.text, p.links, p.origins, p.datetime, p.message_id, p.chat, "
-            "p.url, p.sender, p.author, p.media, p.views FROM posts p "
+            "p.url, p.sender, p.author, p.media, p.views, p.title FROM posts p "
             "JOIN texts t ON t.rowid = p.body WHERE p.pos >= ? AND p.pos < ? ORDER BY p.pos",
             (start, stop),
         )
@@ -304,21 +467,25 @@ class Library:
 
     def _post(self, at: int, row: Sequence[object]) -> Post:
         """The whole post: its head plus what was read from the index."""
-        text, links, origins, stamp, message_id, chat, url, sender, author, media, views = row
+        (text, links, origins, stamp, message_id, chat, url, sender, author, media, views,
+         title) = row  # fmt: skip
         assert isinstance(text, str) and isinstance(links, str) and isinstance(origins, str)
         heads = self._heads
+        date, bounds = heads.whens[at]
+        source, channel, has_media = heads.kinds[at]
+        tags = heads.tags[at]
         return Post(
             id=heads.ids[at],
-            source=heads.sources[at],
-            title=heads.titles[at],
+            source=source,
+            title=title if isinstance(title, str) else _DAMAGED,
             text=text,
-            date=heads.dates[at],
-            date_bounds=heads.bounds[at],
-            hashtags=heads.tags[at],
-            media=media_from_row(media) if heads.media[at] else None,
+            date=date,
+            date_bounds=bounds,
+            hashtags=tags,
+            media=media_from_row(media) if has_media else None,
             links=tuple(Link(t, u) for t, u in json.loads(links)) if links != "[]" else (),
             origins=tuple(Origin(p, n) for p, n in json.loads(origins)),
-            channel=heads.channels[at],
+            channel=channel,
             datetime=stamp if isinstance(stamp, str) else None,
             message_id=message_id if isinstance(message_id, int) else None,
             chat=_text_or_none(chat),
@@ -367,18 +534,14 @@ class Library:
                 terms.append(" AND ".join(f'"{token}"*' for token in tokens))
             else:
                 symbols.append(word)
-        if terms:
-            rows = self._fetch_all("SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid",
-                                   (" AND ".join(terms),))  # fmt: skip
-        else:
-            rows = [(i,) for i in range(len(self._ids))]
-        hits: list[int] = [pos for (pos,) in rows]
+        hits: list[int] = self._fetch_column(
+            "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid",
+            (" AND ".join(terms),)) if terms else list(range(len(self._ids)))  # fmt: skip
         if symbols:  # emoji and punctuation have no case or accents: a plain substring test
             clause = " AND ".join("instr(t.text || char(10) || ifnull(p.source, ''), ?) > 0"
                                   for _ in symbols)  # fmt: skip
-            found = self._fetch_all(f"SELECT p.pos FROM posts p JOIN texts t ON t.rowid = p.body "
-                                    f"WHERE {clause}", tuple(symbols))  # fmt: skip
-            keep = {pos for (pos,) in found}
+            keep = set(self._fetch_column(f"SELECT p.pos FROM posts p JOIN texts t ON "
+                                          f"t.rowid = p.body WHERE {clause}", tuple(symbols)))
             hits = [pos for pos in hits if pos in keep]
         if within is None:
             return hits
@@ -399,24 +562,44 @@ class Library:
             if flt.query.strip():
                 return self.search(flt.query)
             return list(range(len(self._ids)))
-        out: list[int] = []
-        for i, post_id in enumerate(self._ids):
-            if flt.tag is not None and flt.tag not in self._post_tags[i]:
-                continue
-            if flt.period is not None and not _in_period(self._dates[i], self._bounds[i],
-                                                         flt.period):  # fmt: skip
-                continue
-            if flt.collection == "bookmarks" and post_id not in bookmarked:
-                continue
-            if flt.collection == "notes" and post_id not in noted:
-                continue
-            if flt.collection == "unread" and post_id in read:
-                continue
-            if flt.channel is not None and self.channel_of(i) != flt.channel:
-                continue
-            out.append(i)
+        narrowed = self._narrowed(flt)  # None: every post
+        if flt.collection in ("bookmarks", "notes"):
+            marked = self.positions(bookmarked if flt.collection == "bookmarks" else noted)
+            if narrowed is not None:
+                wanted = set(marked)
+                marked = [i for i in narrowed if i in wanted]
+            out = marked
+        elif flt.collection == "unread":
+            read_at = set(self.positions(read))
+            out = [i for i in (range(len(self)) if narrowed is None else narrowed)
+                   if i not in read_at]  # fmt: skip
+        else:
+            out = list(range(len(self))) if narrowed is None else narrowed
         if flt.query.strip():
             out = self.search(flt.query, out)
+        return out
+
+    def _narrowed(self, flt: Filter) -> list[int] | None:
+        """The posts the filter's tag, period and channel let through, in reading order: each
+        is decided once per distinct value (a few thousand), then the posts are picked by
+        their codes."""
+        heads = self._heads
+        tests: list[tuple[array[int], list[bool]]] = []
+        if flt.tag is not None:
+            tests.append((heads.tags.codes, [flt.tag in keys for keys in self._tag_keys]))
+        if flt.period is not None:
+            period = flt.period
+            tests.append((heads.whens.codes, [_in_period(date, bounds, period)
+                                              for date, bounds in heads.whens.values]))
+        if flt.channel is not None:
+            tests.append((heads.kinds.codes, [kind[1] == flt.channel
+                                              for kind in heads.kinds.values]))
+        if not tests:
+            return None
+        codes, allowed = tests[0]
+        out = list(compress(range(len(self)), map(allowed.__getitem__, codes)))
+        for codes, allowed in tests[1:]:
+            out = [i for i in out if allowed[codes[i]]]
         return out
 
     def describe(self, flt: Filter) -> str:
@@ -440,6 +623,23 @@ class Library:
         with self._lock:
             self._conn.close()
 
+    def _fetch_column(self, sql: str, args: tuple[object, ...]) -> list[int]:
+        """The first column of a query's rows (positions), without a tuple per row held at
+        once: a search that matches a million posts."""
+        with self._lock:
+            try:
+                return [row[0] for row in self._conn.execute(sql, args)]
+            except sqlite3.DatabaseError:
+                self._drop_damaged()
+                return []
+
+    def _drop_damaged(self) -> None:
+        if self.index_path is not None:
+            try:
+                self.index_path.unlink()
+            except FileNotFoundError:
+                pass
+
     def _fetch_all(self, sql: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
         """Rows of a query; a damaged index answers nothing and is deleted, to be rebuilt on
         the next open (the posts already in memory stay usable)."""
@@ -447,11 +647,7 @@ class Library:
             try:
                 return self._conn.execute(sql, args).fetchall()
             except sqlite3.DatabaseError:
-                if self.index_path is not None:
-                    try:
-                        self.index_path.unlink()
-                    except FileNotFoundError:
-                        pass
+                self._drop_damaged()
                 return []
 
 
@@ -459,32 +655,40 @@ def date_tree(
     dates: Sequence[PostDate | None], bounds: Sequence[tuple[str | None, str | None] | None]
 ) -> list[DateNode]:
     """Years -> months -> days with counts; an `undated` node last when there are any."""
+    return counted_date_tree((when, 1) for when in zip(dates, bounds, strict=True))
+
+
+def counted_date_tree(whens: Iterable[tuple[When, int]]) -> list[DateNode]:
+    """`date_tree` of posts given as (date and bounds, how many posts have them), in the
+    order they first come."""
     years: dict[str, DateNode] = {}
     undated = DateNode(UNDATED, "Undated")
-    for date, date_bounds in zip(dates, bounds, strict=True):
+    for (date, date_bounds), count in whens:
+        if not count:
+            continue
         if date is None or date.year is None:
-            undated.count += 1
+            undated.count += count
             after, before = date_bounds or (None, None)
             key = f"{after or ''}..{before or ''}"
             child = undated.children.get(key)
             if child is None:
                 label = bounds_range(after, before)
                 child = undated.children[key] = DateNode(UNDATED + ":" + key, label)
-            child.count += 1
+            child.count += count
             continue
         y = f"{date.year:04d}"
         year = years.setdefault(y, DateNode(y, y))
-        year.count += 1
+        year.count += count
         if date.month is None:
             continue
         m = f"{y}-{date.month:02d}"
         month = year.children.setdefault(m, DateNode(m, MONTH_ABBR[date.month - 1]))
-        month.count += 1
+        month.count += count
         if date.day is None:
             continue
         d = f"{m}-{date.day:02d}"
         day = month.children.setdefault(d, DateNode(d, f"{date.day:02d}"))
-        day.count += 1
+        day.count += count
     nodes = [years[k] for k in sorted(years)]
     for year in nodes:
         year.children = dict(sorted(year.children.items()))
@@ -497,13 +701,18 @@ def date_tree(
 
 def month_counts(dates: Iterable[PostDate | None]) -> list[tuple[str, int]]:
     """Posts per month from the first dated month to the last, gaps included as 0."""
+    return counted_month_counts((date, 1) for date in dates)
+
+
+def counted_month_counts(dates: Iterable[tuple[PostDate | None, int]]) -> list[tuple[str, int]]:
+    """`month_counts` of posts given as (date, how many posts have it)."""
     counter: Counter[tuple[int, int]] = Counter()
-    for date in dates:
+    for date, count in dates:
         if date and date.year and date.month:
-            counter[(date.year, date.month)] += 1
-    if not counter:
+            counter[(date.year, date.month)] += count
+    if not +counter:
         return []
-    (y, m), last = min(counter), max(counter)
+    (y, m), last = min(+counter), max(+counter)
     out: list[tuple[str, int]] = []
     while (y, m) <= last:
         out.append((f"{y:04d}-{m:02d}", counter.get((y, m), 0)))
@@ -555,7 +764,7 @@ def _text_or_none(value: object) -> str | None:
 
 
 _DAMAGED = "(This post's text could not be read: the index is damaged. Reopen to rebuild it.)"
-_DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None, None)
+_DAMAGED_ROW = (_DAMAGED, "[]", "[]", None, None, None, None, None, None, None, None, _DAMAGED)
 
 
 def periods_of(date: PostDate | None) -> list[str]:

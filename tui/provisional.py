@@ -27,28 +27,31 @@ from tui.library import (
     DateNode,
     Heads,
     Index,
+    Kind,
     Library,
-    date_tree,
+    When,
+    counted_date_tree,
+    counted_month_counts,
     fold_yo,
     links_to_row,
     media_to_row,
-    month_counts,
     origins_to_row,
 )
-from tui.model import Post, PostDate
+from tui.model import Post
 
 _SCHEMA = f"""
 CREATE TABLE texts(rowid INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE posts(
     pos INTEGER PRIMARY KEY, body INTEGER NOT NULL, source TEXT, links TEXT NOT NULL,
     origins TEXT NOT NULL, datetime TEXT, message_id INTEGER, chat TEXT, url TEXT,
-    sender TEXT, author TEXT, media TEXT, views TEXT
+    sender TEXT, author TEXT, media TEXT, views TEXT, id TEXT NOT NULL, title TEXT NOT NULL
 );
+CREATE INDEX posts_by_id ON posts(id);
 CREATE TABLE legacy(legacy TEXT NOT NULL, pos INTEGER NOT NULL);
 {SEARCH_TABLE}
 """
 
-_Head = tuple[str, str, str | None, str | None, PostDate | None, tuple[str, ...], bool]
+_Head = tuple[str, When, tuple[str, ...], Kind]
 
 
 class ProvisionalLibrary(Library):
@@ -58,7 +61,7 @@ class ProvisionalLibrary(Library):
     def __init__(self, inputs: Iterable[str] = ()) -> None:
         conn = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
-        heads = Heads([], [], [], [], [], [], [], [])
+        heads = Heads()
         facets: dict[str, Any] = {"date_tree": [], "month_counts": []}
         super().__init__(Index(conn, None, heads, [], facets), inputs)
         conn.create_function("fold_yo", 1, fold_yo, deterministic=True)
@@ -81,19 +84,21 @@ class ProvisionalLibrary(Library):
             conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",
                              ((pos + 1, post.text) for pos, post in rows))  # fmt: skip
             conn.executemany(
-                "INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((pos, pos + 1, post.source, links_to_row(post.links),
                   origins_to_row(post.origins), post.datetime, post.message_id, post.chat,
-                  post.url, post.sender, post.author, media_to_row(post.media), post.views)
+                  post.url, post.sender, post.author, media_to_row(post.media), post.views,
+                  post.id, post.title)
                  for pos, post in rows),
             )  # fmt: skip
             self._stored += len(posts)
             if self._searched:  # searched already: keep the search table up
                 self._index_for_search()
             conn.execute("COMMIT")
+            # Read while indexing, a date is only what the post's own text says: no bounds.
             self._pending.extend(
-                (post.id, post.title, post.source, post.channel, post.date, post.hashtags,
-                 post.has_media)
+                (post.id, (post.date, None), post.hashtags,
+                 (post.source, post.channel, post.has_media))
                 for post in posts
             )  # fmt: skip
 
@@ -105,16 +110,8 @@ class ProvisionalLibrary(Library):
         if not pending:
             return 0
         start = len(self._ids)
-        heads = self._heads
-        for post_id, title, source, channel, date, tags, media in pending:
-            heads.ids.append(post_id)
-            heads.titles.append(title)
-            heads.sources.append(source)
-            heads.channels.append(channel)
-            heads.dates.append(date)
-            heads.bounds.append(None)
-            heads.tags.append(tags)
-            heads.media.append(media)
+        for head in pending:
+            self._heads.append(*head)
         self._take_heads(start)
         return len(pending)
 
@@ -144,10 +141,13 @@ class ProvisionalLibrary(Library):
         return hits[: bisect_left(hits, len(self))] if within is None else hits
 
     def date_tree(self) -> list[DateNode]:
-        return date_tree(self._dates, self._bounds)
+        whens = self._heads.whens
+        return counted_date_tree(zip(whens.values, whens.counts(), strict=True))
 
     def month_counts(self) -> list[tuple[str, int]]:
-        return month_counts(self._dates)
+        whens = self._heads.whens
+        return counted_month_counts((date, count) for (date, _bounds), count
+                                    in zip(whens.values, whens.counts(), strict=True))
 
 
 __all__ = ["ProvisionalLibrary"]

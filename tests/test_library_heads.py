@@ -1,0 +1,153 @@
+"""The library keeps only small heads in memory (ids packed, dates and kinds as numbers into
+tables of distinct values) and reads titles from the index: every row must still show its
+own title, and every filter, count and lookup answer what the per-post rules say, in the
+final library, in the one read while indexing as it grows, and across the change between
+them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import pytest
+from conftest import SAMPLE
+
+import tui.index as index
+from tests.bench.generate import write_webcopy
+from tui.library import Filter, Library, periods_of
+from tui.model import Post
+from tui.provisional import ProvisionalLibrary
+from tui.wording import UNDATED
+
+Built = tuple[Library, list[Post], list[Post]]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The sample (inferred years, undated posts) and a generated copy (many tags), indexed;
+    the posts the build handed over as it parsed them (their titles straight from the
+    parse); and the final posts."""
+    folder = tmp_path_factory.mktemp("heads")
+    paths = [SAMPLE, write_webcopy(folder / "copy.txt", 400)]
+    seen: list[Post] = []
+    index.open_library(paths, lambda _m: None, cache=folder / "cache", seen=seen.extend)
+    library = index.open_library(paths, lambda _m: None, cache=folder / "cache")  # reopened
+    return library, seen, list(library)
+
+
+def lets_through(post: Post, flt: Filter, marked: set[str]) -> bool:
+    """The filter's rule for one post, written out (search aside)."""
+    if flt.tag is not None and flt.tag not in {t.casefold() for t in post.hashtags}:
+        return False
+    if flt.period is not None:
+        if flt.period.startswith(UNDATED + ":"):
+            after, before = post.date_bounds or (None, None)
+            if post.date is not None or flt.period != f"{UNDATED}:{after or ''}..{before or ''}":
+                return False
+        elif flt.period not in periods_of(post.date):
+            return False
+    if flt.channel is not None and post.channel != flt.channel:
+        return False
+    if flt.collection == "bookmarks" and post.id not in marked:
+        return False
+    return not (flt.collection == "unread" and post.id in marked)
+
+
+def filters(library: Library) -> Iterable[Filter]:
+    yield Filter()
+    for tag in library.tags()[:10]:
+        yield Filter(tag=tag.key)
+        yield Filter(tag=tag.key, query="lavrov")
+    for year in library.date_tree():
+        yield Filter(period=year.period)
+        for month in list(year.children.values())[:2]:
+            yield Filter(period=month.period)
+            for day in list(month.children.values())[:2]:
+                yield Filter(period=day.period, tag=library.tags()[0].key)
+        if year.period == UNDATED:
+            yield from (Filter(period=child.period) for child in year.children.values())
+    for channel in library.channels():
+        yield Filter(channel=channel.key)
+    for collection in ("bookmarks", "unread"):
+        yield Filter(collection=collection)
+        yield Filter(collection=collection, tag=library.tags()[1].key, query="sco")
+
+
+def test_every_filter_lets_through_what_its_rule_says_each_row_with_its_title(
+    built: Built,
+) -> None:
+    library, seen, posts = built
+    titles = {post.id: post.title for post in seen}
+    assert [titles[post.id] for post in posts] == [post.title for post in posts]
+    marked = {post.id for post in posts[::7]}
+    tried = 0
+    for flt in filters(library):
+        rows = library.matching(flt, marked, set(), marked)
+        wanted = [i for i, post in enumerate(posts) if lets_through(post, flt, marked)]
+        if flt.query:
+            found = set(library.search(flt.query))
+            wanted = [i for i in wanted if i in found]
+        assert rows == wanted, flt
+        for i in rows:
+            assert library.title_of(i) == library[i].title == titles[library.id_of(i)]
+        tried += bool(rows)
+    assert tried > 20
+    assert dict(library.titles()) == {i: titles[post.id] for i, post in enumerate(posts)}
+
+
+def test_counts_and_lookups_answer_as_the_posts_say(built: Built) -> None:
+    library, _seen, posts = built
+    tags = Counter(key for post in posts for key in {t.casefold() for t in post.hashtags})
+    assert {t.key: t.count for t in library.tags()} == tags
+    channels = Counter(post.channel for post in posts if post.channel)
+    assert {c.key: c.count for c in library.channels()} == channels
+    read = {post.id for post in posts[::3]}
+    by_tag, by_period = library.unread_counts(read)
+    unread = [post for post in posts if post.id not in read]
+    assert by_tag == Counter(k for p in unread for k in {t.casefold() for t in p.hashtags})
+    assert by_period == Counter(period for p in unread for period in periods_of(p.date))
+    for i, post in enumerate(posts):
+        assert library.index_of(post.id) == i and library.id_of(i) == post.id
+        assert library.date_of(i) == post.date and library.tags_of(i) == post.hashtags
+        assert library.channel_of(i) == post.channel
+    assert library.ids() == {post.id for post in posts}
+    assert library.index_of("no/such-post") is None
+    some = [posts[5].id, posts[-1].id, "no/such-post"]
+    assert library.positions(some) == [5, len(posts) - 1]
+    assert library.present(some) == {posts[5].id, posts[-1].id}
+
+
+def test_a_library_read_while_indexing_shows_each_published_title_and_only_those(
+    built: Built,
+) -> None:
+    _library, seen, _posts = built
+    provisional = ProvisionalLibrary()
+    batches = [seen[:40], seen[40:300], seen[300:]]
+    published: list[Post] = []
+    for batch in batches:
+        provisional.add(batch)
+        waiting = batch[-1]
+        if not published or waiting.id not in {post.id for post in published}:
+            assert provisional.index_of(waiting.id) is None  # stored, not yet published
+            assert provisional.matching(Filter(collection="bookmarks"), {waiting.id}) == []
+        assert provisional.publish() == len(batch)
+        published += batch
+        assert len(provisional) == len(published)
+        assert [title for _i, title in provisional.titles()] == [p.title for p in published]
+        assert [provisional[i].title for i in range(len(published))] == [
+            p.title for p in published]
+        for i in (0, len(published) // 2, len(published) - 1):
+            assert provisional.title_of(i) == published[i].title
+            assert provisional.id_of(i) == published[i].id
+            assert provisional.date_of(i) == published[i].date
+        tag = provisional.tags()[0].key
+        rows = provisional.matching(Filter(tag=tag))
+        assert rows == [i for i, p in enumerate(published)
+                        if tag in {t.casefold() for t in p.hashtags}]  # fmt: skip
+        assert all(provisional.title_of(i) == published[i].title for i in rows)
+    # A post met twice (copies in two files, not folded yet) is found at its last place.
+    provisional.add(seen[:10])
+    provisional.publish()
+    assert provisional.index_of(seen[3].id) == len(seen) + 3
+    assert provisional.positions([seen[3].id]) == [3, len(seen) + 3]
+    provisional.close()
