@@ -192,36 +192,44 @@ async def test_a_search_typed_while_indexing_stays_and_covers_everything_after(
         await pilot.press("q")
 
 
-def rows_show_their_titles(app: ReaderApp, titles: dict[str, str]) -> int:
-    """Every row of the list ends with its own post's title, as the parse gave it (titles
-    are read from the index, not held in memory); how many rows were checked."""
+def rows_show_their_titles(app: ReaderApp) -> list[tuple[str, str]]:
+    """Every row of the list ends with its own post's title (titles are read from the index,
+    not held in memory); (id, title) of each row."""
     library = app.library
     assert library is not None
     posts = app.query_one("#posts", PostList)
+    shown: list[tuple[str, str]] = []
     for at, row in zip(posts.rows, posts.row_texts(), strict=True):
         title = library[at].title
-        assert titles.get(library.id_of(at), title) == title
-        assert row.endswith(visible(title) or "(no text)")
-    return len(posts.rows)
+        assert library.title_of(at) == title and row.endswith(visible(title) or "(no text)")
+        shown.append((library.id_of(at), title))
+    return shown
 
 
 async def test_every_row_shows_its_own_title_while_indexing_and_in_the_final_order(
     archive: list[Path], gate: threading.Event
 ) -> None:
-    titles = {post.id: post.title for post in load_posts(archive, lambda _m: None)}
     app = build_app(archive)
     async with app.run_test(size=(140, 40), message_hook=harness(app).messages) as pilot:
         await wait_indexing(app, pilot)
-        assert rows_show_their_titles(app, titles) == len(app.library or ())
+        indexing = rows_show_their_titles(app)
+        assert len(indexing) == len(app.library or ())
         app.apply_tag("sco")  # a filter over what is indexed so far
         await pilot.pause()
-        assert 0 < rows_show_their_titles(app, titles) < len(app.library or ())
+        filtered = rows_show_their_titles(app)
+        assert 0 < len(filtered) < len(indexing)
         gate.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.library is not None and not isinstance(app.library, ProvisionalLibrary)
-        assert 0 < rows_show_their_titles(app, titles) < len(app.library)
+        final_filtered = rows_show_their_titles(app)
+        assert len(filtered) < len(final_filtered) < len(app.library)
         app.clear_filters()
         await pilot.pause()
-        assert rows_show_their_titles(app, titles) == len(titles) == SAMPLE_POSTS + 300
+        final = rows_show_their_titles(app)
         await pilot.press("q")
+    # The titles the parse gives (read now: the gate held parsing until it opened).
+    titles = {post.id: post.title for post in load_posts(archive, lambda _m: None)}
+    assert [post_id for post_id, _title in final] == list(titles)
+    for post_id, title in indexing + filtered + final_filtered + final:
+        assert titles[post_id] == title

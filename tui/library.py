@@ -155,6 +155,8 @@ class Strings:
 
     def __getitem__(self, index: int) -> str:
         ends = self._ends
+        if index < 0:
+            index += len(ends)
         start = ends[index - 1] if index > 0 else 0
         return self._data[start : ends[index]].decode("utf-8", "replace")
 
@@ -178,7 +180,7 @@ class Strings:
 
 class Interned(Generic[T]):
     """One small number per post into a table of the distinct values: a million posts share a
-    few thousand dates and a few hundred combinations of source, channel and tags."""
+    few thousand dates, a few sources and channels, and far fewer tag lists than posts."""
 
     __slots__ = ("values", "codes", "_code", "_stored", "_same")
 
