@@ -6,8 +6,13 @@ them."""
 
 from __future__ import annotations
 
+import marshal
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLE
@@ -151,3 +156,25 @@ def test_a_library_read_while_indexing_shows_each_published_title_and_only_those
     assert provisional.index_of(seen[3].id) == len(seen) + 3
     assert provisional.positions([seen[3].id]) == [3, len(seen) + 3]
     provisional.close()
+
+
+def test_heads_written_in_many_small_tables_read_back_the_same(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build starts its tables of distinct values again when one grows large (so they
+    stay bounded at any size): heads written so, in many chunks, give the same posts."""
+    library, _seen, posts = built
+    monkeypatch.setattr(index, "HEADS_CHUNK", 7)
+    monkeypatch.setattr(index, "TABLE_LIMIT", 5)
+    paths = [SAMPLE, write_webcopy(tmp_path / "copy.txt", 400)]
+    index.open_library(paths, lambda _m: None, cache=tmp_path / "cache")
+    small = index.open_library(paths, lambda _m: None, cache=tmp_path / "cache")  # reopened
+    assert small.index_path is not None
+    with closing(sqlite3.connect(small.index_path)) as conn:  # the first field: `fresh`
+        rows = conn.execute("SELECT data FROM heads").fetchall()
+    assert sum(marshal.loads(data)[0] for (data,) in rows) > 10
+    assert [replace(p, origins=()) for p in small] == [replace(p, origins=()) for p in posts]
+    assert small.tags() == library.tags() and small.channels() == library.channels()
+    assert small.unread_counts({posts[1].id}) == library.unread_counts({posts[1].id})
+    for flt in filters(library):
+        assert small.matching(flt) == library.matching(flt)
