@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SAMPLE, write_dump
 
-from tui import index
-from tui.index_health import SAMPLE_BYTES, check_index, content_fingerprint
+from tui import index, index_health, segments
+from tui.index_health import SAMPLE_BYTES, check_index, checked_mark, content_fingerprint
 
 
 def built_index(cache: Path, dump: Path = SAMPLE) -> Path:
@@ -119,3 +120,69 @@ def test_a_damaged_index_is_rebuilt_and_the_user_told_once(tmp_path: Path, how: 
     again: list[str] = []
     index.open_library([SAMPLE], again.append, cache=cache)
     assert again == []  # said once: the rebuilt index is whole
+
+
+# -- a check that passed is not paid again --------------------------------------------------------
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every full check of an index or a segment, by kind; files count as settled at once."""
+    said: list[str] = []
+
+    def counted(real: Any, kind: str) -> Any:
+        def check(*args: Any) -> Any:
+            said.append(kind)
+            return real(*args)
+
+        return check
+
+    monkeypatch.setattr(index, "check_index", counted(index.check_index, "index"))
+    monkeypatch.setattr(segments, "check_segment", counted(segments.check_segment, "segment"))
+    monkeypatch.setattr(index_health, "SETTLED_NS", 0)
+    return said
+
+
+def test_a_reopen_trusts_a_check_that_passed_until_the_file_is_written(
+        tmp_path: Path, checks: list[str]) -> None:  # fmt: skip
+    cache = tmp_path / "cache"
+    path = built_index(cache)
+    assert checks == ["index"] and checked_mark(path).is_file()
+    expected = list(index.open_library([SAMPLE], lambda _m: None, cache=cache))
+    assert checks == ["index"]  # the reopen read no page to check it
+    DAMAGE["random bytes"](path)
+    os.utime(path, ns=(1, 1))  # the written file's times differ from the mark's, whatever tick
+    said: list[str] = []
+    assert list(index.open_library([SAMPLE], said.append, cache=cache)) == expected
+    assert checks[:2] == ["index", "index"] and len(said) == 1 and "damaged" in said[0]
+
+
+def test_a_file_written_a_moment_ago_is_not_marked(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_health, "SETTLED_NS", 10**18)
+    path = built_index(tmp_path / "cache")
+    index.open_library([SAMPLE], lambda _m: None, cache=tmp_path / "cache")
+    assert not checked_mark(path).exists()  # checked again next time: its times may not tell
+
+
+def test_a_reused_segment_is_checked_once(tmp_path: Path, checks: list[str]) -> None:
+    a, b, c = (write_dump(tmp_path, f"Forwarded from X\n{text} text\n", name=f"{text}.txt")
+               for text in ("First", "Second", "Third"))  # fmt: skip
+    cache = tmp_path / "cache"
+    for inputs in ([a], [a, b], [a, b, c]):  # three archives, each merged from segments
+        library = index.open_library(inputs, lambda _m: None, cache=cache)
+    assert sorted(post.text for post in library) == ["First text", "Second text", "Third text"]
+    assert checks.count("segment") == 2  # a's when first reused, then b's: each once
+
+
+def test_marks_go_with_their_files(tmp_path: Path, checks: list[str]) -> None:
+    cache = tmp_path / "cache"
+    path = built_index(cache)
+    mark = checked_mark(path)
+    vouched = mark.read_text("ascii")
+    path.write_bytes(b"not a database\n" * 300)
+    index.open_library([SAMPLE], lambda _m: None, cache=cache)  # deleted, built again
+    assert index_health.is_checked(path)  # the new file's own check
+    assert mark.read_text("ascii") != vouched
+    orphan = cache / "index-0000000000000000.sqlite.checked"
+    orphan.write_text("1 2 3 4 5", "ascii")
+    segments.sweep(cache, index.SCHEMA_VERSION)
+    assert not orphan.exists() and path.is_file()

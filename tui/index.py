@@ -53,7 +53,14 @@ from typing import Any, Protocol
 from tui import parse_pool
 from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.identity import Merger, adopted_chats, identify, with_chat
-from tui.index_health import check_index, connect_whole, content_fingerprint
+from tui.index_health import (
+    check_index,
+    checked_mark,
+    connect_whole,
+    content_fingerprint,
+    is_checked,
+    mark_checked,
+)
 from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
 from tui.library import (
     SEARCH_TABLE,
@@ -309,11 +316,13 @@ def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index
             conn.close()
             return None
         loaded = _load(conn, path, meta)
-        damage = _damage(path, int(meta["posts"]))
-        if damage is not None:
-            if warn is not None:  # said once: the index built next is whole
-                warn(f"{path}: the index was damaged ({damage}); building it again")
-            raise sqlite3.DatabaseError(damage)
+        if not is_checked(path):  # checked once, until the file is written again
+            damage = _damage(path, int(meta["posts"]))
+            if damage is not None:
+                if warn is not None:  # said once: the index built next is whole
+                    warn(f"{path}: the index was damaged ({damage}); building it again")
+                raise sqlite3.DatabaseError(damage)
+            mark_checked(path)
         return loaded
     except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, EOFError):
         if conn is not None:
@@ -346,10 +355,11 @@ def _load(conn: sqlite3.Connection, path: Path | None, meta: dict[str, str]) -> 
 
 
 def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    for name in (path, checked_mark(path)):
+        try:
+            name.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _read_heads(conn: sqlite3.Connection) -> Heads:

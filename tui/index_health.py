@@ -2,7 +2,10 @@
 
 Pure (sqlite3 and hashlib). The index calls `content_fingerprint` for each input when it keys
 an index, and `check_index` when it opens one; either answer sends it to build the index
-again, so a damaged or stale index never serves placeholders or old text.
+again, so a damaged or stale index never serves placeholders or old text. A check that passed
+is remembered beside the file (`mark_checked`) for as long as the file is not written again
+(`is_checked`): SQLite's page check reads the whole file, seconds for a big archive, and a
+reopen should not pay it every time.
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 #: How much of each end of an input the content check reads.
 SAMPLE_BYTES = 64 * 1024
+#: A file written less than this long ago is not marked checked: file times move in coarse
+#: ticks, and a write in the tick of the mark could leave the times the mark recorded.
+SETTLED_NS = 2_000_000_000
 
 
 def content_fingerprint(path: Path) -> str:
@@ -88,3 +95,42 @@ def check_segment(conn: sqlite3.Connection, records: int) -> str | None:
     except sqlite3.DatabaseError as exc:
         return f"it cannot be read ({exc})"
     return None
+
+
+def checked_mark(path: Path) -> Path:
+    """Where the mark of a passed check of the cache file at `path` is kept."""
+    return path.with_name(path.name + ".checked")
+
+
+def _stamp(path: Path) -> tuple[str, int]:
+    """The file's identity and times, and its change time. A change time moves on every write
+    and cannot be set back (unlike a modification time): same stamp, same bytes written."""
+    st = path.stat()
+    return f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}", st.st_ctime_ns
+
+
+def is_checked(path: Path) -> bool:
+    """Whether the cache file at `path` passed its check and has not been written since.
+    Never on Windows, where a file's change time is its creation time."""
+    if os.name == "nt":
+        return False
+    try:
+        return checked_mark(path).read_text("ascii") == _stamp(path)[0]
+    except (OSError, UnicodeError):
+        return False
+
+
+def mark_checked(path: Path) -> None:
+    """Remember that the cache file at `path` passed its check, if it was last written long
+    enough ago for a later write to show in its times (else it is checked again next time).
+    Never raises: without a mark the file is only checked again."""
+    try:
+        stamp, changed = _stamp(path)
+        if time.time_ns() - changed < SETTLED_NS:
+            return
+        mark = checked_mark(path)
+        temp = mark.with_name(f".{mark.name}.{os.getpid()}.tmp")
+        temp.write_text(stamp, "ascii")
+        os.replace(temp, mark)
+    except OSError:
+        pass

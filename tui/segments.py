@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.identity import note_chat
-from tui.index_health import check_segment, connect_whole
+from tui.index_health import check_segment, checked_mark, connect_whole, is_checked, mark_checked
 from tui.model import Link, Media, Origin, Post, PostDate
 
 #: Bump when what a segment holds changes: older segments are parsed again.
@@ -41,6 +41,8 @@ SEGMENT_FORMAT = "1"
 CHUNK = 1000
 #: Segments and archive indexes nobody opened for this long are deleted.
 UNUSED_DAYS = 30
+#: How often a cache file in use is touched for the sweep, in seconds.
+TOUCH_EVERY = 86400
 
 #: Page cache of each open segment while merging (KiB).
 READ_CACHE_KIB = 256
@@ -172,11 +174,13 @@ def open_segment(path: Path, key: str, damaged: Any = None) -> Segment | None:
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("format") != SEGMENT_FORMAT or meta.get("key") != key:
             raise sqlite3.DatabaseError("another file's segment")
-        problem = check_segment(conn, int(meta["records"]))
-        if problem is not None:
-            if damaged is not None:
-                damaged(f"{path}: the index was damaged ({problem}); reading its file again")
-            raise sqlite3.DatabaseError(problem)
+        if not is_checked(path):  # checked once, until the file is written again
+            problem = check_segment(conn, int(meta["records"]))
+            if problem is not None:
+                if damaged is not None:
+                    damaged(f"{path}: the index was damaged ({problem}); reading its file again")
+                raise sqlite3.DatabaseError(problem)
+            mark_checked(path)
         segment = Segment(conn, path)
     except (sqlite3.DatabaseError, ValueError, TypeError, KeyError):
         if conn is not None:
@@ -193,17 +197,21 @@ def load_segment(conn: sqlite3.Connection, path: Path | None) -> Segment:
 
 
 def touch(path: Path) -> None:
+    """Mark a cache file in use, for the sweep: at most once a day (a touch writes the file's
+    times, which also voids the mark of its passed check, `tui.index_health.mark_checked`)."""
     try:
-        os.utime(path)
+        if time.time() - path.stat().st_mtime > TOUCH_EVERY:
+            os.utime(path)
     except OSError:
         pass
 
 
 def remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    for name in (path, checked_mark(path)):
+        try:
+            name.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def temporary_name(final: Path) -> Path:
@@ -228,6 +236,9 @@ def sweep(cache: Path, schema: str, now: float | None = None) -> None:
                 age = now - entry.stat().st_mtime
                 if name.startswith(".") and name.endswith(".tmp"):
                     if age > 3600:
+                        entry.unlink()
+                elif name.endswith(".checked"):  # the mark of a file gone
+                    if not entry.with_name(name[: -len(".checked")]).exists():
                         entry.unlink()
                 elif entry.match(pattern) and (age > UNUSED_DAYS * 86400 or (
                         pattern.startswith("index") and _schema_of(entry) not in (schema, None))):
