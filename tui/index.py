@@ -633,43 +633,37 @@ def parse_segment_file(dump: Dump, key: str, folder: Path, tell: Warn, stop: _Fl
 
 def _show_segment(segment: Segment, watch: _Watch) -> None:
     """A reused segment's posts for `watch.seen`, in file order with their texts: an archive
-    that grew shows what it held at once, while its new files are parsed and all merged.
-    Records in file order (all but some account exports) are read beside their texts, a
-    chunk at a time."""
+    that grew shows what it held at once, while its new files are parsed and all merged."""
     if watch.seen is None:
         return
     batch: list[Post] = []
+    for post in _segment_posts(segment):
+        batch.append(post)
+        if len(batch) >= BATCH:
+            watch.check()
+            watch.tell(batch)
+            batch = []
+    watch.tell(batch)
+    watch.check()
+
+
+def _segment_posts(segment: Segment) -> Iterator[Post]:
+    """A segment's posts in file order with their texts. Records in file order (all but some
+    account exports) are read beside their texts, a chunk at a time; records sorted by time
+    (an account export's several chats) are, from the first out of order, joined to their
+    texts in memory."""
     texts = segment.texts()
     for number, item in enumerate(segment.placed(0), start=1):
         at, text = next(texts, (None, ""))
         if item.body != number or at != number:  # sorted by time: the rest by text number
-            watch.tell(batch)
-            _show_segment_sorted(segment, watch, number - 1)
+            shown = number - 1
+            heads = {item.body: item.post for item in segment.placed(0) if item.body > shown}
+            for at, text in segment.texts():
+                head = heads.pop(at, None) if at > shown else None
+                if head is not None:
+                    yield replace(head, text=text)
             return
-        batch.append(replace(item.post, text=text))
-        if len(batch) >= BATCH:
-            watch.check()
-            watch.tell(batch)
-            batch = []
-    watch.tell(batch)
-    watch.check()
-
-
-def _show_segment_sorted(segment: Segment, watch: _Watch, shown: int) -> None:
-    """The posts of texts after number `shown`, in memory (an account export's several chats
-    sorted by time)."""
-    heads = {item.body: item.post for item in segment.placed(0) if item.body > shown}
-    batch: list[Post] = []
-    for number, text in segment.texts():
-        head = heads.pop(number, None) if number > shown else None
-        if head is not None:
-            batch.append(replace(head, text=text))
-        if len(batch) >= BATCH:
-            watch.check()
-            watch.tell(batch)
-            batch = []
-    watch.tell(batch)
-    watch.check()
+        yield replace(item.post, text=text)
 
 
 def _parse(dump: Dump, number: int, key: str, folder: Path | None, tell: Warn,
