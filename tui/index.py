@@ -187,6 +187,18 @@ class _Watch:
             self.seen(posts)
             self.told = True
 
+    def tell_all(self, posts: Iterable[Post]) -> None:
+        """Tell `posts` BATCH at a time, stopping between batches when cancelled."""
+        batch: list[Post] = []
+        for post in posts:
+            batch.append(post)
+            if len(batch) >= BATCH:
+                self.check()
+                self.tell(batch)
+                batch = []
+        self.tell(batch)
+        self.check()
+
     @contextmanager
     def guarding(self, conn: sqlite3.Connection) -> Iterator[None]:
         """A set `cancel` also stops a long statement (the search index is built in one):
@@ -634,17 +646,8 @@ def parse_segment_file(dump: Dump, key: str, folder: Path, tell: Warn, stop: _Fl
 def _show_segment(segment: Segment, watch: _Watch) -> None:
     """A reused segment's posts for `watch.seen`, in file order with their texts: an archive
     that grew shows what it held at once, while its new files are parsed and all merged."""
-    if watch.seen is None:
-        return
-    batch: list[Post] = []
-    for post in _segment_posts(segment):
-        batch.append(post)
-        if len(batch) >= BATCH:
-            watch.check()
-            watch.tell(batch)
-            batch = []
-    watch.tell(batch)
-    watch.check()
+    if watch.seen is not None:
+        watch.tell_all(_segment_posts(segment))
 
 
 def _segment_posts(segment: Segment) -> Iterator[Post]:
@@ -911,15 +914,7 @@ def _show_index(path: Path, watch: _Watch) -> None:
     try:
         # No path: a damaged page shows as such and is dealt with when merged, not deleted
         library = Library(_load(conn, None, dict(conn.execute("SELECT key, value FROM meta"))))
-        batch: list[Post] = []
-        for post in library:
-            batch.append(post)
-            if len(batch) >= BATCH:
-                watch.check()
-                watch.tell(batch)
-                batch = []
-        watch.tell(batch)
-        watch.check()
+        watch.tell_all(library)
     except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, EOFError):
         pass
     finally:
