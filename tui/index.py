@@ -33,7 +33,6 @@ Schema (SCHEMA_VERSION):
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import marshal
 import os
@@ -86,6 +85,7 @@ from tui.segments import (
     SegmentDamaged,
     SortKey,
     encode_post,
+    in_merge_order,
     load_segment,
     open_segment,
     segment_name,
@@ -713,10 +713,9 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
     conn.execute("BEGIN")
     bases = _bases(segments, 0)
     chats = _chats(segment.chats for segment in segments)
-    placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
     watch.check()
     state = IndexState(conn, 0, sum(segment.count for segment in segments))
-    merged = _merge(placed, adopted_chats([chats]), state, watch)
+    merged = _merge(in_merge_order(segments, bases), adopted_chats([chats]), state, watch)
     _write_merged(conn, segments, bases, state, merged.records)
     _write_facets(conn)
     _write_meta(conn, fingerprint, state.count(), chats, merged, said, merged.last)
@@ -852,14 +851,14 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
         segments = _segments(dumps[before:], keys[before:], folder, said.append, reporter,
                              named, watch, warn, allow_empty=True)  # fmt: skip
         bases = _bases(segments, old.records)
-        for segment, base in zip(segments, bases, strict=True):
-            if next(segment.placed(base)).key < old.last:
+        for segment in segments:
+            if segment.first_key is not None and segment.first_key < old.last:
                 return None
         titles = adopted_chats([old.chats])
         chats = _chats([old.chats, *(segment.chats for segment in segments)])
         if adopted_chats([chats]) != titles:
             return None
-        placed = [segment.placed(base) for segment, base in zip(segments, bases, strict=True)]
+        placed = in_merge_order(segments, bases)
         shutil.copyfile(target, temp)
         conn = sqlite3.connect(temp, isolation_level=None)
         conn.executescript(_BUILD_PRAGMAS)
@@ -1154,9 +1153,10 @@ class _Merged:
     records: int
 
 
-def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str], state: IndexState,
+def _merge(placed: Iterable[Placed], titles: dict[str, str], state: IndexState,
            watch: _Watch) -> _Merged:  # fmt: skip
-    """Posts in reading order (files interleaved by date, each in its own order), records of
+    """Posts in reading order (`placed`: the files' records interleaved by date, each file in
+    its own order, `tui.segments.in_merge_order`), records of
     one post folded by `tui.identity.Merger` into `state`, with the old ids (`legacy_id`) of
     their records, for moving old bookmarks and notes. `titles`: the chat ids adopted for
     chat titles (`tui.identity.adopted_chats`). When `state` starts after the posts already
@@ -1165,7 +1165,7 @@ def _merge(per_file: Sequence[Iterable[Placed]], titles: dict[str, str], state: 
     merger = Merger(state)
     last: SortKey = (0, 0, 0, "")
     records = 0
-    for n, item in enumerate(heapq.merge(*per_file, key=lambda item: item.key)):
+    for n, item in enumerate(placed):
         if n % BATCH == 0:
             watch.check()
         records = max(records, item.body)

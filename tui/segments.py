@@ -12,7 +12,8 @@ deleted and parsed again, never trusted. It is written under a temporary name an
 into place once complete, so a killed build leaves nothing to trust. No Textual here.
 
 Schema (SEGMENT_FORMAT):
-    meta(key, value)      format, key (what the file was parsed from), records, chats
+    meta(key, value)      format, key (what the file was parsed from), records, chats, first
+                          (the first record's sort key, JSON: where the segment joins a merge)
     texts(rowid, text)    record n's text has rowid n (1-based, in file order)
     records(n, data)      the records in merge order, marshalled in chunks
     warnings(n, message)  what the parser said about the file
@@ -20,6 +21,7 @@ Schema (SEGMENT_FORMAT):
 
 from __future__ import annotations
 
+import heapq
 import json
 import marshal
 import os
@@ -36,15 +38,16 @@ from tui.index_health import check_segment, checked_mark, connect_whole, is_chec
 from tui.model import Link, Media, Origin, Post, PostDate
 
 #: Bump when what a segment holds changes: older segments are parsed again.
-SEGMENT_FORMAT = "1"
-#: Records per marshalled chunk: one read per chunk while merging.
-CHUNK = 1000
+SEGMENT_FORMAT = "2"
+#: Records per marshalled chunk: one read per chunk while merging, and what a segment being
+#: merged holds in memory (see `in_merge_order`).
+CHUNK = 250
 #: Segments and archive indexes nobody opened for this long are deleted.
 UNUSED_DAYS = 30
 #: How often a cache file in use is touched for the sweep, in seconds.
 TOUCH_EVERY = 86400
 
-#: Page cache of each open segment while merging (KiB).
+#: Page cache of each open segment while it is checked or read (KiB); released once read.
 READ_CACHE_KIB = 256
 
 SortKey = tuple[int, int, int, str]
@@ -92,8 +95,11 @@ def write_records(conn: sqlite3.Connection, key: str, records: Iterable[tuple[An
     found: dict[str, set[str]] = {}
     count = 0
     n = 0
+    first: Any = None
     chunk: list[tuple[Any, ...]] = []
     for record in records:
+        if first is None:
+            first = record[0]
         chunk.append(record)
         note_chat(found, record[_CHANNEL], record[_CHAT], record[_MESSAGE_ID])
         if len(chunk) >= CHUNK:
@@ -107,6 +113,7 @@ def write_records(conn: sqlite3.Connection, key: str, records: Iterable[tuple[An
     conn.executemany("INSERT INTO meta VALUES (?, ?)", [
         ("key", key), ("records", str(count)),
         ("chats", json.dumps(chats, ensure_ascii=False, sort_keys=True)),
+        ("first", json.dumps(first, ensure_ascii=False)),
     ])  # fmt: skip
 
 
@@ -116,16 +123,20 @@ class Segment:
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
         self.conn = conn
         self.path = path
-        # An archive of many files holds all its segments open while merging: each reads
-        # one chunk at a time, so a few pages of cache each are enough.
         if path is not None:
-            conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+            small_cache(conn)
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         self.key: str = meta["key"]
         self.count = int(meta["records"])
         self.chats: dict[str, list[str]] = json.loads(meta["chats"])
         if not isinstance(self.chats, dict):
             raise ValueError("segment chats are not a table")
+        first = json.loads(meta["first"])
+        #: The first record's sort key (records are in merge order); None when there are none.
+        self.first_key: SortKey | None = None if first is None else _sort_key(first)
+        if (self.first_key is None) != (self.count == 0):
+            raise ValueError("segment's first record does not match its count")
+        self.release()
         self.warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
 
     def placed(self, base: int) -> Iterator[Placed]:
@@ -142,12 +153,20 @@ class Segment:
             raise self._damaged(f"its records cannot be read ({exc})") from None
         if seen != self.count:
             raise self._damaged(f"it lists {self.count} records but holds {seen}")
+        self.release()
 
     def texts(self) -> Iterator[tuple[int, str]]:
         try:
             yield from self.conn.execute("SELECT rowid, text FROM texts ORDER BY rowid")
         except sqlite3.DatabaseError as exc:
             raise self._damaged(f"its texts cannot be read ({exc})") from None
+        self.release()
+
+    def release(self) -> None:
+        """Let the pages this segment read leave memory: an archive of a thousand files
+        holds a thousand segments open while it is merged, each read in its turn."""
+        if self.path is not None:
+            self.conn.execute("PRAGMA shrink_memory")
 
     def close(self) -> None:
         self.conn.close()
@@ -170,7 +189,7 @@ def open_segment(path: Path, key: str, damaged: Any = None) -> Segment | None:
         return None
     conn: sqlite3.Connection | None = None
     try:
-        conn = connect_whole(path, "segment")
+        conn = small_cache(connect_whole(path, "segment"))
         meta = dict(conn.execute("SELECT key, value FROM meta"))
         if meta.get("format") != SEGMENT_FORMAT or meta.get("key") != key:
             raise sqlite3.DatabaseError("another file's segment")
@@ -189,6 +208,14 @@ def open_segment(path: Path, key: str, damaged: Any = None) -> Segment | None:
         return None
     touch(path)
     return segment
+
+
+def small_cache(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """A segment's connection with a page cache of a few pages (`READ_CACHE_KIB`), set
+    before anything is read: SQLite's default of 2 MB, filled by one check of each of a
+    thousand segments, is 2 GB."""
+    conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+    return conn
 
 
 def load_segment(conn: sqlite3.Connection, path: Path | None) -> Segment:
@@ -263,6 +290,41 @@ def _schema_of(path: Path) -> str | None:
         return ""
     finally:
         conn.close()
+
+
+def in_merge_order(segments: Sequence[Segment], bases: Sequence[int]) -> Iterator[Placed]:
+    """The records of all `segments` in merge order: by sort key, equal keys in the order of
+    the segments, as `heapq.merge` gives them (each segment's own numbers moved up by its
+    base). A segment's records are read only once its first key is reached, and it is let go
+    once read: the pages of an export follow each other in time, so a merge of a thousand of
+    them holds one or two chunks (`CHUNK` records each), not every segment's first chunk."""
+    waiting = sorted((segment.first_key, n) for n, segment in enumerate(segments)
+                     if segment.first_key is not None)  # fmt: skip
+    waiting.reverse()  # popped from the end: the earliest first
+    heap: list[tuple[SortKey, int, Placed, Iterator[Placed]]] = []
+    while True:
+        while waiting and (not heap or waiting[-1] < heap[0][:2]):
+            _first, n = waiting.pop()
+            records = segments[n].placed(bases[n])
+            item = next(records, None)
+            if item is not None:
+                heapq.heappush(heap, (item.key, n, item, records))
+        if not heap:
+            return
+        _key, n, item, records = heap[0]
+        yield item
+        following = next(records, None)
+        if following is None:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (following.key, n, following, records))
+
+
+def _sort_key(value: Any) -> SortKey:
+    if not (isinstance(value, list) and len(value) == 4 and isinstance(value[3], str)
+            and all(isinstance(part, int) for part in value[:3])):  # fmt: skip
+        raise ValueError(f"not a sort key: {value!r}")
+    return (value[0], value[1], value[2], value[3])
 
 
 # -- a record, marshalled --------------------------------------------------------------------------
