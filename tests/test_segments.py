@@ -9,7 +9,6 @@ what nobody uses.
 from __future__ import annotations
 
 import heapq
-import marshal
 import os
 import shutil
 import sqlite3
@@ -32,7 +31,8 @@ from tui.model import RawPost
 from tui.segments import in_merge_order
 
 FIXTURES = ROOT / "tests" / "fixtures"
-TABLES = ("posts", "texts", "legacy", "heads", "facets", "warnings", "meta")
+TABLES = ("posts", "texts", "legacy", "heads", "head_values", "head_tables", "facets", "warnings",
+          "meta")
 
 
 @pytest.fixture
@@ -334,24 +334,21 @@ def test_an_unwritable_cache_still_opens_a_folder(tmp_path: Path) -> None:
 # -- appending a file whose posts come after ------------------------------------------------------
 def heads(library: Library) -> list[object]:
     """The heads' columns, whatever chunks they were written in: each chunk holds its posts'
-    ids as one UTF-8 blob with their lengths, and their dates, tags and kinds as numbers into
-    tables of values (each chunk adds the values new in it; `fresh` starts them again), here
-    replaced by the values they stand for."""
+    ids as one UTF-8 blob with where each ends, and their dates, tags and kinds as numbers
+    into the index's tables of values, here replaced by the values they stand for."""
     assert library.index_path is not None
     conn = sqlite3.connect(library.index_path)
     try:
+        values = {(col, code): value for col, code, value in conn.execute(
+            "SELECT col, code, value FROM head_values")}  # fmt: skip
         blobs: list[bytes] = []
         columns: list[list[object]] = [[], [], [], []]
-        tables: list[list[object]] = [[], [], []]
-        for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
-            fresh, ids, lengths, *coded = marshal.loads(data)
+        for ids, ends, *coded in conn.execute(
+                "SELECT ids, ends, whens, tags, kinds FROM heads ORDER BY n"):  # fmt: skip
             blobs.append(ids)
-            columns[0].extend(array("I", lengths))
-            for n, table in enumerate(tables):
-                if fresh:
-                    table.clear()
-                table.extend(coded[2 * n])
-                columns[n + 1].extend(table[code] for code in array("I", coded[2 * n + 1]))
+            columns[0].extend(array("q", ends))
+            for col, codes in enumerate(coded):
+                columns[col + 1].extend(values[(col, code)] for code in array("I", codes))
         return [b"".join(blobs), *columns]
     finally:
         conn.close()

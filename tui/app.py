@@ -176,6 +176,10 @@ class ReaderApp(App[int]):
         self.store = store
         self.copier = clipboard or Clipboard(osc52=self.copy_to_clipboard)
         self.read_ids: set[str] = set()
+        # Read posts among the open ones (ids in `read_ids` the library has), kept up as posts
+        # are marked: counting them again looks every read id up (60 ms with 10,000 of them).
+        # None: to count again (another library, or more posts in it).
+        self._read_open: int | None = None
         # Posts the reader marked unread again (kept in the archive's UI state: the store
         # records read marks only).
         self.unread_marks: set[str] = set()
@@ -439,6 +443,7 @@ class ReaderApp(App[int]):
             return
         if not library.publish() and self.library is library:
             return  # an earlier message already brought these in
+        self._read_open = None  # read posts may be among the new ones
         if self.library is None:
             self._show_library(library)
             return
@@ -491,6 +496,7 @@ class ReaderApp(App[int]):
         self.unread_marks = {m for m in marks if isinstance(m, str)} \
             if isinstance(marks, list) else set()
         self.read_ids = self.store.read_ids(library.archive_key) - self.unread_marks
+        self._read_open = None
         self.bookmarked = self.store.bookmarked_ids()
         self.note_counts = self.store.note_counts()
         if not isinstance(library, ProvisionalLibrary):
@@ -618,8 +624,9 @@ class ReaderApp(App[int]):
             return (0, 0, 0)
         bookmarks = len(library.present(self.bookmarked))
         notes = len(library.present(pid for pid, count in self.note_counts.items() if count))
-        read = len(library.present(self.read_ids))
-        return (bookmarks, notes, len(library) - read)
+        if self._read_open is None:
+            self._read_open = len(library.present(self.read_ids))
+        return (bookmarks, notes, len(library) - self._read_open)
 
     # -- the list and the pane ---------------------------------------------------------------
     def _refresh_list(self, keep: int | None = None) -> None:
@@ -762,6 +769,8 @@ class ReaderApp(App[int]):
         if post.id in self.read_ids:
             return
         self.read_ids.add(post.id)
+        if self._read_open is not None:
+            self._read_open += 1
         if self.store is not None:
             self.store.mark_read(self.library.archive_key, post.id)
         if post.id in self.unread_marks:
@@ -798,6 +807,8 @@ class ReaderApp(App[int]):
         if self._read_timer is not None:
             self._read_timer.stop()  # or it would mark the post read again in a moment
         self.read_ids.discard(post.id)
+        if self._read_open is not None:
+            self._read_open -= 1
         self.unread_marks.add(post.id)
         self._save_state(unread=sorted(self.unread_marks))
         self._after_read_changed(index, +1)

@@ -21,10 +21,17 @@ Schema (SCHEMA_VERSION):
     search                    FTS5, contentless, rowid = pos, columns text and source
     legacy(legacy, pos)       ids posts had before ids came from messages (see tui.rekey)
     warnings(n, message)      what the parsers said, replayed on every reopen
-    heads(n, data)            the posts' heads in packed chunks (see `_HeadsWriter`): one read
-                              instead of a million rows; titles stay in `posts`
+    heads(n, ids, ends, …)    the posts' heads, a chunk of posts a row (see `_HeadsWriter`):
+                              ids in one UTF-8 blob with where each ends, dates, tags and
+                              kinds as codes into the tables of distinct values; read with
+                              `frombytes`, nothing per post; titles stay in `posts`
+    head_values(col, code, …) those tables (each value's text and how many posts have it),
+                              what the build numbers values by
+    head_tables(n, col, …)    the same tables packed (a UTF-8 blob and where each value ends)
     posts_by_id               the index on posts(id) that ids are looked up by
-    facets(name, data)        the date tree and month counts, computed once at build time
+    facets(name, data)        what the reader needs per distinct value, computed at build
+                              time: the date tree, month counts, tag counts and labels,
+                              channel counts, posts per period
     fold_*                    what the merger finds posts by (`tui.merging`), with the meta
                               `records`, `last` (the greatest sort key) and `chats`: enough to
                               append a new file's posts without merging again (`_append`)
@@ -38,14 +45,13 @@ import marshal
 import os
 import shutil
 import sqlite3
-import sys
 import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import islice
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -65,11 +71,17 @@ from tui.library import (
     SEARCH_TABLE,
     Heads,
     Index,
+    Interned,
     Library,
-    date_tree,
+    Strings,
+    When,
+    counted_date_tree,
+    counted_month_counts,
     encode_node,
+    join_tags,
     media_to_row,
-    month_counts,
+    periods_of,
+    split_tags,
 )
 from tui.merging import FOLD_SCHEMA, IndexState
 from tui.model import Post, PostDate
@@ -96,7 +108,7 @@ from tui.segments import (
 )
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "11"
+SCHEMA_VERSION = "12"
 
 Progress = Callable[[int, int], None]
 Seen = Callable[[list[Post]], None]
@@ -107,10 +119,10 @@ PROGRESS_EVERY_S = 0.05  # at most this often, so reporting costs nothing next t
 BATCH = 1000
 #: Posts per chunk of heads (and of rows written at a time) while merging.
 HEADS_CHUNK = 5000
-#: Distinct values a heads table holds before the heads start a new one (see _HeadsWriter).
+#: Distinct values of a column the build remembers the codes of (see _HeadsWriter); the rest
+#: are looked up in the index. Also the values a row of `head_tables` holds.
 TABLE_LIMIT = 50_000
 FIRST_SEEN = 50  # the first batch `seen` gets is small, so a reader sees posts at once
-_TAG_SEP = "\x1f"
 #: Append a new file's posts to the archive index when that gives what a merge would
 #: (measured by `python -m tests.bench.bench_grow`).
 APPEND = True
@@ -152,7 +164,13 @@ CREATE TABLE posts(
 );
 CREATE TABLE legacy(legacy TEXT NOT NULL, pos INTEGER NOT NULL);
 CREATE TABLE warnings(n INTEGER PRIMARY KEY, message TEXT NOT NULL);
-CREATE TABLE heads(n INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE heads(n INTEGER PRIMARY KEY, ids BLOB NOT NULL, ends BLOB NOT NULL,
+                   whens BLOB NOT NULL, tags BLOB NOT NULL, kinds BLOB NOT NULL);
+CREATE TABLE head_values(col INTEGER NOT NULL, code INTEGER NOT NULL, value TEXT NOT NULL,
+                         posts INTEGER NOT NULL, PRIMARY KEY(col, code)) WITHOUT ROWID;
+CREATE UNIQUE INDEX head_values_by_value ON head_values(col, value);
+CREATE TABLE head_tables(n INTEGER PRIMARY KEY, col INTEGER NOT NULL, data BLOB NOT NULL,
+                         ends BLOB NOT NULL);
 CREATE TABLE facets(name TEXT PRIMARY KEY, data BLOB NOT NULL);
 {SEARCH_TABLE}
 {FOLD_SCHEMA}
@@ -356,13 +374,13 @@ def _damage(path: Path, posts: int) -> str | None:
 
 def _load(conn: sqlite3.Connection, path: Path | None, meta: dict[str, str]) -> Index:
     """The small tables of an index: its heads, warnings and facets (raises on damage)."""
+    facets = {name: marshal.loads(data) for name, data in conn.execute("SELECT * FROM facets")}
+    if set(facets) != FACETS:
+        raise sqlite3.DatabaseError("index lacks its facets")
     heads = _read_heads(conn)
     if str(len(heads)) != meta.get("posts"):
         raise sqlite3.DatabaseError("index holds fewer posts than it says")
     warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
-    facets = {name: marshal.loads(data) for name, data in conn.execute("SELECT * FROM facets")}
-    if set(facets) != {"date_tree", "month_counts"}:
-        raise sqlite3.DatabaseError("index lacks its facets")
     return Index(conn, path, heads, warnings, facets)
 
 
@@ -374,85 +392,135 @@ def _remove(path: Path) -> None:
             pass
 
 
+#: The columns of heads coded into tables of distinct values (`head_values.col`).
+_WHENS, _TAGS, _KINDS = 0, 1, 2
+#: What `facets` holds.
+FACETS = {"date_tree", "month_counts", "tags", "channels", "periods"}
+
+
 def _read_heads(conn: sqlite3.Connection) -> Heads:
-    """The heads, from a few marshalled chunks of packed columns (see `_HeadsWriter`): a
-    million posts' heads are a few dozen megabytes, read at once; no Post is built until one
-    is shown."""
-    heads = Heads()
+    """The heads: each column's bytes read into arrays (`frombytes`), the tables of distinct
+    values packed the same way; a million posts' heads are a few dozen megabytes read at once,
+    with nothing done per post in Python. No Post is built until one is shown."""
+    tags = Strings()
+    raw: dict[int, list[Any]] = {_WHENS: [], _KINDS: []}  # as `_write_facets` put them
+    for col, data, ends in conn.execute("SELECT col, data, ends FROM head_tables ORDER BY n"):
+        if col == _TAGS:
+            tags.extend_packed(data, ends)
+        else:
+            raw[col].extend(marshal.loads(data))
     dates: dict[tuple[str, bool], PostDate] = {}
 
-    def date_of(iso: str | None, guessed: bool) -> PostDate | None:
-        if iso is None:
-            return None
-        date = dates.get((iso, guessed))
-        if date is None:
+    def when(iso: str | None, guessed: bool, after: str | None, before: str | None,
+             has_bounds: bool) -> When:  # fmt: skip
+        date = None if iso is None else dates.get((iso, guessed))
+        if date is None and iso is not None:
             date = dates[(iso, guessed)] = PostDate.from_iso(iso, guessed)
-        return date
+        return date, (after, before) if has_bounds else None
 
-    intern = sys.intern
-    for (data,) in conn.execute("SELECT data FROM heads ORDER BY n"):
-        (fresh, ids, id_lengths, whens, when_codes, tags, tag_codes, kinds,
-         kind_codes) = marshal.loads(data)  # fmt: skip
-        heads.ids.extend_encoded(ids, _codes(id_lengths))
-        heads.whens.extend_coded([(date_of(iso, guessed), tuple(bounds) if bounds else None)
-                                  for iso, guessed, bounds in whens],
-                                 _codes(when_codes), fresh)  # fmt: skip
-        heads.tags.extend_coded([tuple(map(intern, names)) for names in tags],
-                                _codes(tag_codes), fresh)  # fmt: skip
-        heads.kinds.extend_coded([(source, channel, bool(media))
-                                  for source, channel, media in kinds],
-                                 _codes(kind_codes), fresh)  # fmt: skip
+    heads = Heads(
+        ids=Strings(),
+        whens=Interned([when(*value) for value in raw[_WHENS]]),
+        tags=Interned(tags),
+        kinds=Interned([(source, channel, bool(media)) for source, channel, media in raw[_KINDS]]),
+    )
+    for ids, ends, whens, tags, kinds in conn.execute(
+            "SELECT ids, ends, whens, tags, kinds FROM heads ORDER BY n"):  # fmt: skip
+        heads.ids.extend_packed(ids, ends)
+        heads.whens.extend_packed(whens)
+        heads.tags.extend_packed(tags)
+        heads.kinds.extend_packed(kinds)
     if not len(heads.ids) == len(heads.whens) == len(heads.tags) == len(heads.kinds):
         raise sqlite3.DatabaseError("index heads do not line up")
-    for column in (heads.whens, heads.tags, heads.kinds):
-        column.seal()
     return heads
-
-
-def _codes(packed: bytes) -> array[int]:
-    codes = array("I")
-    codes.frombytes(packed)
-    return codes
 
 
 class _HeadsWriter:
     """Writes the heads a chunk of posts at a time, each chunk a row of `heads`: its posts'
-    ids in one UTF-8 blob with their lengths, and their dates, hashtags and kinds as numbers
-    into tables of distinct values (`tui.library.Heads`). A row holds only the values new
-    since the row before; `fresh` starts the tables again (at the first row this writer
-    writes, and whenever a table grows past TABLE_LIMIT, so the build holds a bounded
-    table whatever the archive). `finish` adds the index on ids that `Library.index_of`
-    looks them up by, once the posts are in."""
+    ids in one UTF-8 blob with where each ends (in the whole column), and their dates,
+    hashtags and kinds as codes into the index's tables of distinct values (`head_values`:
+    one table per column for the whole index, so a reopen reads the codes as they are). The
+    codes of at most TABLE_LIMIT values per column are remembered, the rest looked up in the
+    index, so the build holds a bounded table whatever the archive. `finish` adds up how
+    many posts have each value and adds the index on ids that `Library.index_of` looks them
+    up by, once the posts are in; `_write_facets` then writes what the reader needs from
+    the tables."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.n = conn.execute("SELECT ifnull(max(n) + 1, 0) FROM heads").fetchone()[0]
-        self.tables: tuple[dict[Any, int], ...] = ()
+        last = conn.execute("SELECT n, ends FROM heads ORDER BY n DESC LIMIT 1").fetchone()
+        self.n = 0 if last is None else last[0] + 1
+        ends = array("q")
+        if last is not None:
+            ends.frombytes(last[1])
+        self.end = ends[-1] if ends else 0
+        self.next = [conn.execute("SELECT ifnull(max(code) + 1, 0) FROM head_values "
+                                  "WHERE col = ?", (col,)).fetchone()[0]
+                     for col in (_WHENS, _TAGS, _KINDS)]  # fmt: skip
+        self.known: list[dict[str, int]] = [{}, {}, {}]
+        self.whole = [not n for n in self.next]  # `known` holds every value of the table
+        self.counts = [array("Q", bytes(8 * n)) for n in self.next]  # posts written, by code
+
+    def code(self, col: int, value: str) -> int:
+        known = self.known[col]
+        code = known.get(value)
+        if code is None:
+            row = None if self.whole[col] else self.conn.execute(
+                "SELECT code FROM head_values WHERE col = ? AND value = ?",
+                (col, value)).fetchone()  # fmt: skip
+            if row is None:
+                code = self.next[col]
+                self.next[col] += 1
+                self.conn.execute("INSERT INTO head_values VALUES (?, ?, ?, 0)",
+                                  (col, code, value))  # fmt: skip
+                self.counts[col].append(0)
+            else:
+                code = row[0]
+            if len(known) >= TABLE_LIMIT:
+                known.clear()
+                self.whole[col] = False
+            known[value] = code
+        self.counts[col][code] += 1
+        return code
 
     def write(self, posts: Sequence[Post]) -> None:
-        fresh = not self.tables or max(map(len, self.tables)) > TABLE_LIMIT
-        if fresh:
-            self.tables = ({}, {}, {})
-        whens, tags, kinds = self.tables
-        ids = [post.id.encode("utf-8") for post in posts]
-        columns = (
-            fresh, b"".join(ids), array("I", map(len, ids)).tobytes(),
-            *_coded(whens, ((p.date_iso(), p.date_inferred, p.date_bounds) for p in posts)),
-            *_coded(tags, (p.hashtags for p in posts)),
-            *_coded(kinds, ((p.source, p.channel, p.has_media) for p in posts)),
-        )  # fmt: skip
-        self.conn.execute("INSERT INTO heads VALUES (?, ?)", (self.n, marshal.dumps(columns)))
+        ids, ends = _packed([post.id.encode("utf-8") for post in posts], self.end)
+        if ends:
+            self.end = ends[-1]
+        code = self.code
+        whens = array("I", (code(_WHENS, _json([p.date_iso(), p.date_inferred, p.date_bounds]))
+                            for p in posts))  # fmt: skip
+        tags = array("I", (code(_TAGS, join_tags(p.hashtags)) for p in posts))
+        kinds = array("I", (code(_KINDS, _json([p.source, p.channel, p.has_media]))
+                            for p in posts))  # fmt: skip
+        self.conn.execute("INSERT INTO heads VALUES (?, ?, ?, ?, ?, ?)",
+                          (self.n, ids, ends.tobytes(), whens.tobytes(),
+                           tags.tobytes(), kinds.tobytes()))  # fmt: skip
         self.n += 1
 
     def finish(self) -> None:
+        self.conn.executemany(
+            "UPDATE head_values SET posts = posts + ? WHERE col = ? AND code = ?",
+            ((count, col, code) for col, counts in enumerate(self.counts)
+             for code, count in enumerate(counts) if count))  # fmt: skip
         self.conn.execute("CREATE INDEX IF NOT EXISTS posts_by_id ON posts(id)")
 
 
-def _coded(table: dict[Any, int], values: Iterable[Any]) -> tuple[list[Any], bytes]:
-    """Each value's number in `table` (new values added), packed; and the values added."""
-    known = len(table)
-    codes = array("I", (table.setdefault(value, len(table)) for value in values))
-    return list(islice(table, known, None)), codes.tobytes()
+def _unjson(col: int, value: str) -> tuple[Any, ...]:
+    """A date (and bounds) or a kind as `_HeadsWriter` wrote it, as `_read_heads` reads it."""
+    if col == _WHENS:
+        iso, inferred, bounds = json.loads(value)
+        return (iso, bool(inferred), *(bounds or (None, None)), bounds is not None)
+    source, channel, media = json.loads(value)
+    return source, channel, bool(media)
+
+
+def _packed(strings: list[bytes], start: int) -> tuple[bytes, array[int]]:
+    """Encoded strings as one blob, and where each ends in a buffer that held `start` bytes
+    before it (what `Strings.extend_packed` reads)."""
+    ends = array("q", accumulate(map(len, strings), initial=start))
+    del ends[0]
+    return b"".join(strings), ends
 
 
 def _sql_yo(expression: str) -> str:
@@ -787,23 +855,59 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
 
 
 def _write_facets(conn: sqlite3.Connection) -> None:
-    """The date tree and month counts of every post in `conn`, from their rows (equal dates
-    and bounds shared: a pointer per post)."""
-    shared: dict[Any, Any] = {}
-    dates: list[PostDate | None] = []
-    bounds: list[tuple[str | None, str | None] | None] = []
-    for iso, inferred, has_bounds, after, before in conn.execute(
-            "SELECT date, inferred, has_bounds, bound_after, bound_before FROM posts "
-            "ORDER BY pos"):  # fmt: skip
-        date = None if iso is None else shared.get((iso, inferred))
-        if date is None and iso is not None:
-            date = shared[(iso, inferred)] = PostDate.from_iso(iso, bool(inferred))
-        dates.append(date)
-        bound = (after, before) if has_bounds else None
-        bounds.append(shared.setdefault(bound, bound))
+    """What the reader needs from the tables of distinct values (`head_values`), computed
+    here once rather than on every open: the tables packed (`head_tables`), the date tree,
+    month counts and posts per period, the tags' counts and labels (a label is the spelling of
+    the first post with the tag), the channels' counts. A value at a time, never a post."""
+    conn.execute("DELETE FROM facets")
+    conn.execute("DELETE FROM head_tables")
+    for col in (_WHENS, _TAGS, _KINDS):
+        rows = conn.execute("SELECT value FROM head_values WHERE col = ? ORDER BY code", (col,))
+        end = 0
+        while part := rows.fetchmany(TABLE_LIMIT):
+            if col == _TAGS:  # the largest (a million posts: 231,458): as the ids are
+                data, ends = _packed([value.encode("utf-8") for (value,) in part], end)
+                end = ends[-1]
+            else:  # decoded once here: (iso, inferred, after, before, bounded); (source,
+                # channel, media)
+                data, ends = marshal.dumps([_unjson(col, value) for (value,) in part]), array("q")
+            conn.execute("INSERT INTO head_tables(col, data, ends) VALUES (?, ?, ?)",
+                         (col, data, ends.tobytes()))  # fmt: skip
+    whens: list[tuple[When, int]] = []
+    for value, count in conn.execute("SELECT value, posts FROM head_values WHERE col = ? "
+                                     "ORDER BY code", (_WHENS,)):  # fmt: skip
+        iso, guessed, bounds = json.loads(value)
+        date = None if iso is None else PostDate.from_iso(iso, bool(guessed))
+        whens.append(((date, (bounds[0], bounds[1]) if bounds else None), count))
+    periods: dict[str, int] = {}
+    for (date, _bounds), count in whens:
+        for period in periods_of(date) if count else ():
+            periods[period] = periods.get(period, 0) + count
+    labels: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for value, count in conn.execute("SELECT value, posts FROM head_values WHERE col = ? "
+                                     "ORDER BY code", (_TAGS,)):  # fmt: skip
+        for tag in split_tags(value):
+            labels.setdefault(tag.casefold(), tag)
+        if count:
+            for key in dict.fromkeys(tag.casefold() for tag in split_tags(value)):
+                counts[key] = counts.get(key, 0) + count
+    tags = sorted(((key, labels[key], count) for key, count in counts.items()),
+                  key=lambda t: (-t[2], t[1].casefold()))  # fmt: skip
+    channels: dict[str, int] = {}
+    for value, count in conn.execute("SELECT value, posts FROM head_values WHERE col = ?",
+                                     (_KINDS,)):  # fmt: skip
+        channel = json.loads(value)[1]
+        if channel and count:
+            channels[channel] = channels.get(channel, 0) + count
     conn.executemany("INSERT INTO facets VALUES (?, ?)", [
-        ("date_tree", marshal.dumps([encode_node(n) for n in date_tree(dates, bounds)])),
-        ("month_counts", marshal.dumps(month_counts(dates))),
+        ("date_tree", marshal.dumps([encode_node(n) for n in counted_date_tree(whens)])),
+        ("month_counts", marshal.dumps(counted_month_counts(
+            (date, count) for (date, _bounds), count in whens))),
+        ("periods", marshal.dumps(list(periods.items()))),
+        ("tags", marshal.dumps(tags)),
+        ("channels", marshal.dumps(sorted(channels.items(),
+                                          key=lambda c: (-c[1], c[0].casefold())))),
     ])  # fmt: skip
 
 
@@ -875,7 +979,6 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
                 return None
             merged.records = max(merged.records, old.records)
             _write_merged(conn, segments, bases, state, merged.records)
-            conn.execute("DELETE FROM facets")
             _write_facets(conn)
             conn.execute("DELETE FROM warnings")
             _write_meta(conn, fingerprint, state.count(), chats, merged, said,
@@ -1201,7 +1304,7 @@ def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
                 pos, post.id, post.source, post.channel, post.title, post.date_iso(),
                 int(post.date_inferred), int(bounds is not None),
                 bounds[0] if bounds else None, bounds[1] if bounds else None,
-                _TAG_SEP.join(post.hashtags), int(post.has_media), post.datetime,
+                join_tags(post.hashtags), int(post.has_media), post.datetime,
                 _json([[link.text, link.url] for link in post.links]),
                 _json([[o.path, o.line] for o in post.origins]),
                 body, post.message_id, post.chat, post.url, post.sender, post.author,

@@ -22,9 +22,9 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import accumulate, compress, islice
+from itertools import compress
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from tui.model import Link, Media, Origin, Post, PostDate
 from tui.wording import MONTH_ABBR, UNDATED, bounds_range, period_text
@@ -33,6 +33,8 @@ TEXT_CACHE = 512
 BLOCK = 32
 BATCH = 1000
 IN_CLAUSE = 500  # ids looked up per query
+#: Between the hashtags of a post where they are kept as one string.
+TAG_SEP = "\x1f"
 T = TypeVar("T")
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -170,26 +172,39 @@ class Strings:
         self._data += value.encode("utf-8")
         self._ends.append(len(self._data))
 
-    def extend_encoded(self, blob: bytes, lengths: array[int]) -> None:
-        """Strings stored as one UTF-8 blob and the byte length of each."""
-        if sum(lengths) != len(blob):
+    def extend_packed(self, blob: bytes, ends: bytes) -> None:
+        """Strings stored as one UTF-8 blob and where each ends in the whole buffer (an
+        `array("q")`'s bytes): no Python work per string."""
+        added = array("q")
+        added.frombytes(ends)
+        if added and (added[-1] != len(self._data) + len(blob)
+                      or added[0] < len(self._data)):  # fmt: skip
             raise sqlite3.DatabaseError("index heads: the ids do not add up")
-        self._ends.extend(islice(accumulate(lengths, initial=len(self._data)), 1, None))
+        if not added and blob:
+            raise sqlite3.DatabaseError("index heads: the ids do not add up")
+        self._ends.extend(added)
         self._data += blob
+
+
+class Table(Protocol[T]):
+    """The distinct values of a column of heads: a list, or `Strings`."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int, /) -> T: ...
+    def __iter__(self) -> Iterator[T]: ...
+    def append(self, value: T, /) -> None: ...
 
 
 class Interned(Generic[T]):
     """One small number per post into a table of the distinct values: a million posts share a
     few thousand dates, a few sources and channels, and far fewer tag lists than posts."""
 
-    __slots__ = ("values", "codes", "_code", "_stored", "_same")
+    __slots__ = ("values", "codes", "_code")
 
-    def __init__(self) -> None:
-        self.values: list[T] = []
+    def __init__(self, values: Table[T] | None = None) -> None:
+        self.values: Table[T] = [] if values is None else values
         self.codes = array("I")
-        self._code: dict[T, int] | None = {}
-        self._stored: list[int] = []  # our codes of the values of the table being read
-        self._same = True  # so far, the stored table's codes are ours
+        self._code: dict[T, int] | None = None
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -197,38 +212,22 @@ class Interned(Generic[T]):
     def __getitem__(self, index: int) -> T:
         return self.values[self.codes[index]]
 
-    def code(self, value: T) -> int:
+    def append(self, value: T) -> None:
         if self._code is None:
             self._code = {value: code for code, value in enumerate(self.values)}
         code = self._code.get(value)
         if code is None:
             code = self._code[value] = len(self.values)
             self.values.append(value)
-        return code
+        self.codes.append(code)
 
-    def seal(self) -> None:
-        """No more values are coming (the final library's heads): forget the table's lookup
-        (rebuilt if one comes after all)."""
-        self._code = None
-        self._stored = []
-
-    def append(self, value: T) -> None:
-        self.codes.append(self.code(value))
-
-    def extend_coded(self, table: Sequence[T], codes: array[int], fresh: bool) -> None:
-        """Posts stored as codes into a table of their own (a chunk of the index's heads),
-        given a piece at a time: `table` holds the values new in this chunk, and starts
-        again when `fresh`."""
-        if fresh:
-            self._stored, self._same = [], True
-        stored = self._stored
-        for value in table:
-            code = self.code(value)
-            self._same = self._same and code == len(stored)
-            stored.append(code)
-        if codes and max(codes) >= len(stored):
+    def extend_packed(self, codes: bytes) -> None:
+        """Posts stored as codes into this table (an `array("I")`'s bytes)."""
+        added = array("I")
+        added.frombytes(codes)
+        if added and max(added) >= len(self.values):
             raise sqlite3.DatabaseError("index heads: a code out of its table")
-        self.codes.extend(codes if self._same else map(stored.__getitem__, codes))
+        self.codes.extend(added)
 
     def counts(self, start: int = 0) -> list[int]:
         """How many posts from `start` on have each value, by code."""
@@ -245,7 +244,7 @@ class Heads:
 
     ids: Strings = field(default_factory=Strings)
     whens: Interned[When] = field(default_factory=Interned)
-    tags: Interned[tuple[str, ...]] = field(default_factory=Interned)
+    tags: Interned[str] = field(default_factory=lambda: Interned(Strings()))  # `join_tags`
     kinds: Interned[Kind] = field(default_factory=Interned)
 
     def __len__(self) -> int:
@@ -254,14 +253,8 @@ class Heads:
     def append(self, post_id: str, when: When, tags: tuple[str, ...], kind: Kind) -> None:
         self.ids.append(post_id)
         self.whens.append(when)
-        self.tags.append(tags)
+        self.tags.append(join_tags(tags))
         self.kinds.append(kind)
-
-    def dates(self) -> list[PostDate | None]:
-        return [self.whens.values[code][0] for code in self.whens.codes]
-
-    def bounds(self) -> list[tuple[str | None, str | None] | None]:
-        return [self.whens.values[code][1] for code in self.whens.codes]
 
 
 @dataclass(slots=True)
@@ -292,34 +285,35 @@ class Library:
         ).hexdigest()
         heads = self._heads = index.heads
         self._ids = heads.ids
-        self._tag_labels: dict[str, str] = {}
-        self._tag_keys: list[tuple[str, ...]] = []  # folded tag keys, by tags code
+        facets = index.facets
+        # What the index computed per distinct value when it was built: nothing per post here.
+        self._tag_list: list[TagCount] | None = [
+            TagCount(key, label, count) for key, label, count in facets.get("tags", ())]
+        self._tag_labels: dict[str, str] = {t.key: t.label for t in self._tag_list}
+        self._tag_counts: dict[str, int] = {t.key: t.count for t in self._tag_list}
+        self._channel_list = [TagCount(name, name, count)
+                              for name, count in facets.get("channels", ())]  # fmt: skip
+        self._period_counts: dict[str, int] = dict(facets.get("periods", ()))
+        self._tag_keys: list[tuple[str, ...]] = []  # folded tag keys by tags code, when asked
         self._shared_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._tag_counts: Counter[str] = Counter()
-        self._take_heads(0)
         self._conn = index.conn
         self.index_path = index.path
         self._lock = threading.Lock()
         self._full: OrderedDict[int, Post] = OrderedDict()
-        self._date_tree = index.facets["date_tree"]
-        self._month_counts = index.facets["month_counts"]
+        self._date_tree = facets["date_tree"]
+        self._month_counts = facets["month_counts"]
 
-    def _take_heads(self, start: int) -> None:
-        """Count the tags of the heads from `start` on (all of them when the library opens;
-        the new ones when a library read while indexing grows). Posts share a few hundred
-        tag combinations: each is folded once. A label is the spelling of the first post
-        with it."""
-        tags_table = self._heads.tags
+    def _keys_of_codes(self) -> list[tuple[str, ...]]:
+        """The folded tag keys of each tag list, by its code: decided once, when a tag filter
+        first needs them (a million posts hold a few hundred thousand tag lists), and for the
+        lists added since (a library read while indexing grows)."""
+        keys_by_code = self._tag_keys
         shared = self._shared_keys
-        for tags in tags_table.values[len(self._tag_keys):]:
-            for tag in tags:
-                self._tag_labels.setdefault(tag.casefold(), tag)
-            keys = tuple(dict.fromkeys(sys.intern(tag.casefold()) for tag in tags))
-            self._tag_keys.append(shared.setdefault(keys, keys))
-        for code, count in enumerate(tags_table.counts(start)):
-            if count:
-                for key in self._tag_keys[code]:
-                    self._tag_counts[key] += count
+        values = self._heads.tags.values
+        for code in range(len(keys_by_code), len(values)):
+            keys = tag_keys(values[code])
+            keys_by_code.append(shared.setdefault(keys, keys))
+        return keys_by_code
 
     # -- access -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -398,40 +392,37 @@ class Library:
 
     def channels(self) -> list[TagCount]:
         """The channels of the open posts by count (key and label: the channel's name)."""
-        kinds = self._heads.kinds
-        counts: Counter[str | None] = Counter()
-        for (_source, channel, _media), count in zip(kinds.values, kinds.counts(),
-                                                     strict=True):  # fmt: skip
-            counts[channel] += count
-        return sorted((TagCount(name, name, n) for name, n in counts.items() if name and n),
-                      key=lambda c: (-c.count, c.label.casefold()))
+        return list(self._channel_list)
 
     def tags_of(self, index: int) -> tuple[str, ...]:
-        return self._heads.tags[index]
+        return split_tags(self._heads.tags[index])
 
     def id_of(self, index: int) -> str:
         return self._ids[index]
 
     def unread_counts(self, read: set[str]) -> tuple[Counter[str], Counter[str]]:
         """Unread posts per tag key and per period (`2023`, `2023-04`, `2023-04-14`,
-        `undated`): what the sidebar shows beside each count."""
+        `undated`): what the sidebar shows beside each count. The counts of every post come
+        from the index; only the read posts are looked at here."""
         heads = self._heads
-        tags = heads.tags.counts()
-        whens = heads.whens.counts()
+        read_tags: Counter[int] = Counter()
+        read_whens: Counter[int] = Counter()
         for pos in self.positions(read) if read else ():
-            tags[heads.tags.codes[pos]] -= 1
-            whens[heads.whens.codes[pos]] -= 1
-        by_tag: Counter[str] = Counter()
-        by_period: Counter[str] = Counter()
-        for code, count in enumerate(tags):
-            if count:
-                for key in self._tag_keys[code]:
-                    by_tag[key] += count
-        for (date, _bounds), count in zip(heads.whens.values, whens, strict=True):
-            if count:
-                for period in periods_of(date):
-                    by_period[period] += count
+            read_tags[heads.tags.codes[pos]] += 1
+            read_whens[heads.whens.codes[pos]] += 1
+        by_tag: Counter[str] = Counter(self._tag_counts)
+        for code, count in read_tags.items():
+            for key in tag_keys(heads.tags.values[code]):
+                by_tag[key] -= count
+        by_period: Counter[str] = Counter(self._periods())
+        for code, count in read_whens.items():
+            for period in periods_of(heads.whens.values[code][0]):
+                by_period[period] -= count
         return +by_tag, +by_period
+
+    def _periods(self) -> dict[str, int]:
+        """How many posts each period of the date tree holds (`periods_of`)."""
+        return self._period_counts
 
     def date_of(self, index: int) -> PostDate | None:
         return self._heads.whens[index][0]
@@ -475,7 +466,7 @@ class Library:
         heads = self._heads
         date, bounds = heads.whens[at]
         source, channel, has_media = heads.kinds[at]
-        tags = heads.tags[at]
+        tags = split_tags(heads.tags[at])
         return Post(
             id=heads.ids[at],
             source=source,
@@ -500,8 +491,11 @@ class Library:
     # -- facets -------------------------------------------------------------------------------
     def tags(self) -> list[TagCount]:
         """Tags by count, then name."""
-        counts = [TagCount(k, self._tag_labels[k], n) for k, n in self._tag_counts.items()]
-        return sorted(counts, key=lambda t: (-t.count, t.label.casefold()))
+        if self._tag_list is None:
+            counts = [TagCount(k, self._tag_labels[k], n)
+                      for k, n in self._tag_counts.items() if n]  # fmt: skip
+            self._tag_list = sorted(counts, key=lambda t: (-t.count, t.label.casefold()))
+        return list(self._tag_list)
 
     def tag_label(self, key: str) -> str:
         return self._tag_labels.get(key, key)
@@ -588,7 +582,8 @@ class Library:
         heads = self._heads
         tests: list[tuple[array[int], list[bool]]] = []
         if flt.tag is not None:
-            tests.append((heads.tags.codes, [flt.tag in keys for keys in self._tag_keys]))
+            tag = flt.tag
+            tests.append((heads.tags.codes, [tag in keys for keys in self._keys_of_codes()]))
         if flt.period is not None:
             period = flt.period
             tests.append((heads.whens.codes, [_in_period(date, bounds, period)
@@ -730,6 +725,22 @@ def encode_node(node: DateNode) -> tuple[Any, ...]:
 def decode_node(encoded: Sequence[Any]) -> DateNode:
     period, label, count, children = encoded
     return DateNode(period, label, count, {key: decode_node(child) for key, child in children})
+
+
+def join_tags(tags: Sequence[str]) -> str:
+    """A post's hashtags as one string (the heads keep one per distinct list)."""
+    return TAG_SEP.join(tags)
+
+
+def split_tags(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split(TAG_SEP)) if joined else ()
+
+
+def tag_keys(joined: str) -> tuple[str, ...]:
+    """The folded keys of a post's hashtags (`join_tags`), each once, in order."""
+    if not joined:
+        return ()
+    return tuple(dict.fromkeys(sys.intern(tag.casefold()) for tag in joined.split(TAG_SEP)))
 
 
 def fold_yo(text: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from tui.library import (
     Index,
     Kind,
     Library,
+    TagCount,
     When,
     counted_date_tree,
     counted_month_counts,
@@ -36,6 +38,8 @@ from tui.library import (
     links_to_row,
     media_to_row,
     origins_to_row,
+    periods_of,
+    split_tags,
 )
 from tui.model import Post
 
@@ -70,6 +74,7 @@ class ProvisionalLibrary(Library):
         self._searchable = 0  # posts [0, this) are in the search table
         self._searched = False  # once searched, the search table is kept up with each batch
         self._closed = False
+        self._labelled = 0  # tag lists whose tags have their labels
 
     def add(self, posts: Sequence[Post]) -> None:
         """Store a batch (texts to disk, heads kept until `publish`). From any thread; once
@@ -112,8 +117,42 @@ class ProvisionalLibrary(Library):
         start = len(self._ids)
         for head in pending:
             self._heads.append(*head)
-        self._take_heads(start)
+        self._count_tags(start)
         return len(pending)
+
+    def _count_tags(self, start: int) -> None:
+        """Count the tags of the heads from `start` on (the posts just published). A label
+        is the spelling of the first post with it."""
+        values = self._heads.tags.values
+        for code in range(self._labelled, len(values)):
+            for tag in split_tags(values[code]):
+                self._tag_labels.setdefault(tag.casefold(), tag)
+        self._labelled = len(values)
+        keys = self._keys_of_codes()
+        counts = self._tag_counts
+        for code, count in enumerate(self._heads.tags.counts(start)):
+            if count:
+                for key in keys[code]:
+                    counts[key] = counts.get(key, 0) + count
+        self._tag_list = None  # sorted again when asked
+
+    def channels(self) -> list[TagCount]:
+        kinds = self._heads.kinds
+        counts: Counter[str | None] = Counter()
+        for (_source, channel, _media), count in zip(kinds.values, kinds.counts(),
+                                                     strict=True):  # fmt: skip
+            counts[channel] += count
+        return sorted((TagCount(name, name, n) for name, n in counts.items() if name and n),
+                      key=lambda c: (-c.count, c.label.casefold()))
+
+    def _periods(self) -> dict[str, int]:
+        whens = self._heads.whens
+        counts: Counter[str] = Counter()
+        for (date, _bounds), count in zip(whens.values, whens.counts(), strict=True):
+            if count:
+                for period in periods_of(date):
+                    counts[period] += count
+        return counts
 
     def _index_for_search(self) -> None:
         """Put the stored posts not in the search table yet into it (under the lock)."""
