@@ -18,7 +18,7 @@ from conftest import SAMPLE
 
 import tui.index as index
 from tests.bench.generate import write_webcopy
-from tui.library import Filter, Library, periods_of
+from tui.library import Filter, Library, date_tree, month_counts, periods_of
 from tui.model import Post
 from tui.provisional import ProvisionalLibrary
 from tui.wording import UNDATED
@@ -103,6 +103,16 @@ def test_counts_and_lookups_answer_as_the_posts_say(built: Built) -> None:
     library, _seen, posts = built
     tags = Counter(key for post in posts for key in {t.casefold() for t in post.hashtags})
     assert {t.key: t.count for t in library.tags()} == tags
+    labels: dict[str, str] = {}  # a tag is named as the first post with it spells it
+    for post in posts:
+        for tag in post.hashtags:
+            labels.setdefault(tag.casefold(), tag)
+    assert {t.key: t.label for t in library.tags()} == labels
+    assert [t.key for t in library.tags()] == sorted(tags, key=lambda k: (-tags[k],
+                                                                          labels[k].casefold()))
+    assert library.date_tree() == date_tree([p.date for p in posts],
+                                            [p.date_bounds for p in posts])  # fmt: skip
+    assert library.month_counts() == month_counts(post.date for post in posts)
     channels = Counter(post.channel for post in posts if post.channel)
     assert {c.key: c.count for c in library.channels()} == channels
     read = {post.id for post in posts[::3]}

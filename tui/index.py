@@ -345,8 +345,9 @@ def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index
         if meta.get("fingerprint") != fingerprint:  # stale: kept to append to (see _append)
             conn.close()
             return None
-        loaded = _load(conn, path, meta)
-        if not is_checked(path):  # checked once, until the file is written again
+        checked = is_checked(path)
+        loaded = _load(conn, path, meta, verify=not checked)
+        if not checked:  # checked once, until the file is written again
             damage = _damage(path, int(meta["posts"]))
             if damage is not None:
                 if warn is not None:  # said once: the index built next is whole
@@ -372,12 +373,15 @@ def _damage(path: Path, posts: int) -> str | None:
         probe.close()
 
 
-def _load(conn: sqlite3.Connection, path: Path | None, meta: dict[str, str]) -> Index:
-    """The small tables of an index: its heads, warnings and facets (raises on damage)."""
+def _load(conn: sqlite3.Connection, path: Path | None, meta: dict[str, str],
+          verify: bool = True) -> Index:  # fmt: skip
+    """The small tables of an index: its heads, warnings and facets (raises on damage; the
+    heads' codes are checked against their tables when `verify`: not on an index whose check
+    passed and that was not written since)."""
     facets = {name: marshal.loads(data) for name, data in conn.execute("SELECT * FROM facets")}
     if set(facets) != FACETS:
         raise sqlite3.DatabaseError("index lacks its facets")
-    heads = _read_heads(conn)
+    heads = _read_heads(conn, verify)
     if str(len(heads)) != meta.get("posts"):
         raise sqlite3.DatabaseError("index holds fewer posts than it says")
     warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
@@ -398,7 +402,7 @@ _WHENS, _TAGS, _KINDS = 0, 1, 2
 FACETS = {"date_tree", "month_counts", "tags", "channels", "periods"}
 
 
-def _read_heads(conn: sqlite3.Connection) -> Heads:
+def _read_heads(conn: sqlite3.Connection, verify: bool = True) -> Heads:
     """The heads: each column's bytes read into arrays (`frombytes`), the tables of distinct
     values packed the same way; a million posts' heads are a few dozen megabytes read at once,
     with nothing done per post in Python. No Post is built until one is shown."""
@@ -427,9 +431,9 @@ def _read_heads(conn: sqlite3.Connection) -> Heads:
     for ids, ends, whens, tags, kinds in conn.execute(
             "SELECT ids, ends, whens, tags, kinds FROM heads ORDER BY n"):  # fmt: skip
         heads.ids.extend_packed(ids, ends)
-        heads.whens.extend_packed(whens)
-        heads.tags.extend_packed(tags)
-        heads.kinds.extend_packed(kinds)
+        heads.whens.extend_packed(whens, verify)
+        heads.tags.extend_packed(tags, verify)
+        heads.kinds.extend_packed(kinds, verify)
     if not len(heads.ids) == len(heads.whens) == len(heads.tags) == len(heads.kinds):
         raise sqlite3.DatabaseError("index heads do not line up")
     return heads
