@@ -6,6 +6,7 @@ them."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -188,3 +189,32 @@ def test_heads_written_in_many_small_tables_read_back_the_same(
     assert small.unread_counts({posts[1].id}) == library.unread_counts({posts[1].id})
     for flt in filters(library):
         assert small.matching(flt) == library.matching(flt)
+
+
+def test_hashtags_a_hostile_export_spells_alike_open_and_reopen(tmp_path: Path) -> None:
+    """An export's hashtag entities can hold anything: one holding the separator the index
+    joins a post's tags with, an empty one, tags that join to the same text. Every post is
+    there on the first open and on the reopen, its text whole."""
+
+    def message(n: int, *tags: str) -> dict[str, object]:
+        parts: list[dict[str, str]] = [{"type": "plain", "text": f"Post {n} "}]
+        parts += [{"type": "hashtag", "text": tag} for tag in tags]
+        return {"id": n, "type": "message", "date": f"2022-09-1{n}T07:58:12", "from": "Chan",
+                "from_id": "channel1", "text": parts, "text_entities": parts}  # fmt: skip
+
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps({"name": "Chan", "type": "public_channel", "id": 1,
+                                  "messages": [message(1, "#a\x1fb"), message(2, "#a", "#b"),
+                                               message(3, "#"), message(4, "#a")]}),
+                      encoding="utf-8")  # fmt: skip
+    cache = tmp_path / "cache"
+    first = index.open_library([export], lambda _m: None, cache=cache)
+    again = index.open_library([export], lambda _m: None, cache=cache)
+    assert [post.hashtags for post in first] == [("a\x1fb",), ("a", "b"), (), ("a",)]
+    for library in (first, again):
+        assert [post.text.split()[:2] for post in library] == [["Post", str(n)]
+                                                               for n in range(1, 5)]
+        assert [post.hashtags for post in library] == [("a\x1fb",), ("a", "b"), (), ("a",)]
+        assert {t.key: t.count for t in library.tags()} == {"a": 2, "b": 1, "a\x1fb": 1}
+        assert library.matching(Filter(tag="a")) == [1, 3]
+        assert library.matching(Filter(tag="a\x1fb")) == [0]

@@ -465,25 +465,33 @@ class _HeadsWriter:
         self.whole = [not n for n in self.next]  # `known` holds every value of the table
         self.counts = [array("Q", bytes(8 * n)) for n in self.next]  # posts written, by code
 
-    def code(self, col: int, value: str) -> int:
+    def code(self, col: int, key: Any) -> int:
+        """The code of the value `key` stands for (a tuple; its text is made only when the
+        value is not remembered: most posts share theirs with posts just before)."""
         known = self.known[col]
-        code = known.get(value)
+        code = known.get(key)
         if code is None:
+            value = _TEXTS[col](key)
             row = None if self.whole[col] else self.conn.execute(
                 "SELECT code FROM head_values WHERE col = ? AND value = ?",
                 (col, value)).fetchone()  # fmt: skip
             if row is None:
                 code = self.next[col]
-                self.next[col] += 1
-                self.conn.execute("INSERT INTO head_values VALUES (?, ?, ?, 0)",
-                                  (col, code, value))  # fmt: skip
-                self.counts[col].append(0)
+                try:
+                    self.conn.execute("INSERT INTO head_values VALUES (?, ?, ?, 0)",
+                                      (col, code, value))  # fmt: skip
+                    self.next[col] += 1
+                    self.counts[col].append(0)
+                except sqlite3.IntegrityError:  # two keys, one text (a tag holding the
+                    # separator): the one value
+                    code = self.conn.execute("SELECT code FROM head_values WHERE col = ? AND "
+                                             "value = ?", (col, value)).fetchone()[0]
             else:
                 code = row[0]
             if len(known) >= TABLE_LIMIT:
                 known.clear()
                 self.whole[col] = False
-            known[value] = code
+            known[key] = code
         self.counts[col][code] += 1
         return code
 
@@ -492,11 +500,10 @@ class _HeadsWriter:
         if ends:
             self.end = ends[-1]
         code = self.code
-        whens = array("I", (code(_WHENS, _json([p.date_iso(), p.date_inferred, p.date_bounds]))
+        whens = array("I", (code(_WHENS, (p.date_iso(), p.date_inferred, p.date_bounds))
                             for p in posts))  # fmt: skip
-        tags = array("I", (code(_TAGS, join_tags(p.hashtags)) for p in posts))
-        kinds = array("I", (code(_KINDS, _json([p.source, p.channel, p.has_media]))
-                            for p in posts))  # fmt: skip
+        tags = array("I", (code(_TAGS, p.hashtags) for p in posts))
+        kinds = array("I", (code(_KINDS, (p.source, p.channel, p.has_media)) for p in posts))
         self.conn.execute("INSERT INTO heads VALUES (?, ?, ?, ?, ?, ?)",
                           (self.n, ids, ends.tobytes(), whens.tobytes(),
                            tags.tobytes(), kinds.tobytes()))  # fmt: skip
@@ -508,6 +515,19 @@ class _HeadsWriter:
             ((count, col, code) for col, counts in enumerate(self.counts)
              for code, count in enumerate(counts) if count))  # fmt: skip
         self.conn.execute("CREATE INDEX IF NOT EXISTS posts_by_id ON posts(id)")
+
+
+def _when_text(when: tuple[str | None, bool, tuple[str | None, str | None] | None]) -> str:
+    iso, inferred, bounds = when
+    return _json([iso, inferred, bounds])
+
+
+def _kind_text(kind: tuple[str | None, str | None, bool]) -> str:
+    return _json(list(kind))
+
+
+#: Each column's values as `head_values` keeps them (by `col`).
+_TEXTS: tuple[Callable[[Any], str], ...] = (_when_text, join_tags, _kind_text)
 
 
 def _unjson(col: int, value: str) -> tuple[Any, ...]:

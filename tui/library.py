@@ -35,6 +35,7 @@ BATCH = 1000
 IN_CLAUSE = 500  # ids looked up per query
 #: Between the hashtags of a post where they are kept as one string.
 TAG_SEP = "\x1f"
+_EXACT = "\x1e"
 T = TypeVar("T")
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -730,19 +731,24 @@ def decode_node(encoded: Sequence[Any]) -> DateNode:
 
 
 def join_tags(tags: Sequence[str]) -> str:
-    """A post's hashtags as one string (the heads keep one per distinct list)."""
+    """A post's hashtags as one string (the heads keep one per distinct list): joined by
+    TAG_SEP; tags that could not be told apart so (an export's entity can hold anything: the
+    separator, nothing) as JSON after _EXACT."""
+    if any(not tag or TAG_SEP in tag or _EXACT in tag for tag in tags):
+        return _EXACT + json.dumps(list(tags))
     return TAG_SEP.join(tags)
 
 
 def split_tags(joined: str) -> tuple[str, ...]:
+    """The hashtags `join_tags` joined."""
+    if joined.startswith(_EXACT):
+        return tuple(json.loads(joined[1:]))
     return tuple(joined.split(TAG_SEP)) if joined else ()
 
 
 def tag_keys(joined: str) -> tuple[str, ...]:
     """The folded keys of a post's hashtags (`join_tags`), each once, in order."""
-    if not joined:
-        return ()
-    return tuple(dict.fromkeys(sys.intern(tag.casefold()) for tag in joined.split(TAG_SEP)))
+    return tuple(dict.fromkeys(sys.intern(tag.casefold()) for tag in split_tags(joined)))
 
 
 def fold_yo(text: str) -> str:
