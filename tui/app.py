@@ -610,8 +610,11 @@ class ReaderApp(App[int]):
     def _fill_sidebar(self) -> None:
         if self.library is None:
             return
-        self._sidebar_filled_at = len(self.library)
-        self.unread_by_tag, self.unread_by_period = self.library.unread_counts(self.read_ids)
+        library = self.library
+        self._sidebar_filled_at = len(library)
+        read_at = library.positions(self.read_ids) if self.read_ids else []  # looked up once
+        self._read_open = len({library.id_of(at) for at in read_at})
+        self.unread_by_tag, self.unread_by_period = library.unread_counts_at(read_at)
         self.query_one(Sidebar).fill(self.library, *self._collection_counts(),
                                      self.unread_by_tag, self.unread_by_period)
         self.query_one("#posts", PostList).show_channel = len(self.library.channels()) > 1

@@ -407,10 +407,14 @@ class Library:
         """Unread posts per tag key and per period (`2023`, `2023-04`, `2023-04-14`,
         `undated`): what the sidebar shows beside each count. The counts of every post come
         from the index; only the read posts are looked at here."""
+        return self.unread_counts_at(self.positions(read) if read else [])
+
+    def unread_counts_at(self, read: Iterable[int]) -> tuple[Counter[str], Counter[str]]:
+        """`unread_counts` with the read posts given by their places."""
         heads = self._heads
         read_tags: Counter[int] = Counter()
         read_whens: Counter[int] = Counter()
-        for pos in self.positions(read) if read else ():
+        for pos in read:
             read_tags[heads.tags.codes[pos]] += 1
             read_whens[heads.whens.codes[pos]] += 1
         by_tag: Counter[str] = Counter(self._tag_counts)
