@@ -461,7 +461,7 @@ class _HeadsWriter:
         self.next = [conn.execute("SELECT ifnull(max(code) + 1, 0) FROM head_values "
                                   "WHERE col = ?", (col,)).fetchone()[0]
                      for col in (_WHENS, _TAGS, _KINDS)]  # fmt: skip
-        self.known: list[dict[str, int]] = [{}, {}, {}]
+        self.known: list[dict[Any, int]] = [{}, {}, {}]  # by key (see `code`)
         self.whole = [not n for n in self.next]  # `known` holds every value of the table
         self.counts = [array("Q", bytes(8 * n)) for n in self.next]  # posts written, by code
 
@@ -889,7 +889,7 @@ def _write_facets(conn: sqlite3.Connection) -> None:
         rows = conn.execute("SELECT value FROM head_values WHERE col = ? ORDER BY code", (col,))
         end = 0
         while part := rows.fetchmany(TABLE_LIMIT):
-            if col == _TAGS:  # the largest (a million posts: 231,458): as the ids are
+            if col == _TAGS:  # the largest (a million posts: 231,347): as the ids are
                 data, ends = _packed([value.encode("utf-8") for (value,) in part], end)
                 end = ends[-1]
             else:  # decoded once here: (iso, inferred, after, before, bounded); (source,
