@@ -16,7 +16,8 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -28,8 +29,10 @@ from tui.wording import short_date
 # Under this many columns a row takes two lines, so titles that start alike (five of the
 # sample's nine begin `🎙 Foreign Minister Sergey Lavrov`) can still be told apart.
 TWO_LINES_BELOW = 72
+LINE_CACHE = 256  # drawn lines kept: a few screens of rows (each a few GC-tracked objects)
 PREFIX_CELLS = 17  # the date column and the badges before a title
 CONTINUED = "  "  # the second line of a row, indented under the date
+_ROW_STYLES = ("post-list--cursor", "post-list--date", "post-list--read", "post-list--badge")
 
 
 class RowFlags(NamedTuple):
@@ -39,6 +42,16 @@ class RowFlags(NamedTuple):
     bookmarked: bool
     noted: bool
     found_in_note: bool = False  # listed by a search that matched the reader's note, not the post
+
+
+class _Pass(NamedTuple):
+    """What every line of one repaint shares."""
+
+    width: int
+    height: int  # lines a row takes
+    base: Style  # the list's own style
+    show_channel: bool
+    styles: tuple[Style, ...]  # the rows' component styles (theme, focus)
 
 
 class RowSource(Protocol):
@@ -90,7 +103,8 @@ class PostList(ScrollView, can_focus=True):
 
     @dataclass
     class Highlighted(Message):
-        """The cursor moved to the post at `index` (an index into the library).
+        """The cursor moved to the post at `index` (an index into the library). Posted to
+        the app (see `_announce`).
 
         `by_user` is False when the list moved it itself because its rows changed.
         """
@@ -120,11 +134,17 @@ class PostList(ScrollView, can_focus=True):
         self.rows: list[int] = []
         self.cursor = 0
         self.empty_message = "No posts match this filter. Esc clears it."
+        # Drawn lines by what they show (see `render_line`): scrolling by a row redraws every
+        # line on screen, and all but one of them were drawn a move ago.
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(LINE_CACHE)
+        # What the lines of one repaint share (see `render_lines`).
+        self._pass = _Pass(0, 1, Style(), False, ())
 
     # -- data --------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[int], keep: int | None = None) -> None:
         """Show these library indices; keep the cursor on `keep` if it is among them."""
         self.rows = list(rows)
+        self._lines.clear()  # an index may be another post now (the library was replaced)
         self.virtual_size = Size(self.size.width, len(self.rows) * self.row_height)
         position = 0
         if keep is not None:
@@ -149,6 +169,7 @@ class PostList(ScrollView, can_focus=True):
         h = self.row_height
         on_screen = self.cursor * h - int(self.scroll_offset.y)
         self.rows = list(rows)
+        self._lines.clear()
         self.virtual_size = Size(self.size.width, len(self.rows) * h)
         self.cursor = position
         self.scroll_to(y=max(0, position * h - on_screen), animate=False, immediate=True)
@@ -157,7 +178,12 @@ class PostList(ScrollView, can_focus=True):
         return True
 
     def _announce(self, *, by_user: bool = True) -> None:
-        self.post_message(self.Highlighted(self, self.rows[self.cursor], by_user))
+        # Straight to the app, which shows the post: a key's action runs in the app's own
+        # queue, so the post is shown before the screen is next drawn and one repaint carries
+        # both the cursor and the post. Bubbling up through the list's four containers would
+        # let the screen draw the cursor alone first (twice the drawing per move, and a frame
+        # with the cursor on one post and the pane on the one before).
+        self.app.post_message(self.Highlighted(self, self.rows[self.cursor], by_user))
 
     @property
     def current(self) -> int | None:
@@ -174,7 +200,7 @@ class PostList(ScrollView, can_focus=True):
 
     def _refresh_position(self, position: int) -> None:
         h = self.row_height
-        self.refresh_lines(position * h - int(self.scroll_offset.y), h)
+        self.refresh_lines(position * h, h)  # lines of the whole list: it subtracts the scroll
 
     @property
     def row_height(self) -> int:
@@ -233,12 +259,17 @@ class PostList(ScrollView, can_focus=True):
         self.refresh()
 
     # -- drawing -----------------------------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of this repaint shares, taken once (the widget's style walks its
+        # ancestors on each read): the width, the row height and the styles a row is drawn in.
         width = self.scrollable_content_region.width
-        h = self.row_height
-        line = y + int(self.scroll_offset.y)
-        position, part = divmod(line, h)
-        base = self.rich_style
+        self._pass = _Pass(width, self.row_height, self.rich_style, self.show_channel,
+                           tuple(self.get_component_rich_style(name) for name in _ROW_STYLES))
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width, h, base = self._pass[:3]
+        position, part = divmod(y + int(self.scroll_offset.y), h)
         if not self.rows:
             if y == 0:
                 style = self.get_component_rich_style("post-list--empty")
@@ -248,16 +279,27 @@ class PostList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if position >= len(self.rows):
             return Strip.blank(width, base)
-        text = self.row_text(self.rows[position])
+        index = self.rows[position]
+        # A line is drawn again only when something it shows changed: its post, its marks,
+        # the cursor on it, the width or the styles (theme, focus).
+        key = (index, part, position == self.cursor, self.source.flags(index), self._pass)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._lines[key] = self._draw_line(index, part, position == self.cursor)
+        return strip
+
+    def _draw_line(self, index: int, part: int, at_cursor: bool) -> Strip:
+        width, h, base = self._pass[:3]
+        text = self.row_text(index)
         if h == 2:
             text = self._two_lines(text, width)[part]
-        if position == self.cursor:
-            text.stylize(self.get_component_rich_style("post-list--cursor"))
+        cursor = self.get_component_rich_style("post-list--cursor")
+        if at_cursor:
+            text.stylize(cursor)
         # The title carries no background of its own: give it the list's, or terminals
         # paint it in their default colour.
         strip = Strip(text.render(self.app.console), text.cell_len).apply_style(base)
-        return strip.crop_extend(0, width, base + (Style() if position != self.cursor
-                                 else self.get_component_rich_style("post-list--cursor")))
+        return strip.crop_extend(0, width, base + (cursor if at_cursor else Style()))
 
     @staticmethod
     def _two_lines(row: Text, width: int) -> tuple[Text, Text]:
