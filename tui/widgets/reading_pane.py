@@ -76,6 +76,10 @@ class ReadingPane(ScrollView, can_focus=True):
         self._rows: list[Text] = []
         self._paragraph_rows: list[tuple[int, int]] = []  # (first row, row count) each
         self._laid_width = 0
+        # Rows drawn since the post was laid out, by (row, x scroll, style): scrolling the
+        # post, or a repaint of the screen around it, does not draw them again.
+        self._strips: dict[tuple[int, int, Style], Strip] = {}
+        self._base = Style()  # the pane's own style, taken once per repaint
         self.empty_message = "Opening…"
 
     # -- content -----------------------------------------------------------------------------
@@ -106,7 +110,7 @@ class ReadingPane(ScrollView, can_focus=True):
         changes with the post, so showing the next post costs no screen layout."""
         width = self.scrollable_content_region.width
         if width <= 0:
-            self._rows, self._laid_width = [], 0
+            self._rows, self._strips, self._laid_width = [], {}, 0
             return
         rows: list[Text] = []
         self._paragraph_rows = []
@@ -141,6 +145,7 @@ class ReadingPane(ScrollView, can_focus=True):
                 rows.append(Text(""))
                 add(notes)
         self._rows = rows
+        self._strips = {}
         self._laid_width = width
         size = Size(width, len(rows))
         if size != self.virtual_size:
@@ -165,29 +170,40 @@ class ReadingPane(ScrollView, can_focus=True):
         parts += [self.tail_text(post, bool(paragraphs)).plain, self.notes_text().plain]
         return "\n".join(parts)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # it walks the ancestors: once a repaint, not a line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if width != self._laid_width:
             self._draw()
         scroll_x, scroll_y = self.scroll_offset
         row = y + int(scroll_y)
-        base = self.rich_style
+        base = self._base
         if row >= len(self._rows):
             return Strip.blank(width, base)
+        selection = self.text_selection
+        span = selection.get_span(row) if selection is not None else None
+        key = (row, int(scroll_x), base)
+        if span is None:
+            strip = self._strips.get(key)
+            if strip is not None:
+                return strip
         text = self._rows[row].copy()
         text.stylize_before(base)
-        selection = self.text_selection
-        if selection is not None:
-            span = selection.get_span(row)
-            if span is not None:
-                start, end = span
-                text.stylize(self.screen.get_component_rich_style("screen--selection"),
-                             start, len(text) if end == -1 else end)
+        if span is not None:
+            start, end = span
+            text.stylize(self.screen.get_component_rich_style("screen--selection"),
+                         start, len(text) if end == -1 else end)
         text.end = ""
         strip = Strip(list(text.render(self.app.console)), text.cell_len)
-        return strip.crop_extend(int(scroll_x), int(scroll_x) + width, base).apply_offsets(
+        strip = strip.crop_extend(int(scroll_x), int(scroll_x) + width, base).apply_offsets(
             int(scroll_x), row
         )
+        if span is None:
+            self._strips[key] = strip
+        return strip
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """Mouse selection: the rows under it, as shown."""
