@@ -6,8 +6,10 @@ the user did, the app decides and persists.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
+import signal
 import threading
 import webbrowser
 from collections import Counter
@@ -62,6 +64,11 @@ from tui.widgets.sidebar import DateTree, Sidebar
 from tui.wording import short_date
 
 READ_AFTER_SECONDS = 2.0
+# Reading state (the post last shown, read marks) is kept in memory as the reader moves and
+# written by a worker thread this often when there is any: a move costs no disk write, and a
+# crash or a kill loses at most this much reading. Quitting, closing the terminal (SIGHUP) and
+# SIGTERM lose nothing (see `_stopped_from_outside`).
+SAVE_EVERY_SECONDS = 1.0
 NARROW = 100
 WIDE = 140
 SNUG = 115
@@ -265,7 +272,8 @@ class ReaderApp(App[int]):
         self._apply_width(self.size.width)
         if self.size.width < NARROW:  # on a small terminal the posts need the room
             self.query_one(Sidebar).display = False
-        self.set_interval(5.0, self._flush_in_background)
+        self.set_interval(SAVE_EVERY_SECONDS, self._flush_in_background)
+        self._catch_stop_signals()
         self.load_library()
 
     def _apply_configured_theme(self) -> None:
@@ -462,13 +470,15 @@ class ReaderApp(App[int]):
         self.exit(return_code=2)
 
     def _loaded(self, library: Library, warnings: list[str]) -> None:
-        # The library's heads are hundreds of thousands of long-lived objects; left to the
-        # cyclic GC, every full collection walks them all (a 50 ms stall in the middle of a
-        # key press at 100k posts). They live as long as the app: take them out of its view.
+        # What the library brings on screen (the sidebar's tree of dates and its tags, the
+        # screen's first drawing) is tens of thousands of long-lived objects; left to the cyclic
+        # GC, every full collection walks them all (a 25-50 ms stall in the middle of a key
+        # press every few presses at 100k posts). They live as long as the library is shown:
+        # once it is, take them out of the GC's view.
         if self.load_cancel.is_set():
             library.close()
             return
-        gc.freeze()
+        self.call_after_refresh(gc.freeze)
         self.indexed_share = None
         self.load_warnings = warnings
         self._toast_new_warnings(library.archive_key, warnings)
@@ -1330,7 +1340,7 @@ class ReaderApp(App[int]):
 
     # -- persistence -------------------------------------------------------------------------
     def _flush_in_background(self) -> None:
-        """Every few seconds: write buffered reading state off the UI thread, if any."""
+        """Every SAVE_EVERY_SECONDS: write buffered reading state off the UI thread, if any."""
         if self.store is not None and self.store.has_pending():
             self._flush_worker()
 
@@ -1342,6 +1352,36 @@ class ReaderApp(App[int]):
             except StorageError as exc:
                 self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
 
+    def _catch_stop_signals(self) -> None:
+        """A closed terminal window or a lost SSH connection (SIGHUP) and a SIGTERM (a logout,
+        a shutdown, `kill`) end the app as `q` does, instead of killing it: what was read is
+        saved. Only where the event loop can take signals (POSIX, the main thread)."""
+        try:
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(number, self._stopped_from_outside)
+        except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+            return  # no SIGHUP (Windows), no loop signals there, or not the main thread
+
+    def _release_stop_signals(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+            for number in (signal.SIGHUP, signal.SIGTERM):
+                loop.remove_signal_handler(number)
+        except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+            return
+
+    def _stopped_from_outside(self) -> None:
+        """Save first (the terminal may be gone, so the exit's own drawing may fail), then
+        exit as `q` does."""
+        self.load_cancel.set()
+        if self.store is not None:
+            try:
+                self.store.flush()
+            except StorageError:
+                pass  # the exit tries again (Store.close)
+        self.exit()
+
     async def action_quit(self) -> None:
         """Quit at once: the index build is told to stop before the messages still queued
         (more posts, progress) are handled, and they are then dropped."""
@@ -1349,6 +1389,7 @@ class ReaderApp(App[int]):
         await super().action_quit()
 
     def on_unmount(self) -> None:
+        self._release_stop_signals()
         self.load_cancel.set()  # an index being built stops at its next batch, leaving no file
         if isinstance(self.library, ProvisionalLibrary):
             self.library.close()
