@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import ceil
 from typing import NamedTuple, Protocol
 
 from rich.cells import cell_len
@@ -252,6 +253,30 @@ class PostList(ScrollView, can_focus=True):
         if 0 <= position < len(self.rows):
             self.move_to(position)
             self.post_message(self.Selected(self, self.rows[position]))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """ScrollView's own, except that the scrollbar is told only when its thumb would be
+        drawn elsewhere: a moved scrollbar redraws its whole height, and in a long list the
+        thumb moves an eighth of a cell every few hundred rows, while scrolling by a row is
+        what every `j` does at the bottom of the list."""
+        if self.show_vertical_scrollbar:
+            thumb = self._thumb_at(new_value)
+            if thumb is None or thumb != self._thumb_at(self.vertical_scrollbar.position):
+                self.vertical_scrollbar.position = new_value
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+
+    def _thumb_at(self, scroll_y: float) -> int | None:
+        """Where the scrollbar draws its thumb for this scroll, in eighths of a cell (as
+        ScrollBarRender places it); None when it is not a thumb over a track."""
+        bar = self.vertical_scrollbar
+        size, window, virtual = bar.size.height, ceil(bar.window_size), ceil(
+            bar.window_virtual_size)
+        if not size or not window or window >= virtual or size == virtual:
+            return None
+        thumb = max(1, window / (virtual / size))
+        eighths = len(bar.renderer.VERTICAL_BARS)
+        return int((size - thumb) * (scroll_y / (virtual - window)) * eighths)
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.rows) * self.row_height)
