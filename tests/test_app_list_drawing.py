@@ -1,7 +1,8 @@
-"""What the post list draws as the reader moves: the highlighted row is the post shown, and a
-row's marks are drawn as soon as they change (the list keeps drawn lines; a move redraws only
-what changed). Read back from the app's own screenshot, which is the drawing the terminal
-gets, not what the list would draw if asked again."""
+"""What the post list and the reading pane draw as the reader moves: the highlighted row is
+the post shown, a row's marks are drawn as soon as they change, and a post leaves nothing of
+itself behind the next one (the list keeps drawn lines, the pane redraws only rows that had
+or have text: a move redraws only what changed). Read back from the app's own screenshot,
+which is the drawing the terminal gets, not what a widget would draw if asked again."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from pathlib import Path
 import pytest
 from apphelpers import (
     many_posts_dump,
+    pane,
     pane_title,
     running,
     screen_text,
     user_dirs,  # noqa: F401  (fixture)
 )
+from conftest import write_dump
 
 from tui.app import ReaderApp
 from tui.widgets.post_list import PostList
@@ -86,3 +89,34 @@ async def test_a_bookmark_is_drawn_on_its_row_at_once(tmp_path: Path) -> None:
         await pilot.pause()
         assert "★" not in row_of(app, "Post 02")
         assert highlighted_titles(app) == ["Post 02"]
+
+
+async def test_a_short_post_after_a_long_one_leaves_nothing_of_it_on_screen(
+    tmp_path: Path,
+) -> None:
+    """The pane redraws only the rows that held text or hold it now: below a short post
+    shown after a long one, every row must be blank again (and the long one whole again
+    when the reader goes back to it)."""
+    long_body = [f"Paragraph {n:02d} of the long post." for n in range(60)]
+    dump = write_dump(tmp_path, "\n".join([
+        "Forwarded from Test channel", "Long post", *long_body,
+        "Forwarded from Test channel", "Short post", "Its only line.",
+    ]) + "\n", "long-short.txt")
+
+    def pane_lines(app: ReaderApp) -> list[str]:
+        region = pane(app).region
+        lines = screen_text(app).splitlines()[region.y : region.bottom]
+        return [line[region.x : region.right] for line in lines]
+
+    async with running([dump], size=(140, 30)) as (app, pilot):
+        assert "Long post" in pane_title(app)
+        assert sum("of the long post" in line for line in pane_lines(app)) > 10
+        await pilot.press("j")
+        await pilot.pause()
+        assert "Short post" in pane_title(app)
+        shown = pane_lines(app)
+        assert not any("of the long post" in line for line in shown)
+        assert any("Its only line." in line for line in shown)
+        await pilot.press("k")
+        await pilot.pause()
+        assert sum("of the long post" in line for line in pane_lines(app)) > 10

@@ -144,16 +144,24 @@ class ReadingPane(ScrollView, can_focus=True):
             if notes.plain:
                 rows.append(Text(""))
                 add(notes)
+        drawn = max(len(rows), len(self._rows))  # rows with text before or now
         self._rows = rows
         self._strips = {}
         self._laid_width = width
         size = Size(width, len(rows))
         if size != self.virtual_size:
             # Assigning virtual_size re-lays out the whole screen (it is a layout reactive);
-            # the pane's box never changes with its content, so update only the scrollbar.
+            # the pane's box never changes with its content, so update only the scrollbar,
+            # and only when it has a thumb before or after: one the height of the pane is
+            # drawn as a bare track whatever the post's length.
             self.set_reactive(ReadingPane.virtual_size, size)
-            self._scroll_update(size)
-        self.refresh()
+            height = self.scrollable_content_region.height
+            if max(len(rows), self.vertical_scrollbar.window_virtual_size) > height:
+                self._scroll_update(size)
+        # Only the rows that held text or hold it now are drawn again: below them the pane
+        # was blank and stays blank (a short post is a third of the pane's height).
+        top = int(self.scroll_offset.y)
+        self.refresh_lines(top, max(1, drawn - top))
 
     def plain_text(self) -> str:
         """Everything the pane shows, as wrapped plain text (what a mouse selection copies)."""
