@@ -22,6 +22,7 @@ import codecs
 import functools
 import html
 import html.entities
+import io
 import itertools
 import re
 import secrets
@@ -232,8 +233,8 @@ class _Page(HTMLParser):
             role = "media"
             self.message.media = True
         elif (self.message.media_kind is None and self._inside("media")
-              and _media_kind(classes) is not None):
-            self.message.media_kind = _media_kind(classes)
+              and (kind := _media_kind(attr.get("class", ""))) is not None):
+            self.message.media_kind = kind
             href = attr.get("href")
             if tag == "a" and href and not href.startswith(("http:", "https:", "tg:")):
                 self.message.media_file = href
@@ -352,8 +353,9 @@ _WRAP_KINDS = {
 }
 
 
-def _media_kind(classes: set[str]) -> str | None:
-    for name in classes:
+def _media_kind(classes: str) -> str | None:
+    """The kind the first media class (in the order written) names, if any."""
+    for name in classes.split():
         kind = _WRAP_KINDS.get(name)
         if kind is not None:
             return kind
@@ -364,8 +366,13 @@ def _media(folder: Path, message: _Message) -> Media | None:
     """The message's media, with whether the file it links to is in the export `folder`."""
     if not message.media or message.poll:
         return None
-    kind = message.media_kind or "media"
-    named = message.media_file
+    return _media_of(folder, message.media_kind, message.media_file)
+
+
+def _media_of(folder: Path, kind: str | None, named: str | None) -> Media:
+    """Media of a kind (`media` when unknown), with whether the file it links to is in the
+    export `folder`."""
+    kind = kind or "media"
     if not named:
         return Media(kind)
     try:
@@ -554,15 +561,103 @@ class _Starts:
         return line
 
 
+#: Pages up to this size are parsed in one call (libxml2 then builds the page about half as
+#: fast again as fed in pieces with events); the elements of such a page take about ten times
+#: its size while it is read. Larger pages are fed in pieces and freed as they are read.
+WHOLE = 4 * CHUNK
+
+
+class _Unusual(Exception):
+    """A page whose messages are not all side by side: read in pieces instead."""
+
+
 def _read_lxml(path: Path) -> Iterator[tuple[str | None, list[_Message]]]:
-    """(the channel, the messages finished) after each piece, read by lxml: libxml2 builds
-    the elements, events come only for `div`s, and only messages are walked; each is freed
-    once read. Raises `HandOver` on markup html.parser may read otherwise."""
+    """(the channel, the messages finished) as lxml reads them: a page of up to `WHOLE`
+    bytes in one call, a larger one (or one whose messages are not side by side) in pieces,
+    where libxml2 builds the elements, events come only for `div`s, and only messages are
+    walked; each is freed once read. Raises `HandOver` on markup html.parser may read
+    otherwise."""
     assert _etree is not None
-    parser = _etree.HTMLPullParser(events=("end",), tag="div", huge_tree=True,
-                                   no_network=True, encoding="utf-8")  # fmt: skip
     with path.open("rb") as fh:
-        yield from _read_pieces(parser, itertools.chain(_pieces(fh), [b""]))
+        head = fh.read(WHOLE + 1)
+        if len(head) <= WHOLE:
+            try:
+                yield _read_whole(head)
+                return
+            except _Unusual:
+                pass
+            pieces = _pieces(io.BytesIO(head))
+        else:
+            fh.seek(0)
+            pieces = _pieces(fh)
+        parser = _etree.HTMLPullParser(events=("end",), tag="div", huge_tree=True,
+                                       no_network=True, encoding="utf-8")  # fmt: skip
+        yield from _read_pieces(parser, itertools.chain(pieces, [b""]))
+
+
+def _read_whole(data: bytes) -> tuple[str | None, list[_Message]]:
+    """(the channel, the messages) of a whole page parsed in one call; `_Unusual` when its
+    messages are not all children of one element (`_read_pieces` then reads it), `HandOver`
+    on markup html.parser may read otherwise. The same checks as `_read_pieces`, on the
+    elements in page order."""
+    assert _etree is not None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HandOver from None  # html.parser says where, after the posts before it
+    data = _fold(data)
+    starts = _Starts()
+    starts.scan(data)
+    end_mark = f"tgreader-end-{secrets.token_hex(8)}"
+    parser = _etree.HTMLParser(huge_tree=True, no_network=True, encoding="utf-8")
+    try:
+        root = _etree.fromstring(_marked(data) + f'<div class="{end_mark}"></div>'.encode(),
+                                 parser)  # fmt: skip
+    except _etree.LxmlError:  # pragma: no cover - the mark makes a page of anything
+        raise HandOver from None
+    ended = False
+    channel: str | None = None
+    header = None
+    messages_seen = False
+    parent = None  # the element every message is a child of
+    done: list[_Message] = []
+    while (before := root.getprevious()) is not None:
+        root = before
+    # the elements after `</html>` (the end mark is one) are the root's siblings
+    divs = itertools.chain.from_iterable(top.iter("div") for top in itertools.chain(
+        [root], root.itersiblings()))
+    for element in divs:
+        classes = element.get("class")
+        if not classes:
+            continue
+        if "message" in classes and "message" in (words := classes.split()):
+            if parent is None:
+                parent = element.getparent()
+            elif element.getparent() is not parent:
+                raise _Unusual
+            line = starts.take(element, classes)
+            messages_seen = True
+            if "service" not in words and "default" in words:
+                joined = "joined" in words
+                done.append(_read_usual(element, line, joined)
+                            or _read_message(element, line, joined))
+        elif classes == end_mark:
+            ended = True
+            for _ in element.iterancestors("a"):
+                raise HandOver  # cut inside a link: html.parser never closes it
+        elif "page_header" in classes and "page_header" in classes.split():
+            if header is not None or messages_seen:
+                raise HandOver
+            header = element
+            channel_words = _channel_words(element)
+            channel = _name(channel_words) if channel_words else None
+    if parent is not None and header is not None and (
+            parent is header or any(a is header for a in parent.iterancestors())):
+        raise HandOver  # messages inside the page's header
+    if not ended or starts.pending or starts.headers != (header is not None):
+        raise HandOver  # libxml2 stopped early, or read a tag otherwise than the text
+    return channel, done
 
 
 def _read_pieces(parser: object, pieces: Iterator[bytes]
@@ -718,7 +813,7 @@ def _read_message(root: object, line: int, joined: bool) -> _Message:
             if role is not None:
                 open_roles[role] -= 1
                 if role == "anchor":
-                    _close_anchor(message, element, words)
+                    _close_anchor(message.links, message.tags, element, "".join(words or ()))
             sink, anchor = (stack[-1][1], stack[-1][2]) if stack else (None, None)
             data = _after_break(element.tail) if element.tag == "br" else element.tail
         else:
@@ -747,7 +842,9 @@ def _read_message(root: object, line: int, joined: bool) -> _Message:
             if role == "skip":
                 walk.skip_subtree()  # nothing inside a skipped block is read
                 continue
-            if role == "text" and not open_roles["anchor"] and _read_text(element, message):
+            if role == "text" and not open_roles["anchor"] and (
+                    text := _read_text(element, message.links, message.tags)) is not None:
+                message.text.append(text)
                 walk.skip_subtree()
                 continue
             data = element.text
@@ -775,50 +872,100 @@ _ROLE_CLASSES = frozenset({
 _NOT_PLAIN_MEDIA = _ROLE_CLASSES - _WRAP_KINDS.keys() - {"details"}
 
 
-def _read_usual(root: object, line: int, joined: bool) -> _Message | None:
+class _Usual:
+    """A message of the usual shape as `_read_usual` reads it: its text already in lines,
+    its sender and signature already names (what `_post` makes of a `_Message`)."""
+
+    __slots__ = ("number", "line", "joined", "title", "sender", "lines", "links", "tags",
+                 "media", "kind", "file", "author")
+
+    def __init__(self, number: int | None, line: int, joined: bool, title: str | None,
+                 sender: str | None, lines: tuple[str, ...], links: list[Link],
+                 tags: list[str], media: bool, kind: str | None, file: str | None,
+                 author: str | None) -> None:  # fmt: skip
+        self.number = number
+        self.line = line
+        self.joined = joined
+        self.title = title
+        self.sender = sender
+        self.lines = lines
+        self.links = links
+        self.tags = tags
+        self.media = media
+        self.kind = kind
+        self.file = file
+        self.author = author
+
+
+_USERPIC = ("pull_left userpic_wrap", "userpic_wrap")
+#: A line break of the page's layout and the indentation after it (dropped from texts).
+_LAYOUT_NEWLINE = re.compile("\n[ \t]*")
+
+
+def _read_usual(root: object, line: int, joined: bool) -> _Usual | None:
     """A message laid out as Telegram lays it out (picture, then a body of date, name,
     media, text, signature, reactions), read by looking at its blocks directly; None when
-    anything in it is otherwise, for `_read_message` to walk. Gives what the walk gives."""
-    found = MESSAGE_ID.match(root.get("id") or "")  # type: ignore[attr-defined]
-    message = _Message(number=int(found["id"]) if found else None, line=line, joined=joined)
+    anything in it is otherwise, for `_read_message` to walk. Gives what the walk and
+    `_post` give: the text in lines, the names with their spaces folded."""
     body = None
     for child in root:  # type: ignore[attr-defined]
         classes = child.get("class")
         if classes == "body" and body is None:
             body = child
-        elif classes not in ("pull_left userpic_wrap", "userpic_wrap"):
+        elif classes not in _USERPIC:
             return None
     if body is None:
         return None
+    title = sender = author = kind = file = None
+    media = False
+    texts: list[str] = []
+    links: list[Link] = []
+    tags: list[str] = []
     for child in body:
         classes = child.get("class")
         if classes == "pull_right date details":
-            title = _attr(child, "title")
-            if not title:
+            written = _attr(child, "title")
+            if not written:
                 return None
-            if message.date_title is None:
-                message.date_title = title
+            if title is None:
+                title = written
         elif classes == "from_name" or classes == "signature details":
             if len(child):
                 return None
-            text = child.text
-            if text:
-                _words(text, message.sender if classes == "from_name" else message.signature)
+            words = child.text
+            if words:
+                if _BR_MARK in words:
+                    raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
+                if classes == "from_name":
+                    sender = words if sender is None else sender + words
+                else:
+                    author = words if author is None else author + words
         elif classes == "text":
-            if not _read_text(child, message):
+            text = _read_text(child, links, tags)
+            if text is None:
                 return None
+            texts.append(text)
         elif classes == "media_wrap clearfix":
-            message.media = True
-            if not _read_media(child, message):
+            media = True
+            found = _read_media(child, kind, file)
+            if found is None:
                 return None
+            kind, file = found
         elif classes == "reply_to details":
             continue
         elif not _plain(child, classes):
             return None
-    for words in (message.text, message.sender, message.signature):
-        if words:
-            words[:] = _in_page_notation(words)
-    return message
+    text = texts[0] if len(texts) == 1 else "".join(texts)
+    if "\x00" in text:
+        return None  # the walk keeps a NUL apart from the page's line breaks
+    text = text.removeprefix("\n")
+    if "\n" in text:
+        text = _LAYOUT_NEWLINE.sub("", text)
+    found_id = MESSAGE_ID.match(root.get("id") or "")  # type: ignore[attr-defined]
+    return _Usual(int(found_id["id"]) if found_id else None, line, joined, title,
+                  " ".join(sender.split()) or None if sender else None,
+                  tuple(text.split(_BR_MARK)) if text else (), links, tags, media, kind, file,
+                  " ".join(author.split()) or None if author else None)
 
 
 def _words(text: str, words: list[str]) -> None:
@@ -838,8 +985,10 @@ def _plain(element: object, classes: str | None) -> bool:
     return True
 
 
-def _read_media(block: object, message: _Message) -> bool:
-    """The kind (and file) of a media block whose inside does nothing but name it."""
+def _read_media(block: object, kind: str | None, file: str | None
+                ) -> tuple[str | None, str | None] | None:  # fmt: skip
+    """The kind (and file) of a media block whose inside does nothing but name it, the
+    first found (`kind` and `file` so far) kept; None when its inside does more."""
     for inner in block.iterdescendants():  # type: ignore[attr-defined]
         tag = inner.tag
         if tag in VOID:
@@ -847,15 +996,14 @@ def _read_media(block: object, message: _Message) -> bool:
         classes = inner.get("class")
         if not classes:
             continue
-        names = set(classes.split())
+        names = classes.split()
         if not _NOT_PLAIN_MEDIA.isdisjoint(names) or ("details" in names and len(inner)):
-            return False
-        if message.media_kind is None and (kind := _media_kind(names)) is not None:
-            message.media_kind = kind
+            return None
+        if kind is None and (kind := _media_kind(classes)) is not None:
             href = _attr(inner, "href")
             if tag == "a" and href and not href.startswith(("http:", "https:", "tg:")):
-                message.media_file = href
-    return True
+                file = href
+    return kind, file
 
 
 def _put(message: _Message, lists: dict[str, list[str]], sink: str, data: str) -> None:
@@ -867,10 +1015,11 @@ def _put(message: _Message, lists: dict[str, list[str]], sink: str, data: str) -
         lists[sink].append(data)
 
 
-def _read_text(element: object, message: _Message) -> bool:
+def _read_text(element: object, links: list[Link], tags: list[str]) -> str | None:
     """A `.text` block read whole, when nothing in it has a class (so no element inside
     changes where text goes), no link holds a link and every `<br>` is marked: its words in
-    one piece, its links and hashtags in order. False, having read nothing, otherwise."""
+    one piece (returned), its links and hashtags in order. None, having read nothing,
+    otherwise."""
     assert _etree is not None
     anchors = []
     breaks = 0
@@ -881,24 +1030,23 @@ def _read_text(element: object, message: _Message) -> bool:
         elif tag in VOID:
             continue
         elif inner.get("class"):
-            return False
+            return None
         elif tag == "a":
             anchors.append(inner)
     for link in anchors:
         for _ in link.iterdescendants("a"):
-            return False
+            return None
     text = _etree.tostring(element, method="text", encoding=str, with_tail=False)
     if text.count(_BR_MARK) != breaks:
         raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
-    message.text.append(text)
     for link in anchors:
         if len(link):
             words = _etree.tostring(link, method="text", encoding=str, with_tail=False)
             words = words.replace(_BR_MARK, "\n")
         else:
             words = link.text or ""
-        _close_anchor(message, link, [words])
-    return True
+        _close_anchor(links, tags, link, words)
+    return text
 
 
 def _in_page_notation(words: list[str]) -> list[str]:
@@ -932,8 +1080,9 @@ def _role(element: object, tag: str, classes: set[str], message: _Message,
     if "media_wrap" in classes:
         message.media = True
         return "media"
-    if message.media_kind is None and open_roles["media"] and _media_kind(classes) is not None:
-        message.media_kind = _media_kind(classes)
+    if message.media_kind is None and open_roles["media"] and (
+            kind := _media_kind(element.get("class"))) is not None:  # type: ignore[attr-defined]
+        message.media_kind = kind
         href = _attr(element, "href")
         if tag == "a" and href and not href.startswith(("http:", "https:", "tg:")):
             message.media_file = href
@@ -955,15 +1104,14 @@ def _role(element: object, tag: str, classes: set[str], message: _Message,
     return None
 
 
-def _close_anchor(message: _Message, element: object, words: list[str] | None) -> None:
-    text = "".join(words or ())
+def _close_anchor(links: list[Link], tags: list[str], element: object, text: str) -> None:
     onclick = _attr(element, "onclick")
     if onclick and "ShowHashtag(" in onclick:
-        message.tags.append(text.lstrip("#"))
+        tags.append(text.lstrip("#"))
         return
     href = _attr(element, "href")
     if href and (url := _address(href)) is not None:
-        message.links.append(Link(text, url))
+        links.append(Link(text, url))
 
 
 def parse(path: Path, warn: Warn, tokenizer: str | None = None) -> Iterator[RawPost]:
@@ -1006,11 +1154,19 @@ def _posts(path: Path, read: Callable[[Path], Iterator[tuple[str | None, list[_M
             for message in messages:
                 # a joined message continues the sender above it; at the top of a page
                 # (messages2.html) that sender is on the previous page: the channel
-                sender = _name(message.sender) or (
+                if message.__class__ is _Usual:
+                    sender = message.sender or (  # type: ignore[assignment]
+                        previous_sender if message.joined else None) or channel
+                    previous_sender = sender
+                    yield _usual_post(path, name, folder, message,  # type: ignore[arg-type]
+                                      channel, sender)  # fmt: skip
+                    continue
+                sender = _name(message.sender) or (  # type: ignore[arg-type]
                     previous_sender if message.joined else None
                 ) or channel
                 previous_sender = sender
-                yield _post(path, name, folder, message, channel, sender)
+                yield _post(path, name, folder, message, channel,  # type: ignore[arg-type]
+                            sender)  # fmt: skip
     except UnicodeDecodeError as exc:
         raise IngestError(
             path, not_utf8(exc),
@@ -1039,21 +1195,45 @@ def _read_stdlib(path: Path) -> Iterator[tuple[str | None, list[_Message]]]:
                 break
 
 
+def _stamp(path: Path, title: str | None, number: int | None, line: int
+           ) -> tuple[PostDate, str]:  # fmt: skip
+    """A message's date and ISO time from its title, or the error naming it."""
+    stamp = None if title is None else parse_title(title)
+    if stamp is None:
+        from tui.ingest import IngestError
+
+        label = f"message {number}" if number is not None else "a message"
+        if title is None:
+            raise IngestError(path, f"{label} has no date (no .date.details title)", line=line)
+        raise IngestError(path, f"{label} has an unreadable date {title!r}", line=line)
+    return stamp
+
+
+def _usual_post(path: Path, name: str, folder: Path, message: _Usual, channel: str | None,
+                sender: str | None) -> RawPost:  # fmt: skip
+    """`_post` for a message `_read_usual` read (no forward, no poll)."""
+    date, iso = _stamp(path, message.title, message.number, message.line)
+    return RawPost(
+        origin=Origin(name, message.line),
+        lines=message.lines,
+        source=sender,
+        channel=channel,
+        media=_media_of(folder, message.kind, message.file) if message.media else None,
+        links=tuple(message.links),
+        date=date,
+        datetime=iso,
+        hashtags=tuple(message.tags),
+        message_id=message.number,
+        sender=sender,
+        author=message.author,
+    )
+
+
 def _post(path: Path, name: str, folder: Path, message: _Message, channel: str | None,
           sender: str | None) -> RawPost:  # fmt: skip
     """One message as a raw post; `name` is the page's path as a string, `folder` its
     folder's (where the files it links to are)."""
-    stamp = None if message.date_title is None else parse_title(message.date_title)
-    if stamp is None:
-        from tui.ingest import IngestError
-
-        label = f"message {message.number}" if message.number is not None else "a message"
-        if message.date_title is None:
-            raise IngestError(path, f"{label} has no date (no .date.details title)",
-                              line=message.line)
-        raise IngestError(path, f"{label} has an unreadable date {message.date_title!r}",
-                          line=message.line)
-    date, iso = stamp
+    date, iso = _stamp(path, message.date_title, message.number, message.line)
     text = _layout_free(message.text)
     if message.poll:
         question = _name(message.question) or ""
