@@ -20,7 +20,7 @@ from fuzz import html_page
 from hypothesis import HealthCheck, given, settings
 from test_hostile_input import HTML_HEAD, HTML_TAIL, html_message
 
-from tui.ingest import IngestError
+from tui.ingest import IngestError, desktop_html
 from tui.ingest.desktop_html import HandOver, parse
 from tui.model import RawPost
 
@@ -47,7 +47,8 @@ def assert_alike(path: Path) -> list[RawPost] | str:
 
 
 @pytest.mark.parametrize("path", EXPORTS, ids=lambda p: str(p.relative_to(ROOT / "tests")))
-def test_lxml_reads_every_real_export_itself_and_gives_html_parsers_posts(path: Path) -> None:
+def test_lxml_reads_every_real_export_itself_and_gives_html_parsers_posts(
+        path: Path, lxml_way: str) -> None:
     fast = read(path, "lxml-only")  # HandOver would mean lxml did not read it itself
     assert isinstance(fast, list) and fast
     assert fast == read(path, "stdlib")
@@ -55,6 +56,44 @@ def test_lxml_reads_every_real_export_itself_and_gives_html_parsers_posts(path: 
 
 def page(text_html: str, message_id: str = "2", before: str = "") -> str:
     return HTML_HEAD + before + html_message(text_html, message_id) + HTML_TAIL
+
+
+#: A message `html.parser` opens wherever it is, its tag not written as Telegram writes it.
+OTHERWISE = ('<div id="message9" class="message default">\n<div class="body">'
+             '<div class="pull_right date details" title="16.09.2022 07:58:12 UTC+03:00">'
+             '</div><div class="text">\nhidden\n</div></div></div>')
+
+
+def usual_page(picture: str = "", date: str = "", reply: str = "", media: str = "") -> str:
+    """A page of messages laid out as Telegram Desktop lays them out (a picture, a reply,
+    media, reactions, a joined message), with what is given put inside those blocks."""
+    return HTML_HEAD + f"""<div class="message default clearfix" id="message2">
+ <div class="pull_left userpic_wrap">
+  <div class="userpic userpic6" style="width: 42px; height: 42px">
+   <div class="initials" style="line-height: 42px">\nC\n</div>
+  </div>{picture}
+ </div>
+ <div class="body">
+  <div class="pull_right date details" title="15.09.2022 07:58:12 UTC+03:00">\n07:58\n{date}
+  </div>
+  <div class="from_name">\nChan \n  </div>
+  <div class="reply_to details">\nIn reply to <a href="#go_to_message1"
+   onclick="return GoToMessage(1)">this message</a>{reply}\n  </div>
+  <div class="media_wrap clearfix">\n{media}\n  </div>
+  <div class="text">\nline one<br>line  two <a href="https://x.org/">x</a>
+  <a href="" onclick="return ShowHashtag(&quot;tag&quot;)">#tag</a>\n  </div>
+  <div class="signature details">\nAuthor\n  </div>
+  <div class="reactions"><div class="reaction"><div class="emoji">\n👍\n</div>
+   <div class="count">\n3\n</div></div></div>
+ </div>
+</div>
+<div class="message default clearfix joined" id="message3">
+ <div class="body">
+  <div class="pull_right date details" title="15.09.2022 07:59:12 UTC+03:00">\n07:59\n</div>
+  <div class="text">\njoined\n</div>
+ </div>
+</div>
+""" + HTML_TAIL
 
 
 HOSTILE: dict[str, str] = {
@@ -87,14 +126,68 @@ HOSTILE: dict[str, str] = {
     "bom": "\ufeff" + page("after a bom"),
     "declared another encoding": page("Привет").replace(
         '<meta charset="utf-8"/>', '<meta charset="windows-1251"/>'),
+    # messages where a reader that looks only at messages side by side would miss them;
+    # "written otherwise" ones are not found by looking for Telegram's own tag in the text
+    "message after the end of the page": page("x") + html_message("after", "7"),
+    "message inside the picture": usual_page(picture=html_message("in", "9")),
+    "message written otherwise inside the picture": usual_page(picture=OTHERWISE),
+    "message written otherwise inside the date": usual_page(date=OTHERWISE),
+    "message written otherwise inside a reply": usual_page(reply=OTHERWISE),
+    "message written otherwise inside a service message": HTML_HEAD + (
+        f'<div class="message service" id="message1"><div class="body details">\nx\n'
+        f"{OTHERWISE}</div></div>\n") + html_message("x") + HTML_TAIL,
+    "message written otherwise inside the page header": HTML_HEAD.replace(
+        '<div class="content">', f'<div class="content">{OTHERWISE}') + html_message("x")
+        + HTML_TAIL,
+    "messages each in a wrapper": HTML_HEAD + "".join(
+        f"<div>{html_message(f'post {n}', str(n))}</div>" for n in range(3, 6)) + HTML_TAIL,
+    "media of two kinds": usual_page(media=(
+        '<a class="photo_wrap media_file clearfix pull_left" href="photos/a.jpg">'
+        '<img class="photo" src="photos/a_thumb.jpg"/></a>')),
 }
 
 
+@pytest.fixture(params=["whole", "pieces"])
+def lxml_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways lxml reads a page: whole (up to `WHOLE` bytes) and fed in pieces."""
+    if request.param == "pieces":
+        monkeypatch.setattr(desktop_html, "WHOLE", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
-def test_hostile_pages_give_the_same_posts_through_both_readers(tmp_path: Path,
-                                                                 case: str) -> None:
+def test_hostile_pages_give_the_same_posts_through_both_readers(tmp_path: Path, case: str,
+                                                                 lxml_way: str) -> None:
     path = write_dump(tmp_path, HOSTILE[case], "messages.html")
     assert_alike(path)
+
+
+def test_the_usual_layout_is_read_by_lxml_itself(tmp_path: Path, lxml_way: str) -> None:
+    path = write_dump(tmp_path, usual_page(media=(
+        '<a class="photo_wrap clearfix pull_left" href="photos/a.jpg">'
+        '<img class="photo" src="photos/a_thumb.jpg"/></a>')), "messages.html")
+    posts = read(path, "lxml-only")
+    assert posts == read(path, "stdlib")
+    assert isinstance(posts, list)
+    first, joined = posts
+    assert first.lines == ("line one", "line  two x#tag")  # a layout break is no space
+    assert (first.sender, first.author, first.hashtags) == ("Chan", "Author", ("tag",))
+    assert [(link.text, link.url) for link in first.links] == [("x", "https://x.org/")]
+    assert first.media is not None and (first.media.kind, first.media.file) == (
+        "photo", "photos/a.jpg")
+    assert (joined.lines, joined.sender) == (("joined",), "Chan")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert [lines[p.origin.line - 1] for p in posts] == [
+        '<div class="message default clearfix" id="message2">',
+        '<div class="message default clearfix joined" id="message3">']
+
+
+def test_media_of_two_kinds_is_the_kind_written_first(tmp_path: Path) -> None:
+    """Not whichever a set of the classes gives first (which changes between runs)."""
+    path = write_dump(tmp_path, HOSTILE["media of two kinds"], "messages.html")
+    posts = assert_alike(path)
+    assert isinstance(posts, list) and posts[0].media is not None
+    assert posts[0].media.kind == "photo"
 
 
 def test_lines_past_65535_are_numbered_as_in_the_file(tmp_path: Path) -> None:

@@ -22,12 +22,11 @@ import codecs
 import functools
 import html
 import html.entities
-import io
 import itertools
 import re
 import secrets
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -567,39 +566,28 @@ class _Starts:
 WHOLE = 4 * CHUNK
 
 
-class _Unusual(Exception):
-    """A page whose messages are not all side by side: read in pieces instead."""
-
-
-def _read_lxml(path: Path) -> Iterator[tuple[str | None, list[_Message]]]:
+def _read_lxml(path: Path) -> Iterator[tuple[str | None, list[_Message | _Usual]]]:
     """(the channel, the messages finished) as lxml reads them: a page of up to `WHOLE`
-    bytes in one call, a larger one (or one whose messages are not side by side) in pieces,
-    where libxml2 builds the elements, events come only for `div`s, and only messages are
-    walked; each is freed once read. Raises `HandOver` on markup html.parser may read
-    otherwise."""
+    bytes in one call, a larger one in pieces (libxml2 builds the elements, events come only
+    for `div`s, and only messages are walked; each is freed once read). Raises `HandOver`
+    on markup html.parser may read otherwise."""
     assert _etree is not None
     with path.open("rb") as fh:
         head = fh.read(WHOLE + 1)
         if len(head) <= WHOLE:
-            try:
-                yield _read_whole(head)
-                return
-            except _Unusual:
-                pass
-            pieces = _pieces(io.BytesIO(head))
-        else:
-            fh.seek(0)
-            pieces = _pieces(fh)
+            yield _read_whole(head)
+            return
+        fh.seek(0)
         parser = _etree.HTMLPullParser(events=("end",), tag="div", huge_tree=True,
                                        no_network=True, encoding="utf-8")  # fmt: skip
-        yield from _read_pieces(parser, itertools.chain(pieces, [b""]))
+        yield from _read_pieces(parser, itertools.chain(_pieces(fh), [b""]))
 
 
-def _read_whole(data: bytes) -> tuple[str | None, list[_Message]]:
-    """(the channel, the messages) of a whole page parsed in one call; `_Unusual` when its
-    messages are not all children of one element (`_read_pieces` then reads it), `HandOver`
-    on markup html.parser may read otherwise. The same checks as `_read_pieces`, on the
-    elements in page order."""
+def _read_whole(data: bytes) -> tuple[str | None, list[_Message | _Usual]]:
+    """(the channel, the messages) of a whole page parsed in one call; `HandOver` on markup
+    html.parser may read otherwise. The same checks as `_read_pieces`, on the elements in
+    page order: the walk over the page's `div`s does not enter a message (its reader looks
+    at every `div` in it, or `_holds_message` does)."""
     assert _etree is not None
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -618,50 +606,55 @@ def _read_whole(data: bytes) -> tuple[str | None, list[_Message]]:
         raise HandOver from None
     ended = False
     channel: str | None = None
-    header = None
+    headers = 0
     messages_seen = False
-    parent = None  # the element every message is a child of
-    done: list[_Message] = []
+    done: list[_Message | _Usual] = []
     while (before := root.getprevious()) is not None:
         root = before
-    # the elements after `</html>` (the end mark is one) are the root's siblings
-    divs = itertools.chain.from_iterable(top.iter("div") for top in itertools.chain(
-        [root], root.itersiblings()))
-    for element in divs:
-        classes = element.get("class")
-        if not classes:
-            continue
-        if "message" in classes and "message" in (words := classes.split()):
-            if parent is None:
-                parent = element.getparent()
-            elif element.getparent() is not parent:
-                raise _Unusual
-            line = starts.take(element, classes)
-            messages_seen = True
-            if "service" not in words and "default" in words:
-                joined = "joined" in words
-                done.append(_read_usual(element, line, joined)
-                            or _read_message(element, line, joined))
-        elif classes == end_mark:
-            ended = True
-            for _ in element.iterancestors("a"):
-                raise HandOver  # cut inside a link: html.parser never closes it
-        elif "page_header" in classes and "page_header" in classes.split():
-            if header is not None or messages_seen:
-                raise HandOver
-            header = element
-            channel_words = _channel_words(element)
-            channel = _name(channel_words) if channel_words else None
-    if parent is not None and header is not None and (
-            parent is header or any(a is header for a in parent.iterancestors())):
-        raise HandOver  # messages inside the page's header
-    if not ended or starts.pending or starts.headers != (header is not None):
+    # what follows `</html>` (the end mark does) are the root's siblings
+    for top in itertools.chain([root], root.itersiblings()):
+        walk = _etree.iterwalk(top, events=("start",), tag="div")
+        for _event, element in walk:
+            classes = element.get("class")
+            if not classes:
+                continue
+            if "message" in classes and "message" in (words := classes.split()):
+                walk.skip_subtree()
+                line = starts.take(element, classes)
+                messages_seen = True
+                if "service" not in words and "default" in words:
+                    joined = "joined" in words
+                    done.append(_read_usual(element, line, joined)
+                                or _read_message(element, line, joined))
+                elif _holds_message(element):
+                    raise HandOver  # a message inside a message
+            elif classes == end_mark:
+                ended = True
+                for _ in element.iterancestors("a"):
+                    raise HandOver  # cut inside a link: html.parser never closes it
+            elif "page_header" in classes and "page_header" in classes.split():
+                headers += 1
+                if headers > 1 or messages_seen or _holds_message(element):
+                    raise HandOver
+                walk.skip_subtree()
+                channel_words = _channel_words(element)
+                channel = _name(channel_words) if channel_words else None
+    if not ended or starts.pending or starts.headers != headers:
         raise HandOver  # libxml2 stopped early, or read a tag otherwise than the text
     return channel, done
 
 
+def _holds_message(element: object) -> bool:
+    """Whether a `div` inside `element` is a message (html.parser would open it)."""
+    for inner in element.iterdescendants("div"):  # type: ignore[attr-defined]
+        classes = inner.get("class")
+        if classes and "message" in classes and "message" in classes.split():
+            return True
+    return False
+
+
 def _read_pieces(parser: object, pieces: Iterator[bytes]
-                 ) -> Iterator[tuple[str | None, list[_Message]]]:  # fmt: skip
+                 ) -> Iterator[tuple[str | None, list[_Message | _Usual]]]:  # fmt: skip
     assert _etree is not None
     starts = _Starts()
     # The last thing fed: its element proves libxml2 read to the end (it stops silently at
@@ -681,7 +674,7 @@ def _read_pieces(parser: object, pieces: Iterator[bytes]
         else:
             parser.feed(f'<div class="{end_mark}"></div>'.encode())  # type: ignore[attr-defined]
             parser.close()  # type: ignore[attr-defined]
-        done: list[_Message] = []
+        done: list[_Message | _Usual] = []
         for _event, element in parser.read_events():  # type: ignore[attr-defined]
             classes = element.get("class")
             if not classes:
@@ -841,6 +834,8 @@ def _read_message(root: object, line: int, joined: bool) -> _Message:
             stack.append((role, sink, anchor))
             if role == "skip":
                 walk.skip_subtree()  # nothing inside a skipped block is read
+                if _holds_message(element):
+                    raise HandOver  # but html.parser opens a message wherever it is
                 continue
             if role == "text" and not open_roles["anchor"] and (
                     text := _read_text(element, message.links, message.tags)) is not None:
@@ -912,7 +907,7 @@ def _read_usual(root: object, line: int, joined: bool) -> _Usual | None:
         classes = child.get("class")
         if classes == "body" and body is None:
             body = child
-        elif classes not in _USERPIC:
+        elif classes not in _USERPIC or _holds_message(child):
             return None
     if body is None:
         return None
@@ -925,7 +920,7 @@ def _read_usual(root: object, line: int, joined: bool) -> _Usual | None:
         classes = child.get("class")
         if classes == "pull_right date details":
             written = _attr(child, "title")
-            if not written:
+            if not written or len(child):
                 return None
             if title is None:
                 title = written
@@ -952,7 +947,8 @@ def _read_usual(root: object, line: int, joined: bool) -> _Usual | None:
                 return None
             kind, file = found
         elif classes == "reply_to details":
-            continue
+            if _holds_message(child):
+                return None
         elif not _plain(child, classes):
             return None
     text = texts[0] if len(texts) == 1 else "".join(texts)
@@ -1021,7 +1017,7 @@ def _read_text(element: object, links: list[Link], tags: list[str]) -> str | Non
     one piece (returned), its links and hashtags in order. None, having read nothing,
     otherwise."""
     assert _etree is not None
-    anchors = []
+    anchors = None
     breaks = 0
     for inner in element.iterdescendants():  # type: ignore[attr-defined]
         tag = inner.tag
@@ -1032,20 +1028,26 @@ def _read_text(element: object, links: list[Link], tags: list[str]) -> str | Non
         elif inner.get("class"):
             return None
         elif tag == "a":
-            anchors.append(inner)
-    for link in anchors:
-        for _ in link.iterdescendants("a"):
-            return None
-    text = _etree.tostring(element, method="text", encoding=str, with_tail=False)
+            if anchors is None:
+                anchors = [inner]
+            else:
+                anchors.append(inner)
+    if anchors is not None:
+        for link in anchors:
+            if len(link):
+                for _ in link.iterdescendants("a"):
+                    return None
+    text: str = _etree.tostring(element, method="text", encoding=str, with_tail=False)
     if text.count(_BR_MARK) != breaks:
         raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
-    for link in anchors:
-        if len(link):
-            words = _etree.tostring(link, method="text", encoding=str, with_tail=False)
-            words = words.replace(_BR_MARK, "\n")
-        else:
-            words = link.text or ""
-        _close_anchor(links, tags, link, words)
+    if anchors is not None:
+        for link in anchors:
+            if len(link):
+                words = _etree.tostring(link, method="text", encoding=str, with_tail=False)
+                words = words.replace(_BR_MARK, "\n")
+            else:
+                words = link.text or ""
+            _close_anchor(links, tags, link, words)
     return text
 
 
@@ -1105,13 +1107,20 @@ def _role(element: object, tag: str, classes: set[str], message: _Message,
 
 
 def _close_anchor(links: list[Link], tags: list[str], element: object, text: str) -> None:
-    onclick = _attr(element, "onclick")
-    if onclick and "ShowHashtag(" in onclick:
-        tags.append(text.lstrip("#"))
-        return
-    href = _attr(element, "href")
-    if href and (url := _address(href)) is not None:
-        links.append(Link(text, url))
+    onclick = element.get("onclick")  # type: ignore[attr-defined]
+    if onclick:
+        if _BR_MARK in onclick:
+            raise HandOver  # an attribute that held a `<br>` is no longer as written
+        if "ShowHashtag(" in onclick:
+            tags.append(text.lstrip("#"))
+            return
+    href = element.get("href")  # type: ignore[attr-defined]
+    if href:
+        if _BR_MARK in href:
+            raise HandOver
+        url = _address(href)
+        if url is not None:
+            links.append(Link(text, url))
 
 
 def parse(path: Path, warn: Warn, tokenizer: str | None = None) -> Iterator[RawPost]:
@@ -1142,7 +1151,8 @@ def parse(path: Path, warn: Warn, tokenizer: str | None = None) -> Iterator[RawP
             given.clear()
 
 
-def _posts(path: Path, read: Callable[[Path], Iterator[tuple[str | None, list[_Message]]]]
+def _posts(path: Path,
+           read: Callable[[Path], Iterator[tuple[str | None, Sequence[_Message | _Usual]]]]
            ) -> Iterator[RawPost]:  # fmt: skip
     """The page's posts from one reader's messages: senders carried over joined messages."""
     from tui.ingest import IngestError
@@ -1154,19 +1164,17 @@ def _posts(path: Path, read: Callable[[Path], Iterator[tuple[str | None, list[_M
             for message in messages:
                 # a joined message continues the sender above it; at the top of a page
                 # (messages2.html) that sender is on the previous page: the channel
-                if message.__class__ is _Usual:
-                    sender = message.sender or (  # type: ignore[assignment]
+                if isinstance(message, _Usual):
+                    sender = message.sender or (
                         previous_sender if message.joined else None) or channel
                     previous_sender = sender
-                    yield _usual_post(path, name, folder, message,  # type: ignore[arg-type]
-                                      channel, sender)  # fmt: skip
+                    yield _usual_post(path, name, folder, message, channel, sender)
                     continue
-                sender = _name(message.sender) or (  # type: ignore[arg-type]
+                sender = _name(message.sender) or (
                     previous_sender if message.joined else None
                 ) or channel
                 previous_sender = sender
-                yield _post(path, name, folder, message, channel,  # type: ignore[arg-type]
-                            sender)  # fmt: skip
+                yield _post(path, name, folder, message, channel, sender)
     except UnicodeDecodeError as exc:
         raise IngestError(
             path, not_utf8(exc),
