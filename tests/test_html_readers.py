@@ -141,6 +141,8 @@ HOSTILE: dict[str, str] = {
         + HTML_TAIL,
     "messages each in a wrapper": HTML_HEAD + "".join(
         f"<div>{html_message(f'post {n}', str(n))}</div>" for n in range(3, 6)) + HTML_TAIL,
+    "two text blocks": usual_page().replace(
+        '<div class="text">', '<div class="text">\nfirst<br>\n</div><div class="text">', 1),
     "media of two kinds": usual_page(media=(
         '<a class="photo_wrap media_file clearfix pull_left" href="photos/a.jpg">'
         '<img class="photo" src="photos/a_thumb.jpg"/></a>')),
@@ -238,17 +240,20 @@ def test_generated_pages_read_alike(case: tuple[str, list[str] | None]) -> None:
 
 #: Reads a page with lxml alone (no handover allowed) and prints what its posts hold.
 _READ_FAST = (
-    "import json, sys; from pathlib import Path; from tui.ingest.desktop_html import parse; "
-    "posts = list(parse(Path(sys.argv[1]), print, 'lxml-only')); "
+    "import json, sys; from pathlib import Path; from tui.ingest import desktop_html; "
+    "desktop_html.WHOLE = int(sys.argv[2]); "
+    "posts = list(desktop_html.parse(Path(sys.argv[1]), print, 'lxml-only')); "
     "print(json.dumps([len(posts), len(posts[-1].lines), len(posts[-1].links)]))"
 )
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["pieces", "whole"])
 @pytest.mark.parametrize("case", ["200k-links-and-breaks", "20k-messages-2000-deep"])
-def test_lxml_reads_large_pages_in_linear_time(tmp_path: Path, case: str) -> None:
+def test_lxml_reads_large_pages_in_linear_time(tmp_path: Path, case: str, whole: bool) -> None:
     """Hang detectors (a subprocess with a generous timeout, no measure of speed): one
     9 MB text of links and line breaks; 20,000 messages each in its own wrapper under 2,000
-    open elements (whose ancestors are looked at once, not once per message)."""
+    open elements (whose ancestors are looked at once, not once per message); fed in pieces
+    and parsed whole."""
     if case == "200k-links-and-breaks":
         content = page("word <a href='https://x.org/'>link</a><br>" * 200_000)
         expected = [1, 200_001, 200_000]
@@ -260,7 +265,8 @@ def test_lxml_reads_large_pages_in_linear_time(tmp_path: Path, case: str) -> Non
                    + "</div>" * 2000 + HTML_TAIL)
         expected = [20_000, 1, 0]
     path = write_dump(tmp_path, content, "messages.html")
-    result = subprocess.run([sys.executable, "-c", _READ_FAST, str(path)], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120)
+    result = subprocess.run([sys.executable, "-c", _READ_FAST, str(path),
+                             str(1 << 30 if whole else 0)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr[-500:]
     assert json.loads(result.stdout.splitlines()[-1]) == expected

@@ -560,10 +560,12 @@ class _Starts:
         return line
 
 
-#: Pages up to this size are parsed in one call (libxml2 then builds the page about half as
-#: fast again as fed in pieces with events); the elements of such a page take about ten times
-#: its size while it is read. Larger pages are fed in pieces and freed as they are read.
-WHOLE = 4 * CHUNK
+#: Pages up to this size are parsed in one call, and their messages found by a walk that steps
+#: over each (libxml2 builds a page faster so than fed with events, and Python looks at one
+#: element per message, not at every `div`). The page's elements then take about ten times
+#: its size at once, as much as a piece of `CHUNK` bytes fed to the reader of larger pages
+#: takes before its messages are freed: memory stays as it was.
+WHOLE = CHUNK
 
 
 def _read_lxml(path: Path) -> Iterator[tuple[str | None, list[_Message | _Usual]]]:
@@ -838,8 +840,10 @@ def _read_message(root: object, line: int, joined: bool) -> _Message:
                     raise HandOver  # but html.parser opens a message wherever it is
                 continue
             if role == "text" and not open_roles["anchor"] and (
-                    text := _read_text(element, message.links, message.tags)) is not None:
-                message.text.append(text)
+                    read := _read_text(element, message.links, message.tags)) is not None:
+                if read[0].count(_BR_MARK) != read[1]:
+                    raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
+                message.text.append(read[0])
                 walk.skip_subtree()
                 continue
             data = element.text
@@ -913,7 +917,8 @@ def _read_usual(root: object, line: int, joined: bool) -> _Usual | None:
         return None
     title = sender = author = kind = file = None
     media = False
-    texts: list[str] = []
+    text = None
+    breaks = 0
     links: list[Link] = []
     tags: list[str] = []
     for child in body:
@@ -936,10 +941,12 @@ def _read_usual(root: object, line: int, joined: bool) -> _Usual | None:
                 else:
                     author = words if author is None else author + words
         elif classes == "text":
-            text = _read_text(child, links, tags)
-            if text is None:
+            if text is not None:
+                return None  # two texts: each checked apart by the walk
+            read = _read_text(child, links, tags)
+            if read is None:
                 return None
-            texts.append(text)
+            text, breaks = read
         elif classes == "media_wrap clearfix":
             media = True
             found = _read_media(child, kind, file)
@@ -951,16 +958,21 @@ def _read_usual(root: object, line: int, joined: bool) -> _Usual | None:
                 return None
         elif not _plain(child, classes):
             return None
-    text = texts[0] if len(texts) == 1 else "".join(texts)
-    if "\x00" in text:
+    if text is None:
+        text = ""
+    elif "\x00" in text:
         return None  # the walk keeps a NUL apart from the page's line breaks
-    text = text.removeprefix("\n")
-    if "\n" in text:
-        text = _LAYOUT_NEWLINE.sub("", text)
+    # the layout's breaks go with the indentation after them, but for the first one
+    # (Telegram writes none after it)
+    if text[1:2] in (" ", "\t"):
+        text = text.removeprefix("\n")
+    lines = _LAYOUT_NEWLINE.sub("", text).split(_BR_MARK)
+    if len(lines) != breaks + 1:
+        raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
     found_id = MESSAGE_ID.match(root.get("id") or "")  # type: ignore[attr-defined]
     return _Usual(int(found_id["id"]) if found_id else None, line, joined, title,
                   " ".join(sender.split()) or None if sender else None,
-                  tuple(text.split(_BR_MARK)) if text else (), links, tags, media, kind, file,
+                  tuple(lines) if lines != [""] else (), links, tags, media, kind, file,
                   " ".join(author.split()) or None if author else None)
 
 
@@ -1011,11 +1023,12 @@ def _put(message: _Message, lists: dict[str, list[str]], sink: str, data: str) -
         lists[sink].append(data)
 
 
-def _read_text(element: object, links: list[Link], tags: list[str]) -> str | None:
+def _read_text(element: object, links: list[Link], tags: list[str]
+               ) -> tuple[str, int] | None:  # fmt: skip
     """A `.text` block read whole, when nothing in it has a class (so no element inside
-    changes where text goes), no link holds a link and every `<br>` is marked: its words in
-    one piece (returned), its links and hashtags in order. None, having read nothing,
-    otherwise."""
+    changes where text goes) and no link holds a link: its words in one piece and how many
+    `<br>` it holds (returned: the caller checks each is marked), its links and hashtags in
+    order. None, having read nothing, otherwise."""
     assert _etree is not None
     anchors = None
     breaks = 0
@@ -1038,8 +1051,6 @@ def _read_text(element: object, links: list[Link], tags: list[str]) -> str | Non
                 for _ in link.iterdescendants("a"):
                     return None
     text: str = _etree.tostring(element, method="text", encoding=str, with_tail=False)
-    if text.count(_BR_MARK) != breaks:
-        raise HandOver  # a `<br>` that was no tag (in an attribute, a script…)
     if anchors is not None:
         for link in anchors:
             if len(link):
@@ -1048,7 +1059,7 @@ def _read_text(element: object, links: list[Link], tags: list[str]) -> str | Non
             else:
                 words = link.text or ""
             _close_anchor(links, tags, link, words)
-    return text
+    return text, breaks
 
 
 def _in_page_notation(words: list[str]) -> list[str]:
