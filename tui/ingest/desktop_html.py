@@ -4,10 +4,12 @@ Telegram writes each text between a line break after `<div class="text">` and an
 line before `</div>`, and every line break of the post as `<br>`; only the `<br>`s are the
 post's own, so the text comes back exactly as it was written.
 
-Two readers give the same posts. The fast one (lxml, libxml2's HTML parser) builds each
-message's elements in C as the page is fed in chunks, and Python looks only at the messages:
-one walk over each message's elements, which are freed once read (tests/bench/bench_html.py
-prints the figures). The standard library's `html.parser` is the reference and the fallback:
+Two readers give the same posts. The fast one (lxml, libxml2's HTML parser) builds the
+page's elements in C (a page of up to a megabyte in one call, a larger one as it is fed in
+pieces), and Python walks only the page's `div`s, stepping over each message once its reader
+has read it: a message laid out as Telegram lays it out is read by looking at its few blocks
+directly, any other by one walk over its elements; what was read is freed
+(tests/bench/bench_html.py prints the figures). The standard library's `html.parser` is the reference and the fallback:
 it reads where lxml is not installed, and it rereads any page holding markup the two parsers
 could resolve differently (a NUL, a character reference to a control character, a
 self-closing `<div/>`, a comment inside a message, markup nested past libxml2's depth limit,
@@ -570,9 +572,8 @@ WHOLE = CHUNK
 
 def _read_lxml(path: Path) -> Iterator[tuple[str | None, list[_Message | _Usual]]]:
     """(the channel, the messages finished) as lxml reads them: a page of up to `WHOLE`
-    bytes in one call, a larger one in pieces (libxml2 builds the elements, events come only
-    for `div`s, and only messages are walked; each is freed once read). Raises `HandOver`
-    on markup html.parser may read otherwise."""
+    bytes in one call, a larger one fed in pieces, its messages read and freed after each.
+    Raises `HandOver` on markup html.parser may read otherwise."""
     assert _etree is not None
     with path.open("rb") as fh:
         head = fh.read(WHOLE + 1)
@@ -580,16 +581,11 @@ def _read_lxml(path: Path) -> Iterator[tuple[str | None, list[_Message | _Usual]
             yield _read_whole(head)
             return
         fh.seek(0)
-        parser = _etree.HTMLPullParser(events=("end",), tag="div", huge_tree=True,
-                                       no_network=True, encoding="utf-8")  # fmt: skip
-        yield from _read_pieces(parser, itertools.chain(_pieces(fh), [b""]))
+        yield from _read_pieces(itertools.chain(_pieces(fh), [b""]))
 
 
 def _read_whole(data: bytes) -> tuple[str | None, list[_Message | _Usual]]:
-    """(the channel, the messages) of a whole page parsed in one call; `HandOver` on markup
-    html.parser may read otherwise. The same checks as `_read_pieces`, on the elements in
-    page order: the walk over the page's `div`s does not enter a message (its reader looks
-    at every `div` in it, or `_holds_message` does)."""
+    """(the channel, the messages) of a whole page parsed in one call."""
     assert _etree is not None
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -597,53 +593,133 @@ def _read_whole(data: bytes) -> tuple[str | None, list[_Message | _Usual]]:
     except UnicodeDecodeError:
         raise HandOver from None  # html.parser says where, after the posts before it
     data = _fold(data)
-    starts = _Starts()
-    starts.scan(data)
-    end_mark = f"tgreader-end-{secrets.token_hex(8)}"
+    page = _Walk()
+    page.starts.scan(data)
     parser = _etree.HTMLParser(huge_tree=True, no_network=True, encoding="utf-8")
     try:
-        root = _etree.fromstring(_marked(data) + f'<div class="{end_mark}"></div>'.encode(),
-                                 parser)  # fmt: skip
+        root = _etree.fromstring(_marked(data) + page.end_tag, parser)
     except _etree.LxmlError:  # pragma: no cover - the mark makes a page of anything
         raise HandOver from None
-    ended = False
-    channel: str | None = None
-    headers = 0
-    messages_seen = False
-    done: list[_Message | _Usual] = []
-    while (before := root.getprevious()) is not None:
-        root = before
-    # what follows `</html>` (the end mark does) are the root's siblings
-    for top in itertools.chain([root], root.itersiblings()):
+    page.walk_all(root)
+    return page.channel, page.take_done()
+
+
+def _read_pieces(pieces: Iterator[bytes]) -> Iterator[tuple[str | None, list[_Message | _Usual]]]:
+    """(the channel so far, the messages finished) after each piece fed to libxml2: the
+    finished part of the page is walked (up to the message being built) and freed."""
+    assert _etree is not None
+    # one event: the root, to walk the page as it grows
+    parser = _etree.HTMLPullParser(events=("start",), tag="html", huge_tree=True,
+                                   no_network=True, encoding="utf-8")  # fmt: skip
+    page = _Walk()
+    root = None
+    for piece in pieces:
+        if piece:
+            page.starts.scan(piece)
+            parser.feed(_marked(piece))
+        else:
+            parser.feed(page.end_tag)
+            parser.close()
+        if root is None:
+            root = next((element for _event, element in parser.read_events()), None)
+            if root is None:
+                if piece:
+                    continue
+                raise HandOver  # pragma: no cover - libxml2 always makes an <html>
+        if piece:
+            if root.getnext() is not None or root.getprevious() is not None:
+                raise HandOver  # elements outside <html> before its end: html.parser's
+            page.walk_finished(root)
+        else:
+            page.walk_all(root)
+        page.first = False
+        yield page.channel, page.take_done()
+
+
+class _Walk:
+    """The messages of a page (and its channel) read by walking its `div`s in page order,
+    stepping over each message once it is read: its reader looks at every `div` in it (or
+    `_holds_message` does), so a message html.parser would open is never missed. The checks
+    that the page holds nothing the two parsers read otherwise are done here."""
+
+    def __init__(self) -> None:
+        self.starts = _Starts()
+        # The last thing fed: its element proves libxml2 read to the end (it stops silently
+        # at its depth limit). Random, so no page can fake it.
+        self.end_mark = f"tgreader-end-{secrets.token_hex(8)}"
+        self.end_tag = f'<div class="{self.end_mark}"></div>'.encode()
+        self.ended = False
+        self.channel: str | None = None
+        self.headers = 0
+        self.messages_seen = False
+        #: Whether the first piece is walked (the page's header must be in it: html.parser
+        #: reads the page in other pieces, and says the channel once it has read it)
+        self.first = True
+        self.done: list[_Message | _Usual] = []
+
+    def take_done(self) -> list[_Message | _Usual]:
+        done, self.done = self.done, []
+        return done
+
+    def walk_all(self, root: object) -> None:
+        """Walk the whole page (parsed to its end), then check it was read to the end."""
+        while (before := root.getprevious()) is not None:  # type: ignore[attr-defined]
+            root = before
+        # what follows `</html>` (the end mark does) are the root's siblings
+        for top in itertools.chain([root], root.itersiblings()):  # type: ignore[attr-defined]
+            self._walk(top, None)
+        if not self.ended or self.starts.pending or self.starts.headers != self.headers:
+            raise HandOver  # libxml2 stopped early, or read a tag otherwise than the text
+
+    def walk_finished(self, root: object) -> None:
+        """Walk the page built so far up to the element being built, then free what was
+        walked: the children before the last of each element on the way to it."""
+        spine = [root]
+        while len(last := spine[-1]):  # type: ignore[arg-type]
+            spine.append(last[-1])  # type: ignore[index]
+        open_ = set(spine)
+        stop = self._walk(root, open_)
+        for element in spine:
+            if element is stop:
+                break
+            del element[:-1]  # type: ignore[attr-defined]
+
+    def _walk(self, top: object, open_: set[object] | None) -> object | None:
+        """Read the messages under `top` in page order; with `open_` (the elements being
+        built), stop at a message being built and return it."""
+        assert _etree is not None
         walk = _etree.iterwalk(top, events=("start",), tag="div")
         for _event, element in walk:
             classes = element.get("class")
             if not classes:
                 continue
             if "message" in classes and "message" in (words := classes.split()):
+                if open_ is not None and element in open_:
+                    return element  # type: ignore[no-any-return]
                 walk.skip_subtree()
-                line = starts.take(element, classes)
-                messages_seen = True
+                line = self.starts.take(element, classes)
+                self.messages_seen = True
                 if "service" not in words and "default" in words:
                     joined = "joined" in words
-                    done.append(_read_usual(element, line, joined)
-                                or _read_message(element, line, joined))
+                    self.done.append(_read_usual(element, line, joined)
+                                     or _read_message(element, line, joined))
                 elif _holds_message(element):
                     raise HandOver  # a message inside a message
-            elif classes == end_mark:
-                ended = True
+            elif classes == self.end_mark:
+                self.ended = True
                 for _ in element.iterancestors("a"):
                     raise HandOver  # cut inside a link: html.parser never closes it
             elif "page_header" in classes and "page_header" in classes.split():
-                headers += 1
-                if headers > 1 or messages_seen or _holds_message(element):
+                if open_ is not None and element in open_:
+                    raise HandOver  # a header still being built: not in the first piece
+                self.headers += 1
+                if (self.headers > 1 or self.messages_seen or not self.first
+                        or _holds_message(element)):
                     raise HandOver
                 walk.skip_subtree()
                 channel_words = _channel_words(element)
-                channel = _name(channel_words) if channel_words else None
-    if not ended or starts.pending or starts.headers != headers:
-        raise HandOver  # libxml2 stopped early, or read a tag otherwise than the text
-    return channel, done
+                self.channel = _name(channel_words) if channel_words else None
+        return None
 
 
 def _holds_message(element: object) -> bool:
@@ -655,90 +731,9 @@ def _holds_message(element: object) -> bool:
     return False
 
 
-def _read_pieces(parser: object, pieces: Iterator[bytes]
-                 ) -> Iterator[tuple[str | None, list[_Message | _Usual]]]:  # fmt: skip
-    assert _etree is not None
-    starts = _Starts()
-    # The last thing fed: its element proves libxml2 read to the end (it stops silently at
-    # its depth limit). Random, so no page can fake it.
-    end_mark = f"tgreader-end-{secrets.token_hex(8)}"
-    ended = False
-    channel: str | None = None
-    headers = 0
-    messages_seen = False
-    outside: set[object] = set()  # elements known to be in no message
-    parents: set[object] = set()  # the parents of this piece's messages
-    first = True
-    for piece in pieces:
-        if piece:
-            starts.scan(piece)
-            parser.feed(_marked(piece))  # type: ignore[attr-defined]
-        else:
-            parser.feed(f'<div class="{end_mark}"></div>'.encode())  # type: ignore[attr-defined]
-            parser.close()  # type: ignore[attr-defined]
-        done: list[_Message | _Usual] = []
-        for _event, element in parser.read_events():  # type: ignore[attr-defined]
-            classes = element.get("class")
-            if not classes:
-                continue
-            if "message" in classes and "message" in (words := classes.split()):
-                parent = element.getparent()
-                if parent not in outside:
-                    _check_outside_messages(parent, outside)
-                if parent is not None:
-                    parents.add(parent)
-                line = starts.take(element, classes)
-                messages_seen = True
-                if "service" not in words and "default" in words:
-                    joined = "joined" in words
-                    done.append(_read_usual(element, line, joined)
-                                or _read_message(element, line, joined))
-            elif "page_header" in classes and "page_header" in classes.split():
-                headers += 1
-                if headers > 1 or messages_seen or not first:
-                    raise HandOver
-                _check_outside_messages(element, outside)
-                channel_words = _channel_words(element)
-                channel = _name(channel_words) if channel_words else None
-                _free(element)
-            elif classes == end_mark:
-                ended = True
-                for _ in element.iterancestors("a"):
-                    raise HandOver  # cut inside a link: html.parser never closes it
-        for parent in parents:  # read messages are dropped: memory stays flat
-            del parent[:-1]  # type: ignore[attr-defined]
-        parents.clear()
-        first = False
-        if not piece and (not ended or starts.pending or starts.headers != headers):
-            raise HandOver  # libxml2 stopped early, or read a tag otherwise than the text
-        yield channel, done
-
-
 def _marked(piece: bytes) -> bytes:
     """The piece with `_BR_MARK` after each `<br>` (and `<br/>`)."""
     return piece.replace(b"<br>", b"<br>" + _BR_BYTES).replace(b"<br/>", b"<br/>" + _BR_BYTES)
-
-
-def _check_outside_messages(element: object, outside: set[object]) -> None:
-    """`HandOver` when `element` sits inside a message (html.parser reads that otherwise).
-    Each element is looked at once: `outside` keeps those found in no message."""
-    walked = []
-    while element is not None and element not in outside:
-        classes = element.get("class")  # type: ignore[attr-defined]
-        if classes and "message" in classes.split():
-            raise HandOver
-        walked.append(element)
-        element = element.getparent()  # type: ignore[attr-defined]
-    outside.update(walked)
-
-
-def _free(element: object) -> None:
-    """Drop a read element's contents and the siblings before it: memory stays flat."""
-    element.clear(keep_tail=True)  # type: ignore[attr-defined]
-    parent = element.getparent()  # type: ignore[attr-defined]
-    if parent is not None:
-        while element.getprevious() is not None:  # type: ignore[attr-defined]
-            del parent[0]
 
 
 def _after_break(data: str | None) -> str | None:
