@@ -9,7 +9,8 @@ page's elements in C (a page of up to a megabyte in one call, a larger one as it
 pieces), and Python walks only the page's `div`s, stepping over each message once its reader
 has read it: a message laid out as Telegram lays it out is read by looking at its few blocks
 directly, any other by one walk over its elements; what was read is freed
-(tests/bench/bench_html.py prints the figures). The standard library's `html.parser` is the reference and the fallback:
+(tests/bench/bench_html.py prints the figures). The standard library's `html.parser` is the
+reference and the fallback:
 it reads where lxml is not installed, and it rereads any page holding markup the two parsers
 could resolve differently (a NUL, a character reference to a control character, a
 self-closing `<div/>`, a comment inside a message, markup nested past libxml2's depth limit,
@@ -562,11 +563,10 @@ class _Starts:
         return line
 
 
-#: Pages up to this size are parsed in one call, and their messages found by a walk that steps
-#: over each (libxml2 builds a page faster so than fed with events, and Python looks at one
-#: element per message, not at every `div`). The page's elements then take about ten times
-#: its size at once, as much as a piece of `CHUNK` bytes fed to the reader of larger pages
-#: takes before its messages are freed: memory stays as it was.
+#: Pages up to this size are parsed in one call (libxml2 builds a page faster that way than
+#: fed in pieces). The page's elements then take about ten times its size at once, as much as
+#: a piece of `CHUNK` bytes fed to the reader of larger pages takes before its messages are
+#: freed: memory stays as it was.
 WHOLE = CHUNK
 
 
