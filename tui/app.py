@@ -12,12 +12,11 @@ import hashlib
 import signal
 import threading
 import time
-import webbrowser
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on, work
@@ -44,25 +43,29 @@ from tui.rekey import rekey_records
 from tui.safetext import is_visible, link_target, visible
 from tui.settings import Settings, resolve
 from tui.storage import NoteNotFoundError, StorageError, Store
-from tui.widgets.dialogs import (
-    ConfirmScreen,
-    LinesScreen,
-    NoteAction,
-    NoteDraft,
-    NoteEditor,
-    NotesScreen,
-    TagPicker,
-)
-from tui.widgets.fetch_bar import FetchBar
-from tui.widgets.help import HelpScreen
-from tui.widgets.links import LinkChoice, LinkPicker
 from tui.widgets.post_list import PostList, RowFlags
-from tui.widgets.prompt import PromptScreen
 from tui.widgets.reading_pane import ReadingPane
-from tui.widgets.records import RecordNote, RecordRow, RecordsScreen, SnapshotScreen
 from tui.widgets.search_box import SearchBox
 from tui.widgets.sidebar import DateTree, Sidebar
 from tui.wording import short_date
+
+if TYPE_CHECKING:  # screens and widgets shown on demand: imported when first shown
+    from tui.widgets.dialogs import (
+        NoteAction,
+        NoteDraft,
+        NoteEditor,
+    )
+    from tui.widgets.fetch_bar import FetchBar
+    from tui.widgets.links import LinkChoice
+    from tui.widgets.records import RecordNote, RecordRow
+
+
+def _open_in_browser(url: str) -> bool:
+    """The user's browser (webbrowser, imported when first asked)."""
+    import webbrowser
+
+    return webbrowser.open(url)
+
 
 READ_AFTER_SECONDS = 2.0
 # Reading state (the post last shown, read marks) is kept in memory as the reader moves and
@@ -214,7 +217,7 @@ class ReaderApp(App[int]):
         # cursor elsewhere; when the filter is cleared the cursor comes back here.
         self._reading: int | None = None
         # How an address is opened; tests put a fake here. Returns whether a browser took it.
-        self.browse: Callable[[str], bool] = webbrowser.open
+        self.browse: Callable[[str], bool] = _open_in_browser
         self._after_load: str | None = None  # a post to go to once the library is (re)loaded
         # Set to stop the index build of the current load (quitting, or a newer load).
         self.load_cancel = threading.Event()
@@ -335,6 +338,8 @@ class ReaderApp(App[int]):
 
     def update_channel(self, folder: Path) -> None:
         """Fetch what is new in a channel while reading goes on, then show it in place."""
+        from tui.widgets.fetch_bar import FetchBar
+
         if self.query(FetchBar):
             self.notify("An update is already running.", markup=False)
             return
@@ -635,6 +640,8 @@ class ReaderApp(App[int]):
                         "Warnings: show.", severity="warning", timeout=10, markup=False)
 
     def action_show_warnings(self) -> None:
+        from tui.widgets.dialogs import LinesScreen
+
         if not self.load_warnings:
             self.notify("No warnings about the open files.", markup=False)
             return
@@ -946,6 +953,8 @@ class ReaderApp(App[int]):
         self._refresh_list()
 
     def action_pick_tag(self) -> None:
+        from tui.widgets.dialogs import TagPicker
+
         post = self._shown_post()
         if post is None:
             return
@@ -1025,6 +1034,8 @@ class ReaderApp(App[int]):
             self.store.set_ui_state(None, sidebar=bool(sidebar.display))
 
     def action_help(self) -> None:
+        from tui.widgets.help import HelpScreen
+
         self.push_screen(HelpScreen(self.help_sections()))
 
     def apply_keymap(self, keymap: Mapping[str, str], where: str) -> None:
@@ -1045,6 +1056,9 @@ class ReaderApp(App[int]):
                 for title, bindings in self._help_sections()]
 
     def _help_sections(self) -> list[tuple[str, list[Binding]]]:
+        from tui.widgets.dialogs import ConfirmScreen, NoteEditor, NotesScreen, TagPicker
+        from tui.widgets.records import RecordsScreen, SnapshotScreen
+
         return [
             ("Anywhere", [b for b in self.BINDINGS if isinstance(b, Binding)] + [
                 Binding("tab", "", "Next pane"), Binding("shift+tab", "", "Previous pane"),
@@ -1112,6 +1126,8 @@ class ReaderApp(App[int]):
         self.query_one(Sidebar).fill_collections(*self._collection_counts())
 
     def action_add_note(self) -> None:
+        from tui.widgets.dialogs import NoteEditor
+
         post = self._shown_post()
         if post is None or self._records_off():
             return
@@ -1123,6 +1139,8 @@ class ReaderApp(App[int]):
         self._edit_note(post, NoteEditor(post.title, quote=quote))
 
     def _edit_note(self, post: Post, editor: NoteEditor) -> None:
+        from tui.widgets.dialogs import NoteEditor
+
         def done(draft: NoteDraft | None) -> None:
             if draft is None or self.store is None:
                 return
@@ -1152,6 +1170,8 @@ class ReaderApp(App[int]):
         self.push_screen(editor, done)
 
     def action_show_notes(self) -> None:
+        from tui.widgets.dialogs import NoteEditor, NotesScreen
+
         post = self._shown_post()
         if post is None or self._records_off() or self.store is None:
             return
@@ -1181,6 +1201,8 @@ class ReaderApp(App[int]):
 
     def record_rows(self) -> list[RecordRow]:
         """Every post with a bookmark or note; those not in the open files are marked so."""
+        from tui.widgets.records import RecordNote, RecordRow
+
         if self.store is None:
             return []
         snapshots = {b.post_id: b.snapshot for b in self.store.bookmarks()}
@@ -1200,6 +1222,8 @@ class ReaderApp(App[int]):
         return rows
 
     def action_show_records(self) -> None:
+        from tui.widgets.records import RecordsScreen, SnapshotScreen
+
         rows = self.record_rows()
         if not rows:
             self.notify("No bookmarks or notes yet: b bookmarks a post, a adds a note.",
@@ -1247,6 +1271,8 @@ class ReaderApp(App[int]):
         self.notify("Newest first." if self.newest_first else "Oldest first.", markup=False)
 
     def action_go_to_date(self) -> None:
+        from tui.widgets.prompt import PromptScreen
+
         if self.library is None:
             return
 
@@ -1287,6 +1313,8 @@ class ReaderApp(App[int]):
         self._open_link(address, "the post's address")
 
     def action_list_links(self) -> None:
+        from tui.widgets.links import LinkPicker
+
         post = self._shown_post()
         if post is None:
             return
@@ -1312,6 +1340,8 @@ class ReaderApp(App[int]):
     def _open_link(self, url: str, what: str) -> None:
         """Open in the user's browser; over SSH, where the browser would be the server's (or
         none), and when no browser takes it, copy the address instead and say so."""
+        import webbrowser
+
         if self.copier.over_ssh:
             result = self.copier.copy(url, "address")
             self._report(result.ok, f"Over SSH no browser of yours can open it: "

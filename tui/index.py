@@ -53,9 +53,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from tui import parse_pool
 from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.identity import Merger, adopted_chats, identify, with_chat
 from tui.index_health import (
@@ -106,6 +105,9 @@ from tui.segments import (
     touch,
     write_records,
 )
+
+if TYPE_CHECKING:  # the worker processes are only for a build: a reopen needs none
+    from tui import parse_pool
 
 #: Bump when the tables change: older index files are rebuilt.
 SCHEMA_VERSION = "12"
@@ -692,6 +694,8 @@ def _start_pool(dumps: Sequence[Dump], keys: Sequence[str], folder: Path | None,
     todo = [(number, dump, key)
             for number, (dump, key) in enumerate(zip(dumps, keys, strict=True))
             if not (folder / segment_name(key)).is_file()]  # fmt: skip
+    from tui import parse_pool
+
     workers = parse_pool.workers_for([reporter.sizes[number] for number, _d, _k in todo])
     if not workers:
         return None
@@ -710,9 +714,11 @@ def _from_worker(pool: parse_pool.ParsePool, number: int, dump: Dump, key: str, 
     shown as a reused segment's; None when this process is to parse the file itself."""
     if pool.take(number):
         return None
+    from tui.parse_pool import BrokenProcessPool
+
     try:
         outcome = pool.result(number, watch.check)
-    except parse_pool.BrokenProcessPool:  # a worker died (killed, out of memory): parse here
+    except BrokenProcessPool:  # a worker died (killed, out of memory): parse here
         return None
     if outcome is None:
         return None
