@@ -516,6 +516,11 @@ class Library:
         (computed when the index was built; a fresh copy)."""
         return [decode_node(encoded) for encoded in self._date_tree]
 
+    def date_branches(self) -> list[DateBranch]:
+        """The date tree's top level (years, the undated group), each node's children made
+        only when asked for: what the sidebar shows at once."""
+        return [DateBranch(encoded) for encoded in self._date_tree]
+
     def month_counts(self) -> list[tuple[str, int]]:
         """Posts per month from the first dated month to the last, gaps included as 0."""
         return [(month, count) for month, count in self._month_counts]
@@ -732,6 +737,30 @@ def encode_node(node: DateNode) -> tuple[Any, ...]:
 def decode_node(encoded: Sequence[Any]) -> DateNode:
     period, label, count, children = encoded
     return DateNode(period, label, count, {key: decode_node(child) for key, child in children})
+
+
+class DateBranch:
+    """A node of the date tree whose children are made when first asked for: the sidebar
+    shows the years at once and a node's months or days when it is first opened (a million
+    posts: 15,854 nodes, most never opened)."""
+
+    __slots__ = ("_kids", "node")
+
+    def __init__(self, source: DateNode | Sequence[Any]) -> None:
+        if isinstance(source, DateNode):
+            self.node = DateNode(source.period, source.label, source.count)
+            self._kids: list[Any] = list(source.children.values())
+        else:  # as encode_node left it
+            period, label, count, children = source
+            self.node = DateNode(period, label, count)
+            self._kids = [child for _key, child in children]
+
+    @property
+    def has_children(self) -> bool:
+        return bool(self._kids)
+
+    def children(self) -> list[DateBranch]:
+        return [DateBranch(kid) for kid in self._kids]
 
 
 def join_tags(tags: Sequence[str]) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 from tui.library import (
     SEARCH_TABLE,
+    DateBranch,
     DateNode,
     Heads,
     Index,
@@ -182,6 +183,9 @@ class ProvisionalLibrary(Library):
     def date_tree(self) -> list[DateNode]:
         whens = self._heads.whens
         return counted_date_tree(zip(whens.values, whens.counts(), strict=True))
+
+    def date_branches(self) -> list[DateBranch]:
+        return [DateBranch(node) for node in self.date_tree()]
 
     def month_counts(self) -> list[tuple[str, int]]:
         whens = self._heads.whens

@@ -18,7 +18,7 @@ from textual.widgets import Label, OptionList, Sparkline, Tree
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from tui.library import DateNode, Library, TagCount
+from tui.library import DateBranch, DateNode, Library, TagCount
 from tui.safetext import visible
 from tui.wording import month_short
 
@@ -40,26 +40,27 @@ class DateTree(Tree[str]):
 
     unread: Counter[str] = Counter()  # unread posts per period, set before fill()
 
-    def fill(self, nodes: list[DateNode]) -> None:
+    def fill(self, nodes: list[DateBranch]) -> None:
         """Years (and the undated group) now; a node's children when it is first expanded.
 
         A decade of daily posts is 3,650 day nodes, and undated posts between different
         neighbours thousands of groups: too many to build before the first paint.
         """
         self.clear()
-        self._pending: dict[str, list[DateNode]] = {}
+        self._pending: dict[str, DateBranch] = {}
         self._period_nodes: dict[str, DateNode] = {}
         self.root.expand()
         for node in nodes:
             self._add(self.root, node)
-        if len(nodes) == 1 and nodes[0].children:
+        if len(nodes) == 1 and nodes[0].has_children:
             self.root.children[0].expand()
 
-    def _add(self, parent: TreeNode[str], node: DateNode) -> None:
+    def _add(self, parent: TreeNode[str], branch: DateBranch) -> None:
+        node = branch.node
         label = self._label(node, self.unread.get(node.period, 0))
-        if node.children:
+        if branch.has_children:
             parent.add(label, data=node.period)
-            self._pending[node.period] = list(node.children.values())
+            self._pending[node.period] = branch
         else:
             parent.add_leaf(label, data=node.period)
         self._period_nodes[node.period] = node
@@ -76,8 +77,8 @@ class DateTree(Tree[str]):
                 tree_node.set_label(self._label(node, self.unread.get(node.period, 0)))
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[str]) -> None:
-        children = self._pending.pop(event.node.data or "", None)
-        for child in children or ():
+        branch = self._pending.pop(event.node.data or "", None)
+        for child in branch.children() if branch is not None else ():
             self._add(event.node, child)
 
     @staticmethod
@@ -166,7 +167,7 @@ class Sidebar(Vertical):
              unread_by_period: Counter[str] | None = None) -> None:
         tree = self.query_one(DateTree)
         tree.unread = unread_by_period if unread_by_period is not None else Counter()
-        tree.fill(library.date_tree())
+        tree.fill(library.date_branches())
         months = library.month_counts()
         spark = self.query_one(Sparkline)
         spark.data = [count for _, count in months] or [0]
