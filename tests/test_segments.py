@@ -51,11 +51,14 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def rows(library: Library) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the archive index's tables but the search index's own (which is checked
-    by searching)."""
+    by searching): how many posts its bitmaps cover (meta `search_bits`) is left out too, as
+    an index appended to keeps the bitmaps of the posts it held (see `tui.search_bits`)."""
     assert library.index_path is not None
     conn = sqlite3.connect(library.index_path)
     try:
         return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                if table != "meta" else
+                conn.execute("SELECT * FROM meta WHERE key != 'search_bits' ORDER BY 1").fetchall()
                 for table in TABLES}  # fmt: skip
     finally:
         conn.close()

@@ -19,6 +19,8 @@ Schema (SCHEMA_VERSION):
     posts(pos, id, …, body)   one row per post in reading order; `body` -> texts.rowid
     texts(rowid, text)        the text of every post, copied from the segments
     search                    FTS5, contentless, rowid = pos, columns text and source
+    search_bits(prefix, …)    bitmaps of the posts under the common word starts (see
+                              `tui.search_bits`), covering the first meta `search_bits` posts
     legacy(legacy, pos)       ids posts had before ids came from messages (see tui.rekey)
     warnings(n, message)      what the parsers said, replayed on every reopen
     heads(n, ids, ends, …)    the posts' heads, a chunk of posts a row (see `_HeadsWriter`):
@@ -85,6 +87,7 @@ from tui.library import (
 from tui.merging import FOLD_SCHEMA, IndexState
 from tui.model import Post, PostDate
 from tui.pathkeys import distinct_files, path_key
+from tui.search_bits import SEARCH_BITS_TABLE, check_search_bits, write_search_bits
 from tui.segments import (
     CHUNK,
     POST_BOUNDS,
@@ -110,7 +113,7 @@ if TYPE_CHECKING:  # the worker processes are only for a build: a reopen needs n
     from tui import parse_pool
 
 #: Bump when the tables change: older index files are rebuilt.
-SCHEMA_VERSION = "12"
+SCHEMA_VERSION = "13"
 
 Progress = Callable[[int, int], None]
 Seen = Callable[[list[Post]], None]
@@ -133,6 +136,9 @@ _BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_
 #: inserts at random places, so a cache that holds them (a million posts: about 60 MB) is
 #: 30% less CPU for the merge of 100,000 posts than the parse's 4 MB.
 MERGE_CACHE_KIB = 65536
+#: Posts appended after the search bitmaps were written are searched in FTS5 alone; once
+#: they are more than 1/REBITS of those covered, the bitmaps are written again.
+REBITS = 8
 #: The cache's folder of segments (one per input file, see `tui.segments`).
 SEGMENTS = "segments"
 
@@ -175,6 +181,7 @@ CREATE TABLE head_tables(n INTEGER PRIMARY KEY, col INTEGER NOT NULL, data BLOB 
                          ends BLOB NOT NULL);
 CREATE TABLE facets(name TEXT PRIMARY KEY, data BLOB NOT NULL);
 {SEARCH_TABLE}
+{SEARCH_BITS_TABLE}
 {FOLD_SCHEMA}
 INSERT INTO meta VALUES ('schema', '{SCHEMA_VERSION}');
 """
@@ -370,7 +377,10 @@ def _damage(path: Path, posts: int) -> str | None:
     that comes later must still be seen there)."""
     probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return check_index(probe, posts)
+        covered = dict(probe.execute("SELECT key, value FROM meta")).get("search_bits", "0")
+        return check_index(probe, posts) or check_search_bits(probe, int(covered))
+    except (sqlite3.DatabaseError, ValueError) as exc:
+        return f"it cannot be read ({exc})"
     finally:
         probe.close()
 
@@ -387,7 +397,10 @@ def _load(conn: sqlite3.Connection, path: Path | None, meta: dict[str, str],
     if str(len(heads)) != meta.get("posts"):
         raise sqlite3.DatabaseError("index holds fewer posts than it says")
     warnings = [m for (m,) in conn.execute("SELECT message FROM warnings ORDER BY n")]
-    return Index(conn, path, heads, warnings, facets)
+    covered = int(meta.get("search_bits", "0"))
+    if not 0 <= covered <= len(heads):
+        raise sqlite3.DatabaseError("index search bitmaps cover posts it does not hold")
+    return Index(conn, path, heads, warnings, facets, covered)
 
 
 def _remove(path: Path) -> None:
@@ -882,6 +895,11 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
                  (state.start,))  # fmt: skip
     if state.start == 0:
         conn.execute("INSERT INTO search(search) VALUES ('optimize')")
+    posts = state.count()
+    covered = int(conn.execute("SELECT ifnull(max(value), 0) FROM meta "
+                               "WHERE key = 'search_bits'").fetchone()[0])  # fmt: skip
+    if state.start == 0 or posts - covered > covered // REBITS:
+        write_search_bits(conn, posts)
 
 
 def _write_facets(conn: sqlite3.Connection) -> None:

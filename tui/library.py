@@ -27,6 +27,15 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from tui.model import Link, Media, Origin, Post, PostDate
+from tui.search_bits import (
+    SEARCH_TOKENIZE,
+    bits_of,
+    fts_terms,
+    matching_bits,
+    phrase,
+    positions_of,
+    read_bits,
+)
 from tui.wording import MONTH_ABBR, UNDATED, bounds_range, period_text
 
 TEXT_CACHE = 512
@@ -41,10 +50,10 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 #: The search table, in every index (and in the one a reader reads while indexing): how text
 #: is split into words and folded is part of what a search means, so it is said once.
-SEARCH_TABLE = """
+SEARCH_TABLE = f"""
 CREATE VIRTUAL TABLE search USING fts5(
     text, source, content='', columnsize=0, detail=none,
-    tokenize='unicode61 remove_diacritics 2'
+    tokenize='{SEARCH_TOKENIZE}'
 );
 """
 
@@ -270,6 +279,8 @@ class Index:
     heads: Heads
     warnings: list[str]
     facets: dict[str, Any]
+    #: Posts [0, this) have the search index's bitmaps (`tui.search_bits`); 0: none.
+    search_bits: int = 0
 
 
 class Library:
@@ -301,6 +312,8 @@ class Library:
         self._shared_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._conn = index.conn
         self.index_path = index.path
+        self._covered = index.search_bits
+        self._every: list[int] | None = None  # every position, for the bitmaps' answers
         self._lock = threading.Lock()
         self._full: OrderedDict[int, Post] = OrderedDict()
         self._date_tree = facets["date_tree"]
@@ -534,17 +547,24 @@ class Library:
             return list(range(len(self._ids))) if within is None else list(within)
         terms: list[str] = []
         symbols: list[str] = []
+        tokens: list[str] = []
         for word in unicodedata.normalize("NFC", query).split():
             # Not folded here: FTS5 folds case and Latin accents the same way on both sides,
             # and folding Cyrillic й to и would miss every 'Сергей' in the index.
-            tokens = _TOKEN.findall(fold_yo(word))
-            if tokens:
-                terms.append(" AND ".join(f'"{token}"*' for token in tokens))
+            found = _TOKEN.findall(fold_yo(word))
+            if found:
+                terms.append(" AND ".join(f'"{token}"*' for token in found))
+                tokens.extend(found)
             else:
                 symbols.append(word)
-        hits: list[int] = self._fetch_column(
-            "SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid",
-            (" AND ".join(terms),)) if terms else list(range(len(self._ids)))  # fmt: skip
+        hits = self._bitmap_search(tokens, within) if tokens and self._covered else None
+        if hits is not None:
+            within = None  # applied already
+        elif terms:
+            hits = self._fetch_column("SELECT rowid FROM search WHERE search MATCH ? "
+                                      "ORDER BY rowid", (" AND ".join(terms),))  # fmt: skip
+        else:
+            hits = list(range(len(self._ids)))
         if symbols:  # emoji and punctuation have no case or accents: a plain substring test
             clause = " AND ".join("instr(t.text || char(10) || ifnull(p.source, ''), ?) > 0"
                                   for _ in symbols)  # fmt: skip
@@ -555,6 +575,53 @@ class Library:
             return hits
         allowed = within if isinstance(within, (set, frozenset)) else set(within)
         return [pos for pos in hits if pos in allowed]
+
+    def _bitmap_search(self, tokens: Sequence[str], within: Iterable[int] | None,
+                       ) -> list[int] | None:  # fmt: skip
+        """`search`'s answer for these word starts (within `within`) from the index's bitmaps
+        (`tui.search_bits`): what FTS5 answers for `"token"* AND …`, at C speed. None when
+        the bitmaps do not help (no token is a common word start, or a token is not one FTS5
+        term): FTS5 answers alone then."""
+        starts: list[str] = []
+        for token in tokens:
+            found = fts_terms(token)
+            if len(found) != 1:
+                return None
+            starts.append(found[0])
+        posts, covered = len(self._ids), self._covered
+        if covered > posts:
+            return None
+        wanted: list[int] | None = None
+        if within is not None:
+            wanted = within if isinstance(within, list) else list(within)
+            if wanted and (min(wanted) < 0 or max(wanted) >= posts):
+                return None
+        with self._lock:
+            conn = self._conn
+            try:
+                stored = [read_bits(conn, start, covered) for start in starts]
+                if all(bits is None for bits in stored):
+                    return None
+                hits = -1  # every post
+                rare = [phrase(start, True) for start, bits in zip(starts, stored, strict=True)
+                        if bits is None]  # fmt: skip
+                if rare:  # few rows: FTS5 gives them quickly
+                    hits = matching_bits(conn, [" AND ".join(rare)], posts)
+                for start, bits in zip(starts, stored, strict=True):
+                    if bits is None or not hits:
+                        continue
+                    bits <<= posts - covered
+                    if posts > covered:  # appended after the bitmaps were written
+                        bits |= matching_bits(conn, [phrase(start, True)], posts, covered)
+                    hits &= bits
+            except sqlite3.DatabaseError:
+                self._drop_damaged()
+                return []
+        if wanted is not None:
+            hits &= bits_of(wanted, posts)
+        if self._every is None or len(self._every) != posts:
+            self._every = list(range(posts))
+        return positions_of(hits, posts, self._every)
 
     def matching(
         self,
