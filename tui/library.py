@@ -4,7 +4,8 @@ One implementation, over the index that `tui.index.open_library` builds (in a fi
 cache folder, or in memory when that folder cannot be written): the same merge, the same
 search semantics and the same order whichever it is. In memory stay what filtering and the
 post list need (id, title, date, bounds, tags, media flag, source); a post's text, links and
-places are read from SQLite when it is shown, through a small LRU. Search runs on FTS5:
+places are read from SQLite when it is shown, through a small LRU. Search runs on FTS5 (and
+the bitmaps of its common word starts, `tui.search_bits`):
 case- and accent-insensitive, each word a prefix, every word required. No Textual here.
 """
 
@@ -29,10 +30,10 @@ from typing import Any, Generic, Protocol, TypeVar
 from tui.model import Link, Media, Origin, Post, PostDate
 from tui.search_bits import (
     SEARCH_TOKENIZE,
-    bits_of,
     fts_terms,
     matching_bits,
     phrase,
+    picked,
     positions_of,
     read_bits,
 )
@@ -591,11 +592,6 @@ class Library:
         posts, covered = len(self._ids), self._covered
         if covered > posts:
             return None
-        wanted: list[int] | None = None
-        if within is not None:
-            wanted = within if isinstance(within, list) else list(within)
-            if wanted and (min(wanted) < 0 or max(wanted) >= posts):
-                return None
         with self._lock:
             conn = self._conn
             try:
@@ -617,8 +613,10 @@ class Library:
             except sqlite3.DatabaseError:
                 self._drop_damaged()
                 return []
-        if wanted is not None:
-            hits &= bits_of(wanted, posts)
+        if within is not None:
+            # `matching` gives its filter's posts in order; any other caller's, ordered here
+            ordered = within if isinstance(within, _Ordered) else sorted(set(within))
+            return picked(hits, posts, ordered)
         if self._every is None or len(self._every) != posts:
             self._every = list(range(posts))
         return positions_of(hits, posts, self._every)
@@ -651,7 +649,7 @@ class Library:
         else:
             out = list(range(len(self))) if narrowed is None else narrowed
         if flt.query.strip():
-            out = self.search(flt.query, out)
+            out = self.search(flt.query, _Ordered(out))
         return out
 
     def _narrowed(self, flt: Filter) -> list[int] | None:
@@ -849,6 +847,13 @@ def split_tags(joined: str) -> tuple[str, ...]:
 def tag_keys(joined: str) -> tuple[str, ...]:
     """The folded keys of a post's hashtags (`join_tags`), each once, in order."""
     return tuple(dict.fromkeys(sys.intern(tag.casefold()) for tag in split_tags(joined)))
+
+
+class _Ordered(list[int]):
+    """Positions known to be in order, each once (a filter's posts): a search within them
+    needs no sorting."""
+
+    __slots__ = ()
 
 
 def fold_yo(text: str) -> str:

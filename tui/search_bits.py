@@ -88,6 +88,19 @@ def positions_of(bits: int, posts: int, every: Sequence[int] | None = None) -> l
     return list(compress(range(posts) if every is None else every, picks))
 
 
+def picked(bits: int, posts: int, positions: Sequence[int]) -> list[int]:
+    """The positions whose bit is set, of `positions` (in order, each once, as a filter gives
+    them): a filter's posts that a search finds, in one C loop (half a million posts: about
+    20 ms), not a set of them."""
+    # Twice as long, the second half clear: a negative position (or one past the end) is
+    # never picked, where indexing would take it from the end.
+    picks = format(bits, f"0{posts}b").encode().translate(_FLAGS) + bytes(posts)
+    try:
+        return list(compress(positions, map(picks.__getitem__, positions)))
+    except IndexError:  # a position far beyond any post: none of them is found
+        return [pos for pos in positions if 0 <= pos < posts and picks[pos]]
+
+
 # -- building -------------------------------------------------------------------------------------
 def write_search_bits(conn: sqlite3.Connection, posts: int, share: int = SHARE) -> None:
     """(Re)write `search_bits` for the `posts` posts in the search table of `conn` (inside the
@@ -216,4 +229,4 @@ def check_search_bits(conn: sqlite3.Connection, covered: int) -> str | None:
 
 
 __all__ = ["SEARCH_BITS_TABLE", "SEARCH_TOKENIZE", "bits_of", "check_search_bits", "fts_terms",
-           "matching_bits", "phrase", "positions_of", "read_bits", "write_search_bits"]
+           "matching_bits", "phrase", "picked", "positions_of", "read_bits", "write_search_bits"]

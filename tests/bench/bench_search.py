@@ -137,6 +137,9 @@ def main(argv: list[str]) -> None:
                                         strict=True) if a != b]  # fmt: skip
             sys.exit(f"DIFFERENT HITS for {bad}")
         print(f"{name}: hits identical for all {len(filters)} queries")
+    alone = [Filter(period=periods[0])] * len(QUERIES)
+    cpu, wall, _hits = timed(fast, alone)
+    print(line("the year's filter alone", cpu, wall))
     counts = [len(fast.matching(f)) for f in searches]  # type: ignore[attr-defined]
     print("hits:", ", ".join(f"{q} {n:,}" for q, n in zip(QUERIES, counts, strict=True)))
     if args.archive is not None:
