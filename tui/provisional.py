@@ -170,7 +170,8 @@ class ProvisionalLibrary(Library):
 
     def search(self, query: str, within: Iterable[int] | None = None) -> list[int]:
         """`Library.search`, over the published posts only (the database may hold a batch
-        more)."""
+        more); on FTS5 alone, without the final index's bitmaps (`tui.search_bits`): a few
+        thousand posts come in at a time, and FTS5 answers them quickly."""
         with self._lock:
             self._searched = True
             if not self._closed and self._searchable < self._stored:
