@@ -132,10 +132,18 @@ FIRST_SEEN = 50  # the first batch `seen` gets is small, so a reader sees posts 
 #: (measured by `python -m tests.bench.bench_grow`).
 APPEND = True
 _BUILD_PRAGMAS = "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;"
-#: The archive index's page cache while merging (KiB): the merger's lookup tables take
-#: inserts at random places, so a cache that holds them (a million posts: about 60 MB) is
-#: 30% less CPU for the merge of 100,000 posts than the parse's 4 MB.
+#: The archive index's page cache while merging (KiB), at most: the merger's lookup tables
+#: take inserts at random places, so a cache that holds them (about 60 bytes a post: a
+#: million posts, 60 MB) is 30% less CPU for the merge of 100,000 posts than the parse's
+#: 4 MB. Sized to the archive (`_merge_cache_kib`): a small archive's cache would otherwise
+#: fill with its whole index (`export` of a 49 MB HTML export: 131 MB peak, not 76 MB).
 MERGE_CACHE_KIB = 65536
+
+
+def _merge_cache_kib(posts: int) -> int:
+    """The merge's page cache for an archive of `posts` records: twice its lookup tables,
+    between 8 MB and `MERGE_CACHE_KIB`."""
+    return min(MERGE_CACHE_KIB, max(8192, posts * 128 // 1024))
 #: Posts appended after the search bitmaps were written are searched in FTS5 alone; once
 #: they are more than 1/REBITS of those covered, the bitmaps are written again.
 REBITS = 8
@@ -820,7 +828,7 @@ def _fill(conn: sqlite3.Connection, segments: Sequence[Segment], fingerprint: st
     """Merge the segments into `conn`: the posts in reading order with the texts they keep,
     their heads, facets, warnings and the search index, in one transaction."""
     conn.executescript(_SCHEMA)
-    conn.execute(f"PRAGMA cache_size=-{MERGE_CACHE_KIB}")
+    conn.execute(f"PRAGMA cache_size=-{_merge_cache_kib(sum(s.count for s in segments))}")
     conn.execute("BEGIN")
     bases = _bases(segments, 0)
     chats = _chats(segment.chats for segment in segments)
@@ -1014,7 +1022,8 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
         shutil.copyfile(target, temp)
         conn = sqlite3.connect(temp, isolation_level=None)
         conn.executescript(_BUILD_PRAGMAS)
-        conn.execute(f"PRAGMA cache_size=-{MERGE_CACHE_KIB}")
+        posts = old.posts + sum(segment.count for segment in segments)
+        conn.execute(f"PRAGMA cache_size=-{_merge_cache_kib(posts)}")
         conn.execute("BEGIN")
         with watch.guarding(conn):
             state = IndexState(conn, old.posts)  # the merge carries on where it stopped
