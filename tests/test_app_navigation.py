@@ -20,7 +20,8 @@ from apphelpers import (
     status,
     user_dirs,  # noqa: F401  (fixture)
 )
-from textual.widgets import Tree
+from textual import events
+from textual.widgets import Input, Tree
 
 from tui.widgets.help import HelpScreen
 from tui.widgets.post_list import PostList
@@ -130,6 +131,36 @@ async def test_slash_opens_the_search_box_and_typing_letters_there_does_not_trig
         assert not isinstance(app.screen, HelpScreen)
         assert app.bookmarked == set()
         assert "0 shown" in status(app)
+
+
+async def test_keys_typed_in_one_burst_after_slash_go_to_the_search_box() -> None:
+    """A paste, a script or keys queued while the app is busy: every key is already on its
+    way before "/" is acted on. They must be typed into the box, not taken as commands (the
+    q of "/zzq" used to quit the reader, the b of "/libr" to bookmark the post)."""
+    async with running() as (app, pilot):
+        for char in "/libraq":
+            app.post_message(events.Key("slash" if char == "/" else char, char))
+        await pilot.pause()
+        assert app.is_running
+        box = search_box(app)
+        assert box.display and app.focused is box
+        assert box.value == "libraq"
+        assert app.bookmarked == set()
+
+
+async def test_slash_is_text_where_text_is_typed_and_searches_after_a_dialog_closes() -> None:
+    async with running() as (app, pilot):
+        await pilot.press("slash", *"a/b")
+        assert search_box(app).value == "a/b"  # a "/" in the box is typed, not a new search
+        await pilot.press("escape", "t")  # go to date: a prompt of its own
+        await pilot.pause()
+        prompt = app.screen.query_one(Input)
+        await pilot.press(*"2023/01")
+        assert prompt.value == "2023/01"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("slash", "x")
+        assert app.focused is search_box(app) and search_box(app).value == "x"
 
 
 async def test_q_quits() -> None:

@@ -116,7 +116,9 @@ class ReaderApp(App[int]):
         Binding("q", "quit", "Quit", id="app.quit",
                 tooltip="Quit (your place and filter are kept)"),
         Binding("question_mark,f1", "help", "Help", id="app.help", tooltip="This help screen"),
-        Binding("slash", "focus_search", "Search", id="app.search",
+        # A priority binding, so that keys typed right after "/" (a paste, a script, keys
+        # queued while the app is busy) go to the search box, not the list: see check_action.
+        Binding("slash", "focus_search", "Search", id="app.search", priority=True,
                 tooltip="Search all text (case- and accent-insensitive)"),
         Binding("right_square_bracket,n", "next_post", "Next", id="app.next",
                 tooltip="Next post, from anywhere"),
@@ -969,10 +971,19 @@ class ReaderApp(App[int]):
         self.push_screen(TagPicker(list(post.hashtags)), chosen)
 
     # -- search ------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_search":
+            # "/" is a priority binding: it is the search key only on the main screen and
+            # where it is not text being typed (the search box itself, a note, a prompt).
+            return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
+        return True
+
     def action_focus_search(self) -> None:
         search = self.query_one("#search", Input)
         search.display = True
-        search.focus()
+        # At once, not later as Widget.focus() does: the keys after "/" are already on their
+        # way, and the app forwards each to whatever has focus when it reaches it.
+        self.screen.set_focus(search)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
