@@ -83,6 +83,9 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 _BR = "\x00"
 _FORMATTING_BREAK = re.compile(r"[ \t\r\f]*\n\s*")
 _DATA_POST = re.compile(r"^(?P<name>[A-Za-z0-9_]{1,64})/(?P<id>\d{1,12})$")
+#: A post id in `data-before`: ASCII digits (`int` refuses `²`, which `isdigit` lets by, and a
+#: number of more than 4,300 digits).
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,9 @@ class _Reader:
         self.captures: dict[str, list[str]] = {}
         self.link_href: str | None = None
         self.link_chunks: list[str] | None = None
+        # Whether the last event was text: a tokenizer may hand one run of text over in
+        # pieces (libxml2 cuts it at every character reference), which are one piece here.
+        self.after_data = False
         self.username: str | None = None
         self.title: str | None = None
         self.page_title_seen = False
@@ -169,6 +175,7 @@ class _Reader:
     # --- elements -------------------------------------------------------------------------
 
     def start(self, tag: str, attr: dict[str, str]) -> None:
+        self.after_data = False
         if tag == "br":
             self._text(_BR)
             return
@@ -224,7 +231,7 @@ class _Reader:
             if "tgme_widget_message_forwarded_from_name" in classes and tag == "a":
                 post.forwarded_url = attr.get("href") or None
             return
-        if "tme_messages_more" in classes and attr.get("data-before", "").isdigit():
+        if "tme_messages_more" in classes and _DIGITS.fullmatch(attr.get("data-before", "")):
             self.before = int(attr["data-before"])
         if "tgme_channel_info" in classes:
             self.channel_info = True
@@ -242,6 +249,7 @@ class _Reader:
             self.preview_link = True
 
     def end(self, tag: str) -> None:
+        self.after_data = False
         stack = self.stack
         if stack and stack[-1][0] == tag:  # the usual case (lxml always balances)
             for role in stack.pop()[1]:
@@ -268,13 +276,17 @@ class _Reader:
                 buffer.append(data)
         if self.post is not None and self.in_text:
             self._text(data.replace(_BR, ""))
+        self.after_data = True
 
     def _text(self, data: str) -> None:
         if self.post is None or not self.in_text or self.not_text or self.skip:
             return
         self.post.chunks.append(data)
         if self.link_chunks is not None and data != _BR:
-            self.link_chunks.append(data)
+            if self.after_data and self.link_chunks:
+                self.link_chunks[-1] += data  # the rest of one run of text
+            else:
+                self.link_chunks.append(data)
 
     def _capture(self, key: str, roles: list[str]) -> None:
         self.captures[key] = []
