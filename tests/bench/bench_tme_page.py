@@ -5,9 +5,10 @@ PAGES pages (default 500, 20 posts each, in the markup of tests/tmeserver.py):
 - read_page (the whole reader: tokenizer plus the post logic) with lxml and with html.parser,
   back to back, best of 20 in CPU time (which a loaded machine disturbs less than the clock),
   per page, and the ratio;
-- the bare tokenizers, doing nothing with what they see: the standard library's html.parser
-  and, when lxml is importable, lxml's streaming parser (`HTMLParser(target=…)`). The bare
-  figures bound what any reader on top of each could do.
+- the bare parsers, doing nothing with what they see: the standard library's html.parser
+  and, when lxml is importable, lxml's streaming parser (`HTMLParser(target=…)`) and libxml2
+  building the page's tree and freeing it (`etree.fromstring`). The bare figures bound what
+  any reader on top of each could do.
 - load_posts over the synthetic archive folder (sniffing, parsing, merge), posts per second.
 Figures only; nothing here asserts a time.
 """
@@ -69,6 +70,12 @@ def bare_lxml(markup: str) -> None:
     parser.close()
 
 
+def bare_tree(markup: str) -> None:
+    from lxml import etree  # type: ignore[import-not-found]
+
+    etree.fromstring(markup.encode(), etree.HTMLParser(no_network=True, encoding="utf-8"))
+
+
 def _ms(seconds: float | None) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds is not None else "lxml not installed"
 
@@ -100,8 +107,8 @@ def main() -> None:
     except ImportError:
         have_lxml = False
     print("| input | bytes | read_page, lxml | read_page, html.parser | ratio | bare lxml "
-          "| bare html.parser |")
-    print("|---|---|---|---|---|---|---|")
+          "| bare html.parser | bare lxml tree |")
+    print("|---|---|---|---|---|---|---|---|")
     for path in sorted(REAL.glob("*.html")):
         markup = path.read_text(encoding="utf-8")
         size = len(markup.encode("utf-8"))
@@ -109,9 +116,10 @@ def main() -> None:
         with_stdlib = best_of(20, lambda m=markup: read_page(m, "stdlib"))
         bare = best_of(20, lambda m=markup: bare_stdlib(m))
         lx = best_of(20, lambda m=markup: bare_lxml(m)) if have_lxml else None
+        tree = best_of(20, lambda m=markup: bare_tree(m)) if have_lxml else None
         ratio = f"{with_stdlib / with_lxml:.1f}x" if with_lxml else "-"
         print(f"| {path.name} | {size:,} | {_ms(with_lxml)} | {_ms(with_stdlib)} | {ratio} "
-              f"| {_mbs(size, lx)} | {_mbs(size, bare)} |", flush=True)
+              f"| {_mbs(size, lx)} | {_mbs(size, bare)} | {_ms(tree)} |", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         markups = synthetic(pages, folder)
