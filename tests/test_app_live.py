@@ -139,7 +139,7 @@ async def test_posts_show_while_indexing_and_the_place_survives_the_final_order(
         assert final is not None and not isinstance(final, ProvisionalLibrary)
         assert len(final) == SAMPLE_POSTS + 300
         assert "Indexing" not in status(app) and "so far" not in status(app)
-        assert app.query_one("#posts", PostList).rows == list(range(len(final)))
+        assert list(app.query_one("#posts", PostList).rows) == list(range(len(final)))
         # The same post, under the cursor, at the same height, in the pane, still bookmarked.
         assert cursor_id(app) == reading
         assert pane(app).post is not None and pane(app).post.id == reading  # type: ignore[union-attr]

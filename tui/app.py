@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
+import os
 import signal
+import sys
 import threading
 import time
 from collections import Counter
@@ -31,7 +33,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from tui.clipboard import Clipboard
 from tui.commands import ReaderCommands
 from tui.goto_date import nearest_to
-from tui.index import Cancelled, open_library
+from tui.index import Cancelled, check_deferred, open_library, reopen_library
 from tui.ingest import IngestError
 from tui.keymap import check_keymap
 from tui.library import Filter, Library, fold, periods_of, query_words
@@ -58,6 +60,16 @@ if TYPE_CHECKING:  # screens and widgets shown on demand: imported when first sh
     from tui.widgets.fetch_bar import FetchBar
     from tui.widgets.links import LinkChoice
     from tui.widgets.records import RecordNote, RecordRow
+
+
+def _lower_this_thread() -> None:
+    """Background work on its own thread yields the CPU to the reader (Linux sets a niceness
+    per thread; elsewhere it would be the whole process's, so it is left alone)."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except OSError:
+            pass
 
 
 def _open_in_browser(url: str) -> bool:
@@ -268,6 +280,7 @@ class ReaderApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._gc_after_first_screen)
         self.query_one("#search", Input).display = False
         self.query_one("#posts", PostList).display = False
         self._open_store()
@@ -395,7 +408,30 @@ class ReaderApp(App[int]):
         self.load_cancel.set()  # a load still running is superseded
         self.load_cancel = threading.Event()
         self.load_finished = threading.Event()
+        if self.library is None and self._reopen_at_once():
+            return
         self._load_worker(self.load_cancel, self.load_finished, self.library is None)
+
+    def _reopen_at_once(self) -> bool:
+        """An index that needs no build is read here, before the screen is first drawn (a
+        fraction of a second, even at a million posts): the first screen shows the posts,
+        with no screen of progress drawn and laid out for nothing before it. False when the
+        index has to be built: the worker does that, showing the progress."""
+        warnings: list[str] = []
+        try:
+            library = reopen_library(self.paths, warnings.append, self.settings.cache,
+                                     check_later=True)  # fmt: skip
+        except IngestError as exc:
+            self.load_finished.set()
+            self._load_failed(str(exc))
+            return True
+        except OSError:  # the worker says it (an unreadable cache is indexed in memory)
+            return False
+        if library is None:
+            return False
+        self.load_finished.set()
+        self._loaded(library, warnings)
+        return True
 
     @work(thread=True, exclusive=True, group="load")
     def _load_worker(self, cancel: threading.Event, finished: threading.Event,
@@ -415,7 +451,7 @@ class ReaderApp(App[int]):
         try:
             library = open_library(self.paths, warnings.append, progress=progress,
                                    cache=self.settings.cache, seen=seen if live else None,
-                                   cancel=cancel)  # fmt: skip
+                                   cancel=cancel, check_later=True)  # fmt: skip
             if cancel.is_set():  # quitting (or superseded) just as it was done
                 library.close()
                 return
@@ -486,6 +522,15 @@ class ReaderApp(App[int]):
         self.fatal_message = message
         self.exit(return_code=2)
 
+    @staticmethod
+    def _gc_after_first_screen() -> None:
+        """The CLI starts the reader with the cyclic GC off (`tui.cli.run_reader`): what was
+        made up to the first screen is long-lived, taken out of the GC's view, and the GC
+        turned back on."""
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
+
     def _settle_gc(self) -> None:
         """The library is on screen: what it brought is long-lived (frozen out of the GC's
         view), and full collections are left to the pauses (see COLLECT_WHEN_IDLE_SECONDS)."""
@@ -509,6 +554,7 @@ class ReaderApp(App[int]):
             library.close()
             return
         self.call_after_refresh(self._settle_gc)
+        self.call_after_refresh(self._check_index_later, library, self.load_cancel)
         self.indexed_share = None
         self.load_warnings = warnings
         self._toast_new_warnings(library.archive_key, warnings)
@@ -521,6 +567,32 @@ class ReaderApp(App[int]):
             self._after_load = None
             if index is not None:
                 self.go_to_post(index)
+
+    def _check_index_later(self, library: Library, cancel: threading.Event) -> None:
+        """The index file was opened before its page check (it was just built or written):
+        the check runs now that the posts are shown, on a thread of low priority, and a
+        damaged index is said and built again (`tui.index.check_deferred`). A daemon thread:
+        quitting never waits for it (it only reads, and marks the file when it passes)."""
+        if library.unchecked is None or cancel.is_set():
+            return
+
+        def check() -> None:
+            _lower_this_thread()
+            damage = check_deferred(library, cancel)
+            if damage is not None and not cancel.is_set():
+                try:
+                    self.call_from_thread(self._index_damaged, library, damage)
+                except RuntimeError:  # the app has ended
+                    pass
+
+        threading.Thread(target=check, name="index-check", daemon=True).start()
+
+    def _index_damaged(self, library: Library, message: str) -> None:
+        if self.library is not library or self.load_cancel.is_set():
+            return  # another library is shown, or coming
+        self.load_warnings = [*self.load_warnings, message]
+        self.notify(message, severity="warning", timeout=15, markup=False)
+        self.load_library()  # built again; the posts shown stay until it is whole
 
     def _take_records(self, library: Library) -> None:
         """Bookmarks, notes and read marks for the library (records made when post ids came
@@ -687,10 +759,17 @@ class ReaderApp(App[int]):
         self._update_status()
         self._save_filter()
 
-    def _rows(self) -> list[int]:
-        """The library indices the filter lets through, in the order chosen."""
+    def _rows(self) -> Sequence[int]:
+        """The library indices the filter lets through, in the order chosen. Every post is a
+        range, not a list: nothing is made per post (a million of them) to show them all."""
         assert self.library is not None
-        rows = self.library.matching(self.flt, self.bookmarked, set(self.note_counts),
+        flt = self.flt
+        if flt.tag is None and flt.period is None and flt.collection is None \
+                and flt.channel is None and not flt.query.strip():
+            self.found_in_notes = set()
+            every = range(len(self.library))
+            return every[::-1] if self.newest_first else every
+        rows = self.library.matching(flt, self.bookmarked, set(self.note_counts),
                                      self.read_ids)  # fmt: skip
         rows = self._with_note_matches(rows)
         if self.newest_first:

@@ -5,6 +5,7 @@ channel's archive up to date. Thin: it parses and delegates."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -286,6 +287,10 @@ def run_reader(argv: Sequence[str]) -> int:
     for path in paths:  # fail before the screen is taken over, with one line
         if not path.exists():
             raise IngestError(path, "no such file or folder")
+    # Until its first screen is drawn the reader makes long-lived objects only (modules,
+    # classes, widgets, the index's tables): the cyclic GC would walk them again and again
+    # for nothing. The app turns it back on once the screen is drawn (ReaderApp.on_mount).
+    gc.disable()
     from tui.app import make_app
 
     app = make_app(paths, settings)

@@ -57,24 +57,36 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tui.dates import date_bounds, date_from_opening, infer_years
 from tui.identity import Merger, adopted_chats, identify, with_chat
 from tui.index_health import (
     check_index,
     checked_mark,
     connect_whole,
     content_fingerprint,
+    file_stamp,
     is_checked,
     mark_checked,
+    settle_seconds,
 )
-from tui.ingest import PARSER_VERSION, Dump, IngestError, Warn, find_dumps, iter_raw_posts
+from tui.ingest import (
+    KINDS,
+    PARSER_VERSION,
+    Dump,
+    IngestError,
+    Known,
+    Warn,
+    find_dumps,
+    iter_raw_posts,
+)
 from tui.library import (
     SEARCH_TABLE,
+    Decoded,
     Heads,
     Index,
     Interned,
     Library,
     Strings,
+    Table,
     When,
     counted_date_tree,
     counted_month_counts,
@@ -261,6 +273,7 @@ def open_library(
     *,
     seen: Seen | None = None,
     cancel: threading.Event | None = None,
+    check_later: bool = False,
 ) -> Library:
     """The library of the named files and folders, from the cache when it is still valid.
 
@@ -281,22 +294,20 @@ def open_library(
     them. The final library may fold, re-date and reorder them.
     When `cancel` is set, the build stops at the next post (or statement) and raises
     `Cancelled`, its temporary files removed: no half-built index is left or used.
+
+    An index file not yet checked (just built or appended to, or written since its last
+    check) is checked page by page before it is used: seconds at a million posts. With
+    `check_later` that check is left to the caller, who shows the posts first and then calls
+    `check_deferred` (the app does, off the UI thread): `Library.unchecked` says whether it
+    has to. Its heads are checked at once either way.
     """
     watch = _Watch(seen, cancel)
-    if cache is None:
-        from tui.paths import cache_dir
-
-        cache = cache_dir()
-    inputs = [path_key(p) for p in paths]
-    found = [dump for path in paths for dump in find_dumps(Path(path), warn)]
-    dumps = distinct_files(found, lambda dump: dump.path)  # one file named twice: read once
-    keys = [_segment_key(dump) for dump in dumps]
-    fingerprint = _fingerprint(keys)
+    cache, inputs, dumps, keys, fingerprint = _inputs(paths, warn, cache)
     if in_memory:
         return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths, watch),
                        inputs)  # fmt: skip
     target = cache / f"index-{_archive_name(inputs)}.sqlite"
-    opened = _open_index(target, fingerprint, warn)
+    opened = _open_index(target, fingerprint, warn, check_later)
     if opened is None:
         try:
             built = _build(dumps, keys, target, fingerprint, warn, progress, paths, watch)
@@ -307,31 +318,110 @@ def open_library(
                 watch = _Watch(None, cancel)
             return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths,
                                             watch), inputs)  # fmt: skip
-        opened = _open_index(built, fingerprint)
+        opened = _open_index(built, fingerprint, check_later=check_later)
         if opened is None:  # appended to an index damaged unseen: merge everything
             opened = _open_index(_build(dumps, keys, target, fingerprint, warn, progress,
                                         paths, watch, append=False), fingerprint)  # fmt: skip
         if opened is None:  # pragma: no cover - a file we just wrote and closed
             raise IngestError(built, "the index just built cannot be read back")
     else:
-        touch(target)  # in use: the sweep of unused indexes spares it
-        for message in opened.warnings:
-            warn(message)
+        _reused(target, opened, warn)
     return Library(opened, inputs)
+
+
+def reopen_library(paths: Sequence[Path], warn: Warn, cache: Path | None = None, *,
+                   check_later: bool = False) -> Library | None:  # fmt: skip
+    """What `open_library` returns when the cache holds the index of these very inputs,
+    whole: read from its small tables, in a fraction of a second even at a million posts;
+    None when it would have to build the index (or append to it), which is then not
+    started. A caller that must not wait for a build (the app, before its first screen)
+    tries this first."""
+    cache, inputs, _dumps, _keys, fingerprint = _inputs(paths, warn, cache, reopen=True)
+    target = cache / f"index-{_archive_name(inputs)}.sqlite"
+    opened = _open_index(target, fingerprint, warn, check_later)
+    if opened is None:
+        return None
+    _reused(target, opened, warn)
+    return Library(opened, inputs)
+
+
+def _inputs(paths: Sequence[Path], warn: Warn, cache: Path | None, reopen: bool = False,
+            ) -> tuple[Path, list[str], list[Dump], list[str], str]:  # fmt: skip
+    """The cache folder, the inputs' keys, their files, each file's segment key, and the
+    fingerprint of the archive index they make. With `reopen`, a file the archive's index
+    was built from and that is still as it was is not sniffed again (`_recorded_kinds`)."""
+    if cache is None:
+        from tui.paths import cache_dir
+
+        cache = cache_dir()
+    inputs = [path_key(p) for p in paths]
+    fingerprints: dict[Path, str] = {}
+    known = None
+    if reopen:
+        known = _recorded_kinds(cache / f"index-{_archive_name(inputs)}.sqlite", fingerprints)
+    found = [dump for path in paths for dump in find_dumps(Path(path), warn, known)]
+    dumps = distinct_files(found, lambda dump: dump.path)  # one file named twice: read once
+    keys = [_segment_key(dump, fingerprints.get(dump.path)) for dump in dumps]
+    return cache, inputs, dumps, keys, _fingerprint(keys)
+
+
+def _recorded_kinds(target: Path, fingerprints: dict[Path, str]) -> Known | None:
+    """What each input of the index at `target` was sniffed as, for a file that is still as
+    it was then (its path, size, time and content fingerprint are those of its segment key,
+    so its first SNIFF_BYTES, all a sniff reads, are the same): on a reopen the sniffers,
+    and the parsers they live in, need not be loaded. The fingerprints computed are kept
+    in `fingerprints`, by path. None when the index cannot tell."""
+    try:
+        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        finally:
+            conn.close()
+        recorded = {(key[2], key[3]): key
+                    for key in map(json.loads, json.loads(row[0])["segments"])}  # fmt: skip
+    except (sqlite3.Error, TypeError, ValueError, KeyError, IndexError):
+        return None
+
+    def known(path: Path) -> str | None:
+        try:
+            key = recorded.get((str(path.resolve()), str(path)))
+            if not isinstance(key, list) or len(key) != 8 or key[:2] != [SCHEMA_VERSION,
+                                                                         PARSER_VERSION]:
+                return None
+            kind = key[4]
+            stat = path.stat()
+            if kind not in KINDS or key[5:7] != [stat.st_size, stat.st_mtime_ns]:
+                return None
+            fingerprint = fingerprints[path] = content_fingerprint(path)
+        except OSError:  # read as any file is, to say what is wrong with it
+            return None
+        return kind if fingerprint == key[7] else None
+
+    return known
+
+
+def _reused(target: Path, opened: Index, warn: Warn) -> None:
+    """An index opened as it was: marked in use, its warnings said again."""
+    touch(target)  # in use: the sweep of unused indexes spares it
+    if opened.unchecked is not None:  # the file as it is now, touched or not
+        opened.unchecked = _stamp_or_none(target)
+    for message in opened.warnings:
+        warn(message)
 
 
 def _archive_name(inputs: Sequence[str]) -> str:
     return hashlib.blake2b("\n".join(sorted(inputs)).encode("utf-8"), digest_size=8).hexdigest()
 
 
-def _segment_key(dump: Dump) -> str:
-    """What one input's segment is parsed from: any change here means parsing it again."""
+def _segment_key(dump: Dump, fingerprint: str | None = None) -> str:
+    """What one input's segment is parsed from: any change here means parsing it again.
+    `fingerprint`: the file's `content_fingerprint`, when it was just computed."""
     stat = dump.path.stat()
     # The path as named too: posts remember their places in the spelling the user gave.
     # The content check catches an edit that kept the size and had its time put back.
     return json.dumps([SCHEMA_VERSION, PARSER_VERSION, str(dump.path.resolve()), str(dump.path),
                        dump.kind, stat.st_size, stat.st_mtime_ns,
-                       content_fingerprint(dump.path)],
+                       fingerprint or content_fingerprint(dump.path)],
                       ensure_ascii=False, separators=(",", ":"))  # fmt: skip
 
 
@@ -342,7 +432,8 @@ def _fingerprint(keys: Sequence[str]) -> str:
 
 
 # -- opening an index -----------------------------------------------------------------------------
-def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index | None:
+def _open_index(path: Path, fingerprint: str, warn: Warn | None = None,
+                check_later: bool = False) -> Index | None:  # fmt: skip
     """The index at `path` if it is whole and built from these inputs; None otherwise.
 
     Anything wrong with the file (garbage, cut short, another schema) deletes it (a stale one
@@ -364,7 +455,9 @@ def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index
             return None
         checked = is_checked(path)
         loaded = _load(conn, path, meta, verify=not checked)
-        if not checked:  # checked once, until the file is written again
+        if not checked and check_later:  # the caller checks it once the posts are shown
+            loaded.unchecked = file_stamp(path)
+        elif not checked:  # checked once, until the file is written again
             damage = _damage(path, int(meta["posts"]))
             if damage is not None:
                 if warn is not None:  # said once: the index built next is whole
@@ -377,6 +470,48 @@ def _open_index(path: Path, fingerprint: str, warn: Warn | None = None) -> Index
             conn.close()
         _remove(path)
         return None
+
+
+def check_deferred(library: Library, cancel: threading.Event | None = None) -> str | None:
+    """The check `open_library(check_later=True)` left to do on `library`'s index file: None
+    when it passes (the file is then marked checked, once it has settled: the check waits
+    for that, see `tui.index_health.mark_checked`), or when `cancel` is set before it ends;
+    else what is wrong, after the file is deleted so that the next open builds it again.
+    Reads the file on a connection of its own: call it off the UI thread."""
+    path, opened = library.index_path, library.unchecked
+    if path is None or opened is None:
+        return None
+    library.unchecked = None
+    stopped = cancel.is_set if cancel is not None else lambda: False
+    wait = settle_seconds(path)
+    if wait and cancel is not None:
+        cancel.wait(wait)
+    damage = _damage(path, len(library)) if not stopped() and _still(path, opened) else None
+    if stopped():
+        return None
+    if library.read_damage:  # a read failed meanwhile, and deleted the file
+        return f"{path}: the index was damaged (a post could not be read); building it again"
+    if not _still(path, opened):  # another build replaced it: checked when it is opened
+        return None
+    if damage is None:
+        mark_checked(path, opened)
+        return None
+    _remove(path)
+    return f"{path}: the index was damaged ({damage}); building it again"
+
+
+def _stamp_or_none(path: Path) -> str | None:
+    try:
+        return file_stamp(path)
+    except OSError:
+        return None
+
+
+def _still(path: Path, stamp: str) -> bool:
+    try:
+        return file_stamp(path) == stamp
+    except OSError:
+        return False
 
 
 def _damage(path: Path, posts: int) -> str | None:
@@ -445,9 +580,13 @@ def _read_heads(conn: sqlite3.Connection, verify: bool = True) -> Heads:
             date = dates[(iso, guessed)] = PostDate.from_iso(iso, guessed)
         return date, (after, before) if has_bounds else None
 
+    # A checked index's dates are decoded as they are needed; an index not yet checked has
+    # them all decoded now, where a damaged one is found (ValueError) and built again.
+    dated: Table[When] = (Decoded(raw[_WHENS], lambda value: when(*value)) if not verify
+                          else [when(*value) for value in raw[_WHENS]])  # fmt: skip
     heads = Heads(
         ids=Strings(),
-        whens=Interned([when(*value) for value in raw[_WHENS]]),
+        whens=Interned(dated),
         tags=Interned(tags),
         kinds=Interned([(source, channel, bool(media)) for source, channel, media in raw[_KINDS]]),
     )
@@ -1174,6 +1313,8 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
     a temporary table a chunk at a time: only each record's date (shared with equal ones)
     stays in memory for the dates pass, which needs a record's neighbours. Batches are shown
     to `watch.seen` (with their texts); a cancel is noticed at every post."""
+    from tui.dates import date_bounds, date_from_opening, infer_years  # a build's only
+
     watch.check()
     reporter.start(dump, number)
     seen: list[Post] = []

@@ -120,13 +120,29 @@ def is_checked(path: Path) -> bool:
         return False
 
 
-def mark_checked(path: Path) -> None:
+def file_stamp(path: Path) -> str:
+    """The file's identity and times as a mark records them (raises OSError)."""
+    return _stamp(path)[0]
+
+
+def settle_seconds(path: Path) -> float:
+    """How long until the file at `path` has gone unwritten long enough that a check begun
+    then can be marked (see `mark_checked`); 0 when it has, or cannot be read."""
+    try:
+        changed = _stamp(path)[1]
+    except OSError:
+        return 0.0
+    return max(0, changed + SETTLED_NS - time.time_ns()) / 1e9
+
+
+def mark_checked(path: Path, expected: str | None = None) -> None:
     """Remember that the cache file at `path` passed its check, if it was last written long
-    enough ago for a later write to show in its times (else it is checked again next time).
+    enough ago for a later write to show in its times (else it is checked again next time),
+    and, given `expected` (a `file_stamp`), if it is still that file as it was then.
     Never raises: without a mark the file is only checked again."""
     try:
         stamp, changed = _stamp(path)
-        if time.time_ns() - changed < SETTLED_NS:
+        if time.time_ns() - changed < SETTLED_NS or expected not in (None, stamp):
             return
         mark = checked_mark(path)
         temp = mark.with_name(f".{mark.name}.{os.getpid()}.tmp")

@@ -20,7 +20,7 @@ import threading
 import unicodedata
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import compress
@@ -206,6 +206,34 @@ class Table(Protocol[T]):
     def append(self, value: T, /) -> None: ...
 
 
+class Decoded(Generic[T]):
+    """A table of values as the index stores them, each decoded when first asked for: a
+    million posts have some twenty thousand distinct dates, and a reopen shows a few."""
+
+    __slots__ = ("_raw", "_values", "_decode")
+
+    def __init__(self, raw: list[Any], decode: Callable[[Any], T]) -> None:
+        self._raw, self._decode = raw, decode
+        self._values: list[T | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, index: int) -> T:
+        value = self._values[index]
+        if value is None:
+            value = self._values[index] = self._decode(self._raw[index])
+        return value
+
+    def __iter__(self) -> Iterator[T]:
+        for index in range(len(self._values)):
+            yield self[index]
+
+    def append(self, value: T) -> None:
+        self._raw.append(None)
+        self._values.append(value)
+
+
 class Interned(Generic[T]):
     """One small number per post into a table of the distinct values: a million posts share a
     few thousand dates, a few sources and channels, and far fewer tag lists than posts."""
@@ -282,6 +310,9 @@ class Index:
     facets: dict[str, Any]
     #: Posts [0, this) have the search index's bitmaps (`tui.search_bits`); 0: none.
     search_bits: int = 0
+    #: The file's stamp (`tui.index_health.file_stamp`) when it was opened before its check
+    #: (`tui.index.check_deferred` does it); None: checked.
+    unchecked: str | None = None
 
 
 class Library:
@@ -313,6 +344,8 @@ class Library:
         self._shared_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._conn = index.conn
         self.index_path = index.path
+        self.unchecked = index.unchecked  # see `tui.index.check_deferred`
+        self.read_damage = False  # a read failed: the index file was deleted, to be rebuilt
         self._covered = index.search_bits
         self._every: list[int] | None = None  # every position, for the bitmaps' answers
         self._lock = threading.Lock()
@@ -708,6 +741,7 @@ class Library:
                 return []
 
     def _drop_damaged(self) -> None:
+        self.read_damage = True
         if self.index_path is not None:
             try:
                 self.index_path.unlink()

@@ -22,6 +22,8 @@ Warn = Callable[[str], None]
 PARSER_VERSION = "3"
 
 SNIFF_BYTES = 64 * 1024
+#: The kinds of dump, as `sniff` names them (`formats.SNIFFERS` has each one's test).
+KINDS = frozenset({"desktop_json", "desktop_html", "tme_page", "desktop_text", "webcopy"})
 DUMP_SUFFIXES = {".txt", ".json", ".html", ".htm", ".text", ".md"}
 
 
@@ -90,12 +92,18 @@ def check_text(path: Path, head: bytes) -> None:
         raise IngestError(path, "empty file: only blank lines, nothing to read")
 
 
-def find_dumps(path: Path, warn: Warn) -> list[Dump]:
+#: What a file is sniffed as, when already known (see `find_dumps`): its kind, or None.
+Known = Callable[[Path], str | None]
+
+
+def find_dumps(path: Path, warn: Warn, known: Known | None = None) -> list[Dump]:
     """The dumps a path names: the file itself, or every dump inside a folder (sorted by name).
 
     A file named directly is read even when it does not look like a known dump (as a web copy,
     whose parser warns about text outside posts); inside a folder only recognised dumps are
-    taken.
+    taken. `known` gives the kind of a file whose first SNIFF_BYTES are those it was checked
+    and sniffed from before (a reopen knows them from its index): it is not read here, and
+    the sniffers and the parsers they live in are not loaded for it.
     """
     if not os.path.lexists(path):
         raise IngestError(path, "no such file or folder")
@@ -110,6 +118,10 @@ def find_dumps(path: Path, warn: Warn) -> list[Dump]:
                 # kind beside the dumps is named, so nothing the user put there goes unseen.
                 if child.parent == path:
                     others.append(child.name)
+                continue
+            kind = known(child) if known is not None else None
+            if kind is not None:  # as it was when it was read: checked and sniffed then
+                dumps.append(Dump(child, kind))
                 continue
             try:
                 head = read_head(child)
@@ -135,6 +147,9 @@ def find_dumps(path: Path, warn: Warn) -> list[Dump]:
         if skipped:
             warn(f"{path}: {skipped}")
         return _group_html(dumps)
+    kind = known(path) if known is not None else None
+    if kind is not None:
+        return [Dump(path, kind)]
     head = read_head(path)
     check_text(path, head)
     kind = sniff(path, head)

@@ -132,7 +132,7 @@ class PostList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.source = source
         self.show_channel = False  # when the open files hold several channels
-        self.rows: list[int] = []
+        self.rows: Sequence[int] = []
         self.cursor = 0
         self.empty_message = "No posts match this filter. Esc clears it."
         # Drawn lines by what they show (see `render_line`): scrolling by a row redraws every
@@ -143,8 +143,9 @@ class PostList(ScrollView, can_focus=True):
 
     # -- data --------------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[int], keep: int | None = None) -> None:
-        """Show these library indices; keep the cursor on `keep` if it is among them."""
-        self.rows = list(rows)
+        """Show these library indices; keep the cursor on `keep` if it is among them. A range
+        is kept as it is (every post of a million: no list of them)."""
+        self.rows = rows if isinstance(rows, range) else list(rows)
         self._lines.clear()  # an index may be another post now (the library was replaced)
         self.virtual_size = Size(self.size.width, len(self.rows) * self.row_height)
         position = 0
@@ -164,12 +165,12 @@ class PostList(ScrollView, can_focus=True):
         grew while indexing, or the final order came): nothing moves under the reader and no
         Highlighted is posted. False, with nothing changed, when `keep` is not among them."""
         try:
-            position = list(rows).index(keep)
+            position = rows.index(keep)
         except ValueError:
             return False
         h = self.row_height
         on_screen = self.cursor * h - int(self.scroll_offset.y)
-        self.rows = list(rows)
+        self.rows = rows if isinstance(rows, range) else list(rows)
         self._lines.clear()
         self.virtual_size = Size(self.size.width, len(self.rows) * h)
         self.cursor = position
