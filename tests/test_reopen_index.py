@@ -70,6 +70,19 @@ def test_a_file_edited_with_its_size_and_time_kept_is_sniffed_and_not_reused(
     assert sniffed == ["b.txt"]
     assert sorted(p.text for p in index.open_library([folder], lambda _m: None,
                                                      cache=cache)) == ["a text", "c text"]
+    assert sniffed == ["b.txt", "b.txt"]  # the build too sniffs the changed file only
+
+
+def test_a_file_added_to_an_indexed_folder_is_the_only_one_sniffed(
+        tmp_path: Path, sniffed: list[str]) -> None:  # fmt: skip
+    folder = folder_of_dumps(tmp_path)
+    cache = tmp_path / "cache"
+    index.open_library([folder], lambda _m: None, cache=cache)
+    write_dump(folder, "Forwarded from X\nd text\n", name="d.txt")
+    sniffed.clear()
+    library = index.open_library([folder], lambda _m: None, cache=cache)
+    assert sorted(p.text for p in library) == ["a text", "b text", "d text"]
+    assert sniffed == ["d.txt"]
 
 
 def test_the_kinds_a_reopen_trusts_are_those_sniffed() -> None:

@@ -336,7 +336,7 @@ def reopen_library(paths: Sequence[Path], warn: Warn, cache: Path | None = None,
     None when it would have to build the index (or append to it), which is then not
     started. A caller that must not wait for a build (the app, before its first screen)
     tries this first."""
-    cache, inputs, _dumps, _keys, fingerprint = _inputs(paths, warn, cache, reopen=True)
+    cache, inputs, _dumps, _keys, fingerprint = _inputs(paths, warn, cache)
     target = cache / f"index-{_archive_name(inputs)}.sqlite"
     opened = _open_index(target, fingerprint, warn, check_later)
     if opened is None:
@@ -345,20 +345,19 @@ def reopen_library(paths: Sequence[Path], warn: Warn, cache: Path | None = None,
     return Library(opened, inputs)
 
 
-def _inputs(paths: Sequence[Path], warn: Warn, cache: Path | None, reopen: bool = False,
+def _inputs(paths: Sequence[Path], warn: Warn, cache: Path | None,
             ) -> tuple[Path, list[str], list[Dump], list[str], str]:  # fmt: skip
     """The cache folder, the inputs' keys, their files, each file's segment key, and the
-    fingerprint of the archive index they make. With `reopen`, a file the archive's index
-    was built from and that is still as it was is not sniffed again (`_recorded_kinds`)."""
+    fingerprint of the archive index they make. A file the archive's index (as it is, stale
+    or not) was built from and that is still as it was is not sniffed again
+    (`_recorded_kinds`): a page added to an indexed folder sniffs that page only."""
     if cache is None:
         from tui.paths import cache_dir
 
         cache = cache_dir()
     inputs = [path_key(p) for p in paths]
     fingerprints: dict[Path, str] = {}
-    known = None
-    if reopen:
-        known = _recorded_kinds(cache / f"index-{_archive_name(inputs)}.sqlite", fingerprints)
+    known = _recorded_kinds(cache / f"index-{_archive_name(inputs)}.sqlite", fingerprints)
     found = [dump for path in paths for dump in find_dumps(Path(path), warn, known)]
     dumps = distinct_files(found, lambda dump: dump.path)  # one file named twice: read once
     keys = [_segment_key(dump, fingerprints.get(dump.path)) for dump in dumps]
