@@ -20,10 +20,9 @@ is searched in FTS5 alone. Pure: sqlite3 only.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-import sys
 import threading
-from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -42,6 +41,7 @@ SHARE = 32
 #: cost its length squared): they are searched in FTS5 alone, as before.
 LONGEST = 48
 
+_numbers = json.JSONDecoder().decode  # a JSON list of integers, as a list
 _DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 _FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 
@@ -62,19 +62,17 @@ def bits_of(positions: Iterable[int], posts: int) -> int:
 def matching_bits(conn: sqlite3.Connection, queries: Iterable[str], posts: int,
                   first: int = 0) -> int:
     """The bitmap of the posts in [first, posts) that FTS5 finds for any of `queries`. The rows
-    come out of SQLite as one string of 8 hex digits each (a Python tuple a row costs three
-    times as much), turned into numbers at C speed."""
+    come out of SQLite as one string of numbers (a Python tuple a row costs three times as
+    much), read at C speed by the JSON decoder (SQLite's `printf` to fixed-width hex cost
+    twice as much as numbers and JSON together)."""
     flags = bytearray(posts)
     for query in queries:
         (found,) = conn.execute(
-            "SELECT group_concat(printf('%08x', rowid), '') FROM search "
+            "SELECT group_concat(rowid) FROM search "
             "WHERE search MATCH ? AND rowid >= ? AND rowid < ?", (query, first, posts)
         ).fetchone()  # fmt: skip
         if found:
-            rows = array("I", bytes.fromhex(found))
-            if sys.byteorder == "little":
-                rows.byteswap()
-            deque(map(flags.__setitem__, rows, repeat(1)), maxlen=0)
+            deque(map(flags.__setitem__, _numbers(f"[{found}]"), repeat(1)), maxlen=0)
     return int(flags.translate(_DIGITS), 2) if posts else 0
 
 
