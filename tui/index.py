@@ -1030,10 +1030,11 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
         write()
     heads.finish()
     state.close()
+    conn.execute("COMMIT")  # segments on disk are attached to be copied: not in a transaction
     for segment, base in zip(segments, bases, strict=True):
-        conn.executemany("INSERT INTO texts(rowid, text) VALUES (?, ?)",
-                         ((base + n, text) for n, text in segment.texts() if keep[base + n]))
+        segment.copy_texts(conn, base, keep)
         segment.close()  # its pages leave memory now, not at the end
+    conn.execute("BEGIN")
     del keep
     text, source = _sql_yo("t.text"), _sql_yo("ifnull(p.source, '')")
     conn.execute(f"INSERT INTO search(rowid, text, source) SELECT p.pos, {text}, {source} "
