@@ -92,7 +92,6 @@ from tui.library import (
     counted_month_counts,
     encode_node,
     join_tags,
-    media_to_row,
     periods_of,
     split_tags,
 )
@@ -657,14 +656,21 @@ class _HeadsWriter:
         return code
 
     def write(self, posts: Sequence[Post]) -> None:
-        ids, ends = _packed([post.id.encode("utf-8") for post in posts], self.end)
+        self.write_encoded([encode_post(post) for post in posts])
+
+    def write_encoded(self, posts: Sequence[tuple[Any, ...]]) -> None:
+        """`write` for posts as `encode_post` gives them (what the merge holds: no Post is
+        built to be written)."""
+        ids, ends = _packed([post[_ID].encode("utf-8") for post in posts], self.end)
         if ends:
             self.end = ends[-1]
         code = self.code
-        whens = array("I", (code(_WHENS, (p.date_iso(), p.date_inferred, p.date_bounds))
+        iso = _iso_of
+        whens = array("I", (code(_WHENS, (iso(p[POST_DATE]), _inferred(p[POST_DATE]),
+                                          p[POST_BOUNDS])) for p in posts))  # fmt: skip
+        tags = array("I", (code(_TAGS, p[_TAGS_AT]) for p in posts))
+        kinds = array("I", (code(_KINDS, (p[_SOURCE], p[_CHANNEL], p[_MEDIA] is not None))
                             for p in posts))  # fmt: skip
-        tags = array("I", (code(_TAGS, p.hashtags) for p in posts))
-        kinds = array("I", (code(_KINDS, (p.source, p.channel, p.has_media)) for p in posts))
         self.conn.execute("INSERT INTO heads VALUES (?, ?, ?, ?, ?, ?)",
                           (self.n, ids, ends.tobytes(), whens.tobytes(),
                            tags.tobytes(), kinds.tobytes()))  # fmt: skip
@@ -676,6 +682,30 @@ class _HeadsWriter:
             ((count, col, code) for col, counts in enumerate(self.counts)
              for code, count in enumerate(counts) if count))  # fmt: skip
         self.conn.execute("CREATE INDEX IF NOT EXISTS posts_by_id ON posts(id)")
+
+
+#: Where `encode_post` puts what the heads and rows read (see also POST_DATE, POST_BOUNDS).
+_ID, _SOURCE, _TITLE, _TAGS_AT, _MEDIA, _LINKS, _ORIGINS, _CHANNEL = 0, 1, 2, 5, 6, 7, 8, 9
+
+
+def _inferred(date: tuple[Any, ...] | None) -> Any:
+    """`Post.date_inferred` of an encoded post's date."""
+    return date is not None and date[3]
+
+
+_isos: dict[tuple[Any, ...], str | None] = {}
+
+
+def _iso_of(date: tuple[Any, ...] | None) -> str | None:
+    """`Post.date_iso()` of an encoded post's date (a few hundred distinct days: remembered)."""
+    if date is None:
+        return None
+    iso = _isos.get(date, _isos)
+    if iso is _isos:
+        if len(_isos) > TABLE_LIMIT:
+            _isos.clear()
+        iso = _isos[date] = PostDate(*date).iso()
+    return iso  # type: ignore[return-value]
 
 
 def _when_text(when: tuple[str | None, bool, tuple[str | None, str | None] | None]) -> str:
@@ -1004,7 +1034,7 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
     ids, heads and search entries. Written a chunk of posts at a time, so memory holds one
     chunk and a byte per record (which texts are kept), whatever the archive's size."""
     keep = bytearray(records + 1)
-    chunk: list[Post] = []
+    chunk: list[tuple[Any, ...]] = []  # posts as `encode_post` gives them
     kept: list[int] = []
     legacy: list[tuple[str, int]] = []
     first = state.start
@@ -1012,17 +1042,18 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
 
     def write() -> None:
         _write_posts(conn, chunk, kept, first)
-        heads.write(chunk)
+        heads.write_encoded(chunk)
         conn.executemany("INSERT INTO legacy VALUES (?, ?)", legacy)
         chunk.clear()
         kept.clear()
         legacy.clear()
 
-    for at, post, body, olds in state.posts():
+    for at, post, body, olds in state.encoded_posts():
         keep[body] = 1
         chunk.append(post)
         kept.append(body)
-        legacy.extend((old, at) for old in olds if old != post.id)
+        if olds != [post[_ID]]:
+            legacy.extend((old, at) for old in olds if old != post[_ID])
         if len(chunk) >= HEADS_CHUNK:
             write()
             first = at + 1
@@ -1493,20 +1524,24 @@ _json = json.JSONEncoder(ensure_ascii=False).encode  # `json.dumps(…, ensure_a
 # without building an encoder for every call
 
 
-def _write_posts(conn: sqlite3.Connection, posts: list[Post], kept: list[int],
+def _write_posts(conn: sqlite3.Connection, posts: list[tuple[Any, ...]], kept: list[int],
                  start: int) -> None:  # fmt: skip
+    """The rows of `posts` (as `encode_post` gives them) from position `start` on."""
+    iso = _iso_of
+
     def rows() -> Iterator[tuple[object, ...]]:
         for pos, (post, body) in enumerate(zip(posts, kept, strict=True), start=start):
-            bounds = post.date_bounds
+            (pid, source, title, date, bounds, tags, media, links, origins, channel, stamp,
+             message_id, chat, url, sender, author, views) = post
             yield (
-                pos, post.id, post.source, post.channel, post.title, post.date_iso(),
-                int(post.date_inferred), int(bounds is not None),
+                pos, pid, source, channel, title, iso(date),
+                int(_inferred(date)), int(bounds is not None),
                 bounds[0] if bounds else None, bounds[1] if bounds else None,
-                join_tags(post.hashtags), int(post.has_media), post.datetime,
-                _json([[link.text, link.url] for link in post.links]),
-                _json([[o.path, o.line] for o in post.origins]),
-                body, post.message_id, post.chat, post.url, post.sender, post.author,
-                media_to_row(post.media), post.views,
+                join_tags(tags), int(media is not None), stamp,
+                _json(links) if links else "[]",  # [[text, url], …]: tuples are JSON lists
+                _json(origins),  # [[path, line], …]
+                body, message_id, chat, url, sender, author,
+                None if media is None else _json(media), views,  # `media_to_row`'s form
             )  # fmt: skip
 
     conn.executemany(f"INSERT INTO posts VALUES ({', '.join('?' * 23)})", rows())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import marshal
 import sqlite3
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from tui.model import Post
 from tui.segments import decode_post, encode_post
@@ -207,6 +208,13 @@ class IndexState:
         for at, data in self.conn.execute("SELECT pos, data FROM temp.merging ORDER BY pos"):
             encoded, body, legacy = marshal.loads(data)
             yield at, decode_post(encoded), body, legacy
+
+    def encoded_posts(self) -> Iterator[tuple[int, tuple[Any, ...], int, list[str]]]:
+        """`posts`, each post as `tui.segments.encode_post` gives it (never built)."""
+        self.flush()
+        for at, data in self.conn.execute("SELECT pos, data FROM temp.merging ORDER BY pos"):
+            encoded, body, legacy = marshal.loads(data)
+            yield at, encoded, body, legacy
 
     def close(self) -> None:
         self.conn.execute("DROP TABLE temp.merging")
