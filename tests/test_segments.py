@@ -521,3 +521,28 @@ def test_pages_that_follow_each_other_are_read_one_or_two_at_a_time() -> None:
     merged = list(in_merge_order(pages.segments(), [0] * len(keys)))  # type: ignore[arg-type]
     assert len(merged) == 20_000
     assert pages.most <= 2
+
+
+def test_a_record_is_kept_as_the_post_it_starts_as() -> None:
+    """What the parse keeps of each record (`encode_record`) is what keeping the post it
+    starts as gives (`encode_post`): media, links, chats and senders of real exports too."""
+    from tui.identity import identify
+    from tui.ingest import find_dumps, iter_raw_posts
+    from tui.model import Post
+    from tui.segments import encode_post, encode_record
+
+    checked = 0
+    for path in (SAMPLE, REAL / "trantor-library", REAL / "upon-the-path-of-salaf"):
+        for dump in find_dumps(path, lambda _message: None):
+            for raw in iter_raw_posts(dump, lambda _message: None):
+                found = identify(raw, "\n".join(raw.lines))
+                post = Post(id=found.id, source=raw.source, title=found.title, text="",
+                            date=None, hashtags=found.hashtags, media=raw.media,
+                            links=raw.links, origins=(raw.origin,), channel=raw.channel,
+                            datetime=raw.datetime, message_id=raw.message_id, chat=raw.chat,
+                            url=raw.url, sender=raw.sender, author=raw.author,
+                            views=raw.views)  # fmt: skip
+                assert encode_record(found.id, found.title, found.hashtags, raw) == \
+                    encode_post(post)  # fmt: skip
+                checked += 1
+    assert checked > 100

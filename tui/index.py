@@ -110,6 +110,7 @@ from tui.segments import (
     SegmentDamaged,
     SortKey,
     encode_post,
+    encode_record,
     in_merge_order,
     load_segment,
     open_segment,
@@ -1368,20 +1369,21 @@ def _read_dump(conn: sqlite3.Connection, dump: Dump, number: int, bodies: int, w
         date = raw.date if raw.date is not None or raw.datetime else date_from_opening(raw.lines)
         text_dates.append(date if date is None else shared.setdefault(date, date))
         stamped = stamped and bool(raw.datetime)
-        head = Post(
-            id=found.id, source=raw.source, title=found.title, text="", date=None,
-            hashtags=found.hashtags, media=raw.media, links=raw.links,
-            origins=(raw.origin,), channel=raw.channel, datetime=raw.datetime,
-            message_id=raw.message_id, chat=raw.chat, url=raw.url, sender=raw.sender,
-            author=raw.author, views=raw.views,
-        )  # fmt: skip
-        staged.append((found.text_id, found.legacy_id, encode_post(head)))
+        # Encoded as it is kept (the post itself is built only for `seen`)
+        staged.append((found.text_id, found.legacy_id,
+                       encode_record(found.id, found.title, found.hashtags, raw)))
         if len(staged) >= CHUNK:
             conn.execute("INSERT INTO temp.staged(data) VALUES (?)", (marshal.dumps(staged),))
             staged = []
         reporter.at_line(raw.origin.line)
         if watch.seen is not None:
-            seen.append(replace(head, text=text, date=date))
+            seen.append(Post(
+                id=found.id, source=raw.source, title=found.title, text=text, date=date,
+                hashtags=found.hashtags, media=raw.media, links=raw.links,
+                origins=(raw.origin,), channel=raw.channel, datetime=raw.datetime,
+                message_id=raw.message_id, chat=raw.chat, url=raw.url, sender=raw.sender,
+                author=raw.author, views=raw.views,
+            ))  # fmt: skip
             if len(seen) >= seen_size:
                 watch.tell(seen)
                 seen, seen_size = [], min(seen_size * 4, BATCH)

@@ -36,7 +36,7 @@ from typing import Any
 
 from tui.identity import note_chat
 from tui.index_health import check_segment, checked_mark, connect_whole, is_checked, mark_checked
-from tui.model import Link, Media, Origin, Post, PostDate
+from tui.model import Link, Media, Origin, Post, PostDate, RawPost
 
 #: Bump when what a segment holds changes: older segments are parsed again.
 SEGMENT_FORMAT = "2"
@@ -392,6 +392,21 @@ def encode_post(post: Post) -> tuple[Any, ...]:
         tuple((origin.path, origin.line) for origin in post.origins),
         post.channel, post.datetime, post.message_id, post.chat, post.url, post.sender,
         post.author, post.views,
+    )  # fmt: skip
+
+
+def encode_record(pid: str, title: str, hashtags: tuple[str, ...], raw: RawPost,
+                  ) -> tuple[Any, ...]:  # fmt: skip
+    """`encode_post` of the post a parser's record starts as (no text, date or bounds yet:
+    the per-file dates pass adds them), without building the post."""
+    media, origin = raw.media, raw.origin
+    return (
+        pid, raw.source, title, None, None, hashtags,
+        None if media is None else (media.kind, media.file, media.present),
+        tuple((link.text, link.url) for link in raw.links) if raw.links else (),
+        ((origin.path, origin.line),),
+        raw.channel, raw.datetime, raw.message_id, raw.chat, raw.url, raw.sender,
+        raw.author, raw.views,
     )  # fmt: skip
 
 
