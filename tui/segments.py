@@ -414,15 +414,16 @@ def decode_post(encoded: Sequence[Any]) -> Post:
     (pid, source, title, date, bounds, tags, media, links, origins, channel, stamp, message_id,
      chat, url, sender, author, views) = encoded
     # A file's few senders and chats, shared (one string each in memory and in what is
-    # marshalled from these posts later), not one copy per record.
-    source, channel, chat, sender = (None if value is None else sys.intern(value)
-                                     for value in (source, channel, chat, sender))  # fmt: skip
+    # marshalled from these posts later), not one copy per record. (Written out: this runs
+    # for every record merged, and generators cost more than what they do here.)
+    intern = sys.intern
     return Post(
-        id=pid, source=source, title=title, text="",
+        id=pid, source=None if source is None else intern(source), title=title, text="",
         date=None if date is None else PostDate(*date), date_bounds=bounds, hashtags=tags,
         media=None if media is None else Media(*media),
-        links=tuple(Link(text, address) for text, address in links),
-        origins=tuple(Origin(where, line) for where, line in origins),
-        channel=channel, datetime=stamp, message_id=message_id, chat=chat, url=url,
-        sender=sender, author=author, views=views,
+        links=tuple([Link(text, address) for text, address in links]) if links else (),
+        origins=tuple([Origin(where, line) for where, line in origins]),
+        channel=None if channel is None else intern(channel), datetime=stamp,
+        message_id=message_id, chat=None if chat is None else intern(chat), url=url,
+        sender=None if sender is None else intern(sender), author=author, views=views,
     )  # fmt: skip
