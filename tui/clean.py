@@ -174,7 +174,15 @@ def text_key(text: str) -> str:
     folded = unicodedata.normalize("NFC", text)
     if "\u200b" in folded or "\ufeff" in folded or "\u2060" in folded:
         folded = _drop_invisible(folded)
-    return "\n".join(k for k in (" ".join(line.split()) for line in folded.split("\n")) if k)
+    lines = folded.split("\n")
+    if ("  " not in folded and " \n" not in folded and "\n " not in folded
+            and folded[:1] != " " and folded[-1:] != " " and all(map(str.isprintable, lines))):
+        # Folded already (most texts): no blank but single spaces inside lines, and no other
+        # whitespace (every whitespace character but the space is unprintable); splitting
+        # each line into words to join them again cost twice the rest of identifying a post
+        return "\n".join(filter(None, lines))
+    # Each line's words joined by one space, blank lines dropped: in C, line by line
+    return "\n".join(filter(None, map(" ".join, map(str.split, lines))))
 
 
 def post_id(key: str) -> str:
