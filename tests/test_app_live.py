@@ -22,6 +22,7 @@ from apphelpers import (
     pane,
     screen_text,
     search_box,
+    shown_count,
     status,
     user_dirs,  # noqa: F401  (fixture)
 )
@@ -233,3 +234,59 @@ async def test_every_row_shows_its_own_title_while_indexing_and_in_the_final_ord
     assert [post_id for post_id, _title in final] == list(titles)
     for post_id, title in indexing + filtered + final_filtered + final:
         assert titles[post_id] == title
+
+
+async def test_a_grown_archive_is_read_at_once_and_the_new_posts_join_under_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file added to an indexed folder: the posts the index held show at once, in their
+    final order, while the new file is indexed (held here by a gate); then its posts join
+    with the reader's place kept."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    write_webcopy(folder / "a.txt", 200, start=0, stop=120)
+    index.open_library([folder], lambda _m: None, cache=tmp_path / "cache")  # the app's cache
+    write_webcopy(folder / "b.txt", 200, start=120, stop=200)
+    held = threading.Event()
+    real = index.iter_raw_posts
+
+    def gated(dump: Dump, warn: Warn) -> Iterator[RawPost]:
+        if dump.path.name == "b.txt":
+            held.wait()
+        return real(dump, warn)
+
+    monkeypatch.setattr(index, "iter_raw_posts", gated)
+    app = build_app([folder])
+    try:
+        async with app.run_test(size=(140, 40), message_hook=harness(app).messages) as pilot:
+            messages = harness(app).messages
+            await messages.wait_for(lambda m: isinstance(m, ReaderApp.IndexAsItWas), 0,
+                                    "the index as it was")  # fmt: skip
+            await pilot.pause()
+            before = app.library
+            assert before is not None and not isinstance(before, ProvisionalLibrary)
+            assert len(before) == 120 and shown_count(app) == 120
+            assert "Indexing the added files" in status(app)
+            assert "120 posts so far" in status(app)
+            posts = app.query_one("#posts", PostList)
+            posts.focus()
+            await pilot.press(*["j"] * 12)
+            await pilot.pause()
+            reading = cursor_id(app)
+            row_before = on_screen_row(app)
+
+            held.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.pause()
+            final = app.library
+            assert final is not None and final is not before and len(final) == 200
+            assert "Indexing" not in status(app) and "200 posts" in status(app)
+            assert cursor_id(app) == reading and on_screen_row(app) == row_before
+            assert pane(app).post is not None and pane(app).post.id == reading  # type: ignore[union-attr]
+            await pilot.press("G")
+            await pilot.pause()
+            assert cursor_id(app) == final.id_of(199)
+            await pilot.press("q")
+    finally:
+        held.set()

@@ -4,6 +4,7 @@ reading while it indexes."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from conftest import SAMPLE
 
 import tui.index as index
 from tests.bench.generate import write_webcopy
-from tui.model import Post
+from tui.library import Library
+from tui.model import Post, RawPost
 
 
 def leftovers(cache: Path) -> list[str]:
@@ -88,3 +90,75 @@ def test_a_grown_archive_shows_the_posts_it_had_while_the_new_file_is_parsed(
     for post in seen:
         assert post.text == final[post.id].text
     assert [p.date for p in seen[:400]] == [final[p.id].date for p in seen[:400]]
+
+
+def _grown(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder indexed with a.txt (400 of 700 posts), then b.txt (the 300 newer) added."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    write_webcopy(folder / "a.txt", 300, start=0, stop=200)
+    cache = tmp_path / "cache"
+    index.open_library([folder], lambda _m: None, cache=cache)
+    write_webcopy(folder / "b.txt", 300, start=200, stop=300)
+    return folder, cache
+
+
+def test_a_grown_archive_is_read_as_it_was_while_only_the_new_file_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`interim` gets the index as it was (final order, dates and texts) before the new file
+    is parsed; `seen` gets nothing; the library returned holds both, the old posts where
+    they were."""
+    folder, cache = _grown(tmp_path)
+    events: list[str] = []
+    real = index.iter_raw_posts
+
+    def parsing(dump: index.Dump, warn: index.Warn) -> Iterator[RawPost]:
+        events.append(f"parse {dump.path.name}")
+        return real(dump, warn)
+
+    monkeypatch.setattr(index, "iter_raw_posts", parsing)
+    as_it_was: list[Post] = []
+
+    def interim(library: Library) -> None:
+        events.append("interim")
+        as_it_was.extend(library)
+        library.close()
+
+    batches: list[list[Post]] = []
+    library = index.open_library([folder], lambda _m: None, cache=cache,
+                                 seen=batches.append, interim=interim)  # fmt: skip
+    assert events == ["interim", "parse b.txt"]
+    assert batches == []
+    assert len(library) == 300
+    assert as_it_was == list(library)[:200]
+
+
+def test_an_archive_grown_by_an_earlier_file_is_read_as_it_was_while_all_is_merged(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    write_webcopy(folder / "a.txt", 300, start=100, stop=300)
+    cache = tmp_path / "cache"
+    index.open_library([folder], lambda _m: None, cache=cache)
+    write_webcopy(folder / "b.txt", 300, start=0, stop=100)  # older posts: no append
+    shown: list[int] = []
+
+    def interim(library: Library) -> None:
+        shown.append(len(library))
+        library.close()
+
+    batches: list[list[Post]] = []
+    library = index.open_library([folder], lambda _m: None, cache=cache,
+                                 seen=batches.append, interim=interim)  # fmt: skip
+    assert shown == [200] and batches == []
+    assert len(library) == 300
+    assert library[0].origins[0].path.endswith("b.txt")  # merged: the older posts first
+
+
+def test_interim_is_not_called_on_a_first_open_or_a_reopen(tmp_path: Path) -> None:
+    handed: list[Library] = []
+    index.open_library([SAMPLE], lambda _m: None, cache=tmp_path, interim=handed.append)
+    index.open_library([SAMPLE], lambda _m: None, cache=tmp_path, interim=handed.append)
+    assert handed == []

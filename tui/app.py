@@ -185,6 +185,14 @@ class ReaderApp(App[int]):
         library: ProvisionalLibrary
 
     @dataclass
+    class IndexAsItWas(Message):
+        """The archive grew: its index as it was, to read while the new files are indexed;
+        `shown` is set once it is on screen (or was not taken)."""
+
+        library: Library
+        shown: threading.Event
+
+    @dataclass
     class IndexProgress(Message):
         """How far the index build is: bytes of the inputs done, of `total`."""
 
@@ -240,6 +248,9 @@ class ReaderApp(App[int]):
         self.load_finished = threading.Event()
         self.indexed_share: float | None = None  # how far indexing is, while it runs
         self._wanted_place: str | None = None  # the post last read, until indexing ends
+        # The library of an archive that grew, as it was indexed, while its new files are
+        # indexed (None otherwise).
+        self._as_it_was: Library | None = None
         self._sidebar_filled_at = 0  # posts the sidebar counted while indexing
         self._moved_at = 0.0  # time.monotonic() of the last post shown
         self._moves_uncollected = 0  # posts shown since the last full collection
@@ -448,10 +459,19 @@ class ReaderApp(App[int]):
         def progress(done: int, total: int) -> None:
             self.post_message(self.IndexProgress(done, total))
 
+        def as_it_was(library: Library) -> None:
+            # The new files are parsed once it is on screen: both at once would share the
+            # interpreter and put the first post off.
+            shown = threading.Event()
+            self.post_message(self.IndexAsItWas(library, shown))
+            while not shown.wait(0.05) and not cancel.is_set():
+                pass
+
         try:
             library = open_library(self.paths, warnings.append, progress=progress,
                                    cache=self.settings.cache, seen=seen if live else None,
-                                   cancel=cancel, check_later=True)  # fmt: skip
+                                   cancel=cancel, check_later=True,
+                                   interim=as_it_was if live else None)  # fmt: skip
             if cancel.is_set():  # quitting (or superseded) just as it was done
                 library.close()
                 return
@@ -479,7 +499,7 @@ class ReaderApp(App[int]):
             return
         share, before = event.done / max(event.total, 1), self.indexed_share
         self.indexed_share = share
-        if isinstance(self.library, ProvisionalLibrary):
+        if isinstance(self.library, ProvisionalLibrary) or self._grown():
             if before is None or int(share * 100) != int(before * 100):
                 self._update_status()  # only when the percentage shown changes
             return
@@ -516,6 +536,22 @@ class ReaderApp(App[int]):
         if current is None or not posts.replace_rows(rows, keep=current):
             posts.set_rows(rows, keep=current)
         self._update_status()
+
+    @on(IndexAsItWas)
+    def _index_as_it_was(self, event: IndexAsItWas) -> None:
+        """The archive grew since it was indexed: its posts as they were are read at once,
+        while the new files are indexed (their posts come with the final library)."""
+        if self.load_cancel.is_set() or self.library is not None:
+            event.library.close()  # quitting, or the final library is shown already
+            event.shown.set()
+            return
+        self._as_it_was = event.library
+        self._show_library(event.library)
+        self.call_after_refresh(event.shown.set)
+
+    def _grown(self) -> bool:
+        """Whether the library shown is an archive's as it was, its new files being indexed."""
+        return self.library is not None and self.library is self._as_it_was
 
     def _load_failed(self, message: str) -> None:
         """A fatal input problem: leave the screen and let the CLI print the one line."""
@@ -558,7 +594,8 @@ class ReaderApp(App[int]):
         self.indexed_share = None
         self.load_warnings = warnings
         self._toast_new_warnings(library.archive_key, warnings)
-        if isinstance(self.library, ProvisionalLibrary):
+        if isinstance(self.library, ProvisionalLibrary) or self._grown():
+            self._as_it_was = None
             self._swap_in(library)
             return
         self._show_library(library)
@@ -806,10 +843,13 @@ class ReaderApp(App[int]):
         total = len(self.library)
         parts = ["1 post" if total == 1 else f"{total:,} posts"]
         indexing = isinstance(self.library, ProvisionalLibrary)
+        done = f" {self.indexed_share:.0%}" if self.indexed_share is not None else ""
         if indexing:
-            done = f" {self.indexed_share:.0%}" if self.indexed_share is not None else ""
             parts = [f"Indexing{done}: {total:,} posts so far, in file order, "
                      "dates provisional"]  # fmt: skip
+        elif self._grown():
+            indexing = True
+            parts = [f"Indexing the added files{done}: {total:,} posts so far, theirs to come"]
         described = self.library.describe(self.flt)
         if described:
             parts.append(described)

@@ -129,6 +129,8 @@ SCHEMA_VERSION = "13"
 
 Progress = Callable[[int, int], None]
 Seen = Callable[[list[Post]], None]
+#: Given the library of an archive as it was indexed before it grew (see `open_library`).
+Interim = Callable[[Library], None]
 
 #: Share of the progress bar the parse takes; the search index takes the rest.
 PARSE_SHARE = 0.9
@@ -224,6 +226,7 @@ class _Watch:
     seen: Seen | None = None
     cancel: _Flag | None = None
     told: bool = False  # whether `seen` has had a batch (a build started again must not)
+    interim: Interim | None = None
 
     def check(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -274,6 +277,7 @@ def open_library(
     seen: Seen | None = None,
     cancel: threading.Event | None = None,
     check_later: bool = False,
+    interim: Interim | None = None,
 ) -> Library:
     """The library of the named files and folders, from the cache when it is still valid.
 
@@ -300,8 +304,15 @@ def open_library(
     `check_later` that check is left to the caller, who shows the posts first and then calls
     `check_deferred` (the app does, off the UI thread): `Library.unchecked` says whether it
     has to. Its heads are checked at once either way.
+
+    `interim`: when the archive grew (a file added after the files of its index) and its
+    index is whole, it is called once, from the building thread, with a library over that
+    index as it is (every post it held, in its final order with its dates; not the new
+    files' posts) to read while the new files are parsed and appended; the callee closes
+    it. `seen` is then not called at all: the new files' posts come with the library
+    returned. Without `interim`, `seen` gets the posts of that index, then the new ones.
     """
-    watch = _Watch(seen, cancel)
+    watch = _Watch(seen, cancel, interim=interim)
     cache, inputs, dumps, keys, fingerprint = _inputs(paths, warn, cache)
     if in_memory:
         return Library(_build_in_memory(dumps, keys, fingerprint, warn, progress, paths, watch),
@@ -1172,7 +1183,7 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
     before = len(old.keys)
     if len(keys) <= before or list(keys[:before]) != old.keys:
         return None
-    _show_index(target, watch)
+    _show_index(target, watch, [path_key(p) for p in named])
     said = list(old.warnings)  # told only once the index is in place: never twice
     segments: list[Segment] = []
     temp = temporary_name(target)
@@ -1235,20 +1246,31 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
     return target
 
 
-def _show_index(path: Path, watch: _Watch) -> None:
-    """The posts of the index at `path` for `watch.seen`, in reading order with their texts:
-    an archive that grew shows what it held at once, while its new files are parsed."""
-    if watch.seen is None:
+def _show_index(path: Path, watch: _Watch, inputs: Sequence[str]) -> None:
+    """An archive that grew shows what it held at once, while its new files are parsed: the
+    index at `path` as a library for `watch.interim` (read as a reopen reads it, nothing per
+    post; checked first unless its check mark vouches for it), else its posts for
+    `watch.seen`, in reading order with their texts."""
+    if watch.seen is None and watch.interim is None:
         return
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    handed = False
     try:
+        checked = is_checked(path)
         # No path: a damaged page shows as such and is dealt with when merged, not deleted
-        library = Library(_load(conn, None, dict(conn.execute("SELECT key, value FROM meta"))))
-        watch.tell_all(library)
+        index = _load(conn, None, dict(conn.execute("SELECT key, value FROM meta")),
+                      verify=not checked)  # fmt: skip
+        if watch.interim is None:
+            watch.tell_all(Library(index))
+        elif checked or _damage(path, len(index.heads)) is None:
+            watch.seen = None  # the new files' posts come with the library built
+            watch.told = handed = True
+            watch.interim(Library(index, inputs))  # it holds the connection from now on
     except (sqlite3.DatabaseError, ValueError, TypeError, KeyError, EOFError):
         pass
     finally:
-        conn.close()
+        if not handed:
+            conn.close()
 
 
 @dataclass(slots=True)
