@@ -442,6 +442,11 @@ def test_files_appended_one_after_another_stay_what_a_full_merge_gives(
     merged = opened([folder], tmp_path / "merged")
     assert list(grown) == list(merged)
     assert heads(grown) == heads(merged)
+    # the tables of values and the facets (tags new with each page) are those of a merge
+    assert {t: r for t, r in rows(grown).items() if t != "heads"} == {
+        t: r for t, r in rows(merged).items() if t != "heads"}
+    assert grown.tags() == merged.tags() and len(grown.tags()) > 1
+    assert grown.date_tree() == merged.date_tree()
     assert grown.search("lavrov") == merged.search("lavrov")
 
 

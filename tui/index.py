@@ -633,6 +633,7 @@ class _HeadsWriter:
         self.next = [conn.execute("SELECT ifnull(max(code) + 1, 0) FROM head_values "
                                   "WHERE col = ?", (col,)).fetchone()[0]
                      for col in (_WHENS, _TAGS, _KINDS)]  # fmt: skip
+        self.first = list(self.next)  # the values each table held before
         self.known: list[dict[Any, int]] = [{}, {}, {}]  # by key (see `code`)
         self.whole = [not n for n in self.next]  # `known` holds every value of the table
         self.counts = [array("Q", bytes(8 * n)) for n in self.next]  # posts written, by code
@@ -1041,10 +1042,11 @@ def _chats(parts: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:
 
 
 def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: Sequence[int],
-                  state: IndexState, records: int) -> None:  # fmt: skip
+                  state: IndexState, records: int) -> _HeadsWriter:  # fmt: skip
     """The merged posts (from `state.start` on): their rows, the texts they keep, their old
     ids, heads and search entries. Written a chunk of posts at a time, so memory holds one
-    chunk and a byte per record (which texts are kept), whatever the archive's size."""
+    chunk and a byte per record (which texts are kept), whatever the archive's size. Returns
+    the heads' writer (what `_add_facets` counts the new posts' values from)."""
     keep = bytearray(records + 1)
     chunk: list[tuple[Any, ...]] = []  # posts as `encode_post` gives them
     kept: list[int] = []
@@ -1090,6 +1092,7 @@ def _write_merged(conn: sqlite3.Connection, segments: Sequence[Segment], bases: 
                                "WHERE key = 'search_bits'").fetchone()[0])  # fmt: skip
     if state.start == 0 or posts - covered > covered // REBITS:
         write_search_bits(conn, posts)
+    return heads
 
 
 def _write_facets(conn: sqlite3.Connection) -> None:
@@ -1100,17 +1103,106 @@ def _write_facets(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM facets")
     conn.execute("DELETE FROM head_tables")
     for col in (_WHENS, _TAGS, _KINDS):
-        rows = conn.execute("SELECT value FROM head_values WHERE col = ? ORDER BY code", (col,))
-        end = 0
-        while part := rows.fetchmany(TABLE_LIMIT):
-            if col == _TAGS:  # the largest (a million posts: 231,347): as the ids are
-                data, ends = _packed([value.encode("utf-8") for (value,) in part], end)
-                end = ends[-1]
-            else:  # decoded once here: (iso, inferred, after, before, bounded); (source,
-                # channel, media)
-                data, ends = marshal.dumps([_unjson(col, value) for (value,) in part]), array("q")
-            conn.execute("INSERT INTO head_tables(col, data, ends) VALUES (?, ?, ?)",
-                         (col, data, ends.tobytes()))  # fmt: skip
+        conn.executemany("INSERT INTO head_tables(col, data, ends) VALUES (?, ?, ?)",
+                         ((col, data, ends) for data, ends in _table_rows(conn, col)))
+    labels: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    _count_tags(conn.execute("SELECT value, posts FROM head_values WHERE col = ? "
+                             "ORDER BY code", (_TAGS,)), labels, counts)  # fmt: skip
+    conn.executemany("INSERT INTO facets VALUES (?, ?)",
+                     [*_date_facets(conn), _tag_facet(labels, counts), _channel_facet(conn)])
+
+
+def _add_facets(conn: sqlite3.Connection, heads: _HeadsWriter) -> None:
+    """`_write_facets` for an index `heads` appended posts to, from the values those posts
+    have: the tags' counts and labels are the index's with theirs added, and the packed
+    table of tag lists (a million posts hold 231,347) gets its new ones at the end of its
+    last row; the dates' and kinds' (a few thousand values) are packed and counted again.
+    The rows `_write_facets` writes; it writes them itself where a table needs a new row."""
+    first = heads.first[_TAGS]
+    tag_rows = conn.execute("SELECT n, data, ends FROM head_tables WHERE col = ? ORDER BY n",
+                            (_TAGS,)).fetchall()  # fmt: skip
+    new = [value for (value,) in conn.execute(
+        "SELECT value FROM head_values WHERE col = ? AND code >= ? ORDER BY code",
+        (_TAGS, first))]  # fmt: skip
+    tables = {col: _table_rows(conn, col) for col in (_WHENS, _KINDS)}
+    rows = {col: [n for (n,) in conn.execute("SELECT n FROM head_tables WHERE col = ? "
+                                             "ORDER BY n", (col,))]
+            for col in (_WHENS, _KINDS)}  # fmt: skip
+    stored = conn.execute("SELECT data FROM facets WHERE name = 'tags'").fetchone()
+    if (not tag_rows or first - TABLE_LIMIT * (len(tag_rows) - 1) + len(new) > TABLE_LIMIT
+            or stored is None
+            or any(len(tables[col]) != len(rows[col]) for col in tables)):  # fmt: skip
+        _write_facets(conn)
+        return
+    for col, table in tables.items():
+        conn.executemany("UPDATE head_tables SET data = ?, ends = ? WHERE n = ?",
+                         ((data, ends, n) for (data, ends), n in zip(table, rows[col],
+                                                                     strict=True)))  # fmt: skip
+    if new:
+        n, data, ends = tag_rows[-1]
+        were = array("q")
+        were.frombytes(ends)
+        added, added_ends = _packed([value.encode("utf-8") for value in new],
+                                    were[-1] if were else 0)  # fmt: skip
+        conn.execute("UPDATE head_tables SET data = ?, ends = ? WHERE n = ?",
+                     (data + added, ends + added_ends.tobytes(), n))  # fmt: skip
+    labels = {key: label for key, label, _count in marshal.loads(stored[0])}
+    counts = {key: count for key, _label, count in marshal.loads(stored[0])}
+    run = heads.counts[_TAGS]
+    _count_tags(((_tag_value(conn, code, first, new), count)
+                 for code, count in enumerate(run) if count), labels, counts)  # fmt: skip
+    conn.execute("DELETE FROM facets")
+    conn.executemany("INSERT INTO facets VALUES (?, ?)",
+                     [*_date_facets(conn), _tag_facet(labels, counts), _channel_facet(conn)])
+
+
+def _tag_value(conn: sqlite3.Connection, code: int, first: int, new: Sequence[str]) -> str:
+    """The tag list with this code (`new`: those from `first` on)."""
+    if code >= first:
+        return new[code - first]
+    found: str = conn.execute("SELECT value FROM head_values WHERE col = ? AND code = ?",
+                              (_TAGS, code)).fetchone()[0]  # fmt: skip
+    return found
+
+
+def _table_rows(conn: sqlite3.Connection, col: int) -> list[tuple[bytes, bytes]]:
+    """One column's table of distinct values packed as `head_tables` keeps it, TABLE_LIMIT
+    values a row: (data, ends)."""
+    rows = conn.execute("SELECT value FROM head_values WHERE col = ? ORDER BY code", (col,))
+    out: list[tuple[bytes, bytes]] = []
+    end = 0
+    while part := rows.fetchmany(TABLE_LIMIT):
+        if col == _TAGS:  # the largest (a million posts: 231,347): as the ids are
+            data, ends = _packed([value.encode("utf-8") for (value,) in part], end)
+            end = ends[-1]
+        else:  # decoded once here: (iso, inferred, after, before, bounded); (source,
+            # channel, media)
+            data, ends = marshal.dumps([_unjson(col, value) for (value,) in part]), array("q")
+        out.append((data, ends.tobytes()))
+    return out
+
+
+def _count_tags(values: Iterable[tuple[str, int]], labels: dict[str, str],
+                counts: dict[str, int]) -> None:  # fmt: skip
+    """Add tag lists (and how many posts have each), in code order, to the tags' labels
+    (the spelling first met) and counts."""
+    for value, count in values:
+        for tag in split_tags(value):
+            labels.setdefault(tag.casefold(), tag)
+        if count:
+            for key in dict.fromkeys(tag.casefold() for tag in split_tags(value)):
+                counts[key] = counts.get(key, 0) + count
+
+
+def _tag_facet(labels: dict[str, str], counts: dict[str, int]) -> tuple[str, bytes]:
+    tags = sorted(((key, labels[key], count) for key, count in counts.items()),
+                  key=lambda t: (-t[2], t[1].casefold()))  # fmt: skip
+    return "tags", marshal.dumps(tags)
+
+
+def _date_facets(conn: sqlite3.Connection) -> list[tuple[str, bytes]]:
+    """The date tree, month counts and posts per period, from the dates' table."""
     whens: list[tuple[When, int]] = []
     for value, count in conn.execute("SELECT value, posts FROM head_values WHERE col = ? "
                                      "ORDER BY code", (_WHENS,)):  # fmt: skip
@@ -1121,32 +1213,23 @@ def _write_facets(conn: sqlite3.Connection) -> None:
     for (date, _bounds), count in whens:
         for period in periods_of(date) if count else ():
             periods[period] = periods.get(period, 0) + count
-    labels: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for value, count in conn.execute("SELECT value, posts FROM head_values WHERE col = ? "
-                                     "ORDER BY code", (_TAGS,)):  # fmt: skip
-        for tag in split_tags(value):
-            labels.setdefault(tag.casefold(), tag)
-        if count:
-            for key in dict.fromkeys(tag.casefold() for tag in split_tags(value)):
-                counts[key] = counts.get(key, 0) + count
-    tags = sorted(((key, labels[key], count) for key, count in counts.items()),
-                  key=lambda t: (-t[2], t[1].casefold()))  # fmt: skip
+    return [
+        ("date_tree", marshal.dumps([encode_node(n) for n in counted_date_tree(whens)])),
+        ("month_counts", marshal.dumps(counted_month_counts(
+            (date, count) for (date, _bounds), count in whens))),
+        ("periods", marshal.dumps(list(periods.items()))),
+    ]  # fmt: skip
+
+
+def _channel_facet(conn: sqlite3.Connection) -> tuple[str, bytes]:
     channels: dict[str, int] = {}
     for value, count in conn.execute("SELECT value, posts FROM head_values WHERE col = ?",
                                      (_KINDS,)):  # fmt: skip
         channel = json.loads(value)[1]
         if channel and count:
             channels[channel] = channels.get(channel, 0) + count
-    conn.executemany("INSERT INTO facets VALUES (?, ?)", [
-        ("date_tree", marshal.dumps([encode_node(n) for n in counted_date_tree(whens)])),
-        ("month_counts", marshal.dumps(counted_month_counts(
-            (date, count) for (date, _bounds), count in whens))),
-        ("periods", marshal.dumps(list(periods.items()))),
-        ("tags", marshal.dumps(tags)),
-        ("channels", marshal.dumps(sorted(channels.items(),
-                                          key=lambda c: (-c[1], c[0].casefold())))),
-    ])  # fmt: skip
+    return "channels", marshal.dumps(sorted(channels.items(),
+                                            key=lambda c: (-c[1], c[0].casefold())))
 
 
 def _write_meta(conn: sqlite3.Connection, fingerprint: str, posts: int,
@@ -1217,8 +1300,7 @@ def _append(dumps: Sequence[Dump], keys: Sequence[str], target: Path, fingerprin
                 _remove(temp)
                 return None
             merged.records = max(merged.records, old.records)
-            _write_merged(conn, segments, bases, state, merged.records)
-            _write_facets(conn)
+            _add_facets(conn, _write_merged(conn, segments, bases, state, merged.records))
             conn.execute("DELETE FROM warnings")
             _write_meta(conn, fingerprint, state.count(), chats, merged, said,
                         max(old.last, merged.last))  # fmt: skip
