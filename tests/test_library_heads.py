@@ -7,15 +7,19 @@ them."""
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLE
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tui.index as index
 from tests.bench.generate import write_webcopy
@@ -73,9 +77,99 @@ def filters(library: Library) -> Iterable[Filter]:
             yield from (Filter(period=child.period) for child in year.children.values())
     for channel in library.channels():
         yield Filter(channel=channel.key)
+        for year in library.date_tree()[:2]:
+            yield Filter(channel=channel.key, period=year.period)
     for collection in ("bookmarks", "unread"):
         yield Filter(collection=collection)
         yield Filter(collection=collection, tag=library.tags()[1].key, query="sco")
+        yield Filter(collection=collection, period=library.date_tree()[0].period)
+
+
+def lets_through_all(library: Library, posts: list[Post], flt: Filter,
+                     marked: set[str]) -> list[int]:  # fmt: skip
+    """The posts the filter lets through, by its rule applied to each post in turn."""
+    wanted = [i for i, post in enumerate(posts) if lets_through(post, flt, marked)]
+    if flt.query:
+        found = set(library.search(flt.query))
+        wanted = [i for i in wanted if i in found]
+    return wanted
+
+
+def every_filter(library: Library) -> Iterable[Filter]:
+    """`filters`, and every node of the date tree, each tag, and their pairs with a channel
+    and a search."""
+    yield from filters(library)
+    tags = [tag.key for tag in library.tags()]
+    channels = [channel.key for channel in library.channels()] or [None]
+    periods: list[str] = []
+    nodes = library.date_tree()
+    while nodes:
+        periods += [node.period for node in nodes]
+        nodes = [child for node in nodes for child in node.children.values()]
+    for n, period in enumerate(periods):
+        yield Filter(period=period)
+        yield Filter(period=period, tag=tags[n % len(tags)] if tags else None,
+                     channel=channels[n % len(channels)])  # fmt: skip
+    for n, tag in enumerate(tags):
+        yield Filter(tag=tag, period=periods[n % len(periods)], query="the")
+        yield Filter(tag=tag, channel=channels[n % len(channels)], collection="unread")
+
+
+def _random_export(folder: Path, seed: int, count: int) -> Path:
+    """A Desktop JSON export of a channel: posts over a few years in order, some days many
+    posts, hashtags from a small pool in any case."""
+    rnd = random.Random(seed)
+    tags = ["#SCO", "#sco", "#BRICS", "#Лавров", "#лавров", "#Türkiye", "#un", "#G20", "#ШОС"]
+    messages = []
+    day = datetime(2019 + rnd.randrange(3), 1, 1)
+    for n in range(count):
+        day += timedelta(days=rnd.choice([0, 0, 1, 2, 40]))
+        text = [{"type": "plain", "text": f"Post {n} the "}]
+        text += [{"type": "hashtag", "text": tag} for tag in rnd.sample(tags, rnd.randrange(4))]
+        messages.append({"id": n + 1, "type": "message", "date": day.isoformat(),
+                         "from": "Chan", "from_id": "channel3", "text": text,
+                         "text_entities": text})  # fmt: skip
+    folder.mkdir(parents=True)
+    path = folder / "result.json"
+    path.write_text(json.dumps({"name": f"Chan {seed % 3}", "type": "public_channel", "id": 3,
+                                "messages": messages}), encoding="utf-8")  # fmt: skip
+    return path
+
+
+@settings(max_examples=3, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.integers(0, 2**16), st.integers(260, 400), st.integers(1, 150), st.integers(2, 9))
+def test_filters_on_random_libraries_let_through_what_their_rule_says(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, copied: int, exported: int,
+    every: int,
+) -> None:
+    """Hand copies (inferred and unknown dates, between bounds) and an export (exact dates,
+    tags in any case) of random sizes: more distinct dates than a byte can number, so every
+    way `tui.filter_bits` picks posts is taken."""
+    folder = tmp_path_factory.mktemp("random")
+    paths = [write_webcopy(folder / "copy.txt", copied, seed=seed),
+             _random_export(folder / "export", seed, exported)]  # fmt: skip
+    library = index.open_library(paths, lambda _m: None, cache=folder / "cache")
+    marked = {library.id_of(i) for i in range(0, len(library), every)}
+    posts = list(library)
+    for flt in every_filter(library):
+        assert library.matching(flt, marked, set(), marked) == lets_through_all(
+            library, posts, flt, marked), flt
+
+
+def test_filters_on_the_real_exports_let_through_what_their_rule_says(tmp_path: Path) -> None:
+    """Five real exports and pages opened together: channels, dates, hashtags as people wrote
+    them."""
+    real = Path("/work/shared/data/real")
+    paths = [real / name for name in ("ensia-impact-account", "guzel-perezalivy-small",
+                                      "tme-s-page", "upon-the-path-of-salaf")]  # fmt: skip
+    library = index.open_library(paths, lambda _m: None, cache=tmp_path / "cache")
+    assert len(library.channels()) > 2
+    marked = {library.id_of(i) for i in range(0, len(library), 5)}
+    posts = list(library)
+    for flt in every_filter(library):
+        assert library.matching(flt, marked, set(), marked) == lets_through_all(
+            library, posts, flt, marked), flt
 
 
 def test_every_filter_lets_through_what_its_rule_says_each_row_with_its_title(

@@ -19,14 +19,16 @@ import sys
 import threading
 import unicodedata
 from array import array
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
+from tui.filter_bits import Planes, flags
+from tui.filter_bits import both as _both
 from tui.model import Link, Media, Origin, Post, PostDate
 from tui.search_bits import (
     SEARCH_TOKENIZE,
@@ -40,6 +42,9 @@ from tui.search_bits import (
 from tui.wording import MONTH_ABBR, UNDATED, bounds_range, period_text
 
 TEXT_CACHE = 512
+#: Filters whose posts are kept (a search typed within a year asks for the year again at
+#: every keystroke): a million posts' year is its flags (1 MB) and its positions.
+FILTER_CACHE = 4
 BLOCK = 32
 BATCH = 1000
 IN_CLAUSE = 500  # ids looked up per query
@@ -342,12 +347,19 @@ class Library:
         self._period_counts: dict[str, int] = dict(facets.get("periods", ()))
         self._tag_keys: list[tuple[str, ...]] = []  # folded tag keys by tags code, when asked
         self._shared_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._tag_lists: dict[str, array[int]] = {}  # tag key -> codes of the lists with it
+        self._tag_listed = 0  # tag lists [0, this) are in `_tag_lists`
         self._conn = index.conn
         self.index_path = index.path
         self.unchecked = index.unchecked  # see `tui.index.check_deferred`
         self.read_damage = False  # a read failed: the index file was deleted, to be rebuilt
         self._covered = index.search_bits
         self._every: list[int] | None = None  # every position, for the bitmaps' answers
+        # What each column's table of distinct values holds, in the forms filters test:
+        # the dates as `iso + "-"` ("" undated), by code; and the codes' byte planes.
+        self._dated: list[str] = []
+        self._planes: dict[str, Planes] = {}
+        self._narrow: OrderedDict[tuple[Any, ...], tuple[bytes, list[int]]] = OrderedDict()
         self._lock = threading.Lock()
         self._full: OrderedDict[int, Post] = OrderedDict()
         self._date_tree = facets["date_tree"]
@@ -360,9 +372,13 @@ class Library:
         keys_by_code = self._tag_keys
         shared = self._shared_keys
         values = self._heads.tags.values
-        for code in range(len(keys_by_code), len(values)):
-            keys = tag_keys(values[code])
-            keys_by_code.append(shared.setdefault(keys, keys))
+        start = len(keys_by_code)
+        if start < len(values):
+            # From the first list: read in one pass over the packed strings.
+            lists = iter(values) if not start else map(values.__getitem__,
+                                                       range(start, len(values)))
+            for keys in map(tag_keys, lists):
+                keys_by_code.append(shared.setdefault(keys, keys))
         return keys_by_code
 
     # -- access -------------------------------------------------------------------------------
@@ -650,9 +666,15 @@ class Library:
             # `matching` gives its filter's posts in order; any other caller's, ordered here
             ordered = within if isinstance(within, _Ordered) else sorted(set(within))
             return picked(hits, posts, ordered)
+        return positions_of(hits, posts, self._all())
+
+    def _all(self) -> list[int]:
+        """Every position, kept: picking from it (`compress`) makes no number object per
+        post. Not to be changed: copied before it is handed out."""
+        posts = len(self._ids)
         if self._every is None or len(self._every) != posts:
             self._every = list(range(posts))
-        return positions_of(hits, posts, self._every)
+        return self._every
 
     def matching(
         self,
@@ -667,47 +689,107 @@ class Library:
             # Search alone (or nothing): no need to walk every post before searching them all.
             if flt.query.strip():
                 return self.search(flt.query)
-            return list(range(len(self._ids)))
+            return list(self._all())
         narrowed = self._narrowed(flt)  # None: every post
         if flt.collection in ("bookmarks", "notes"):
             marked = self.positions(bookmarked if flt.collection == "bookmarks" else noted)
             if narrowed is not None:
-                wanted = set(marked)
-                marked = [i for i in narrowed if i in wanted]
+                passed = narrowed[0]
+                marked = [i for i in marked if passed[i]]
             out = marked
         elif flt.collection == "unread":
-            read_at = set(self.positions(read))
-            out = [i for i in (range(len(self)) if narrowed is None else narrowed)
-                   if i not in read_at]  # fmt: skip
+            unread = bytearray(narrowed[0]) if narrowed is not None else \
+                bytearray(b"\x01") * len(self)
+            deque(map(unread.__setitem__, self.positions(read), repeat(0)), maxlen=0)
+            out = list(compress(self._all(), unread))
         else:
-            out = list(range(len(self))) if narrowed is None else narrowed
+            out = list(self._all()) if narrowed is None else list(narrowed[1])
         if flt.query.strip():
             out = self.search(flt.query, _Ordered(out))
         return out
 
-    def _narrowed(self, flt: Filter) -> list[int] | None:
-        """The posts the filter's tag, period and channel let through, in reading order: each
-        is decided once per distinct value (a few thousand), then the posts are picked by
-        their codes."""
-        heads = self._heads
-        tests: list[tuple[array[int], list[bool]]] = []
-        if flt.tag is not None:
-            tag = flt.tag
-            tests.append((heads.tags.codes, [tag in keys for keys in self._keys_of_codes()]))
-        if flt.period is not None:
-            period = flt.period
-            tests.append((heads.whens.codes, [_in_period(date, bounds, period)
-                                              for date, bounds in heads.whens.values]))
-        if flt.channel is not None:
-            tests.append((heads.kinds.codes, [kind[1] == flt.channel
-                                              for kind in heads.kinds.values]))
-        if not tests:
+    def _narrowed(self, flt: Filter) -> tuple[bytes, list[int]] | None:
+        """The posts the filter's tag, period and channel let through: a byte a post (1: let
+        through) and their positions in reading order (kept for the next call: not to be
+        changed); None when the filter has none of the three. Each is decided once per
+        distinct value (`_allowed`), then the posts are picked by their codes at C speed
+        (`tui.filter_bits`)."""
+        if flt.tag is None and flt.period is None and flt.channel is None:
             return None
-        codes, allowed = tests[0]
-        out = list(compress(range(len(self)), map(allowed.__getitem__, codes)))
-        for codes, allowed in tests[1:]:
-            out = [i for i in out if allowed[codes[i]]]
-        return out
+        key = (flt.tag, flt.period, flt.channel, len(self))
+        kept = self._narrow.get(key)
+        if kept is not None:
+            self._narrow.move_to_end(key)
+            return kept
+        heads = self._heads
+        passed: bytes | None = None
+        tests: list[tuple[str, Interned[Any], bytes]] = []
+        if flt.period is not None:
+            tests.append(("whens", heads.whens, self._period_table(flt.period)))
+        if flt.channel is not None:
+            channel = flt.channel
+            tests.append(("kinds", heads.kinds, bytes(kind[1] == channel
+                                                      for kind in heads.kinds.values)))
+        if flt.tag is not None:  # last: its lists are many, its planes rarely help
+            tests.append(("tags", heads.tags, self._tag_table(flt.tag)))
+        kept_positions: list[int] | None = None
+        for name, column, allowed in tests:
+            if passed is None:
+                passed = flags(self._planes_of(name, column), allowed, column.codes)
+                continue
+            kept_positions = list(compress(self._all(), passed))
+            if len(kept_positions) * 4 < len(passed):  # few left: test only those
+                size, codes = len(allowed), column.codes
+                kept_positions = [pos for pos in kept_positions
+                                  if (code := codes[pos]) < size and allowed[code]]
+                narrowed = bytearray(len(passed))
+                deque(map(narrowed.__setitem__, kept_positions, repeat(1)), maxlen=0)
+                passed = bytes(narrowed)
+            else:
+                passed = _both(passed, flags(self._planes_of(name, column), allowed,
+                                             column.codes))  # fmt: skip
+                kept_positions = None
+        assert passed is not None
+        if kept_positions is None:
+            kept_positions = list(compress(self._all(), passed))
+        kept = self._narrow[key] = (passed, kept_positions)
+        while len(self._narrow) > FILTER_CACHE:
+            self._narrow.popitem(last=False)
+        return kept
+
+    def _planes_of(self, name: str, column: Interned[Any]) -> Planes:
+        planes = self._planes.get(name)
+        if planes is None or planes.count != len(column.codes):
+            planes = self._planes[name] = Planes(column.codes)
+        return planes
+
+    def _tag_table(self, tag: str) -> bytes:
+        """A byte a tag list, by code: 1 where the list holds this tag key."""
+        keys_by_code = self._keys_of_codes()
+        lists = self._tag_lists
+        for code in range(self._tag_listed, len(keys_by_code)):
+            for key in keys_by_code[code]:
+                found = lists.get(key)
+                if found is None:
+                    found = lists[key] = array("I")
+                found.append(code)
+        self._tag_listed = len(keys_by_code)
+        table = bytearray(len(keys_by_code))
+        deque(map(table.__setitem__, lists.get(tag, ()), repeat(1)), maxlen=0)
+        return bytes(table)
+
+    def _period_table(self, period: str) -> bytes:
+        """A byte a date (with its bounds), by code: 1 where it is in this period of the date
+        tree."""
+        values = self._heads.whens.values
+        if period.startswith(UNDATED):
+            return bytes(_in_period(date, bounds, period) for date, bounds in values)
+        dated = self._dated
+        for code in range(len(dated), len(values)):
+            date = values[code][0]
+            iso = date.iso() if date is not None else None
+            dated.append("" if iso is None else iso + "-")
+        return bytes(map(str.startswith, dated, repeat(period + "-")))
 
     def describe(self, flt: Filter) -> str:
         """The active filter in a few words: `#SCO · 2023 · “lavrov”`."""
@@ -880,6 +962,8 @@ def split_tags(joined: str) -> tuple[str, ...]:
 
 def tag_keys(joined: str) -> tuple[str, ...]:
     """The folded keys of a post's hashtags (`join_tags`), each once, in order."""
+    if joined and not joined.startswith(_EXACT):  # folded whole: the separator stays itself
+        return tuple(dict.fromkeys(map(sys.intern, joined.casefold().split(TAG_SEP))))
     return tuple(dict.fromkeys(sys.intern(tag.casefold()) for tag in split_tags(joined)))
 
 

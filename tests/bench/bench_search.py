@@ -1,12 +1,19 @@
 """Search at scale: the index's bitmaps (`tui.search_bits`) against FTS5 alone and `grep -c -i`.
 
     python -m tests.bench.bench_search INDEX [--archive FILE] [--upgrade] [--rounds N]
+                                             [--within KIND] [--check]
 
 INDEX is an archive index (`index-*.sqlite` in the cache folder). Every query of
 `bench_probe.QUERIES` is searched through `Library.matching(Filter(query=q))` with the
 bitmaps, and again with FTS5 alone (the same index, its bitmaps ignored): the hits must be
 identical, query by query (the benchmark stops otherwise). Then the same queries within a
-filter (the first year of the date tree: `matching(Filter(period=…, query=q))`). Times are
+filter (`--within`: the first `year` of the date tree by default, or its first `month` or
+`day`, the first `undated` node, the most used `tag`, the first `channel`:
+`matching(Filter(period=…, query=q))`). Then filters alone, each of several values once in
+turn (more than the library keeps, so none is answered from a kept filter): every year, twelve
+months, twelve days, the ten most used tags, every channel, a year with a tag, the unread
+posts; `--check` compares each one's posts with the filter's rule applied to every post
+through the public API (slow at a million posts: a few seconds a filter). Times are
 CPU seconds of this process (the machine is shared; wall seconds are printed too). With
 `--archive`, `grep -c -i` of each query's first word over that file is timed as well (its
 CPU: user + system of the child).
@@ -104,6 +111,64 @@ def grep_times(archive: Path) -> tuple[list[float], list[float]]:
     return cpu, wall
 
 
+def within_filter(library: object, kind: str, query: str) -> object:
+    from tui.library import Filter
+
+    tree = library.date_tree()  # type: ignore[attr-defined]
+    dated = [node for node in tree if node.children and not node.period.startswith("undated")]
+    if kind == "year":
+        return Filter(period=dated[0].period, query=query)
+    if kind == "month":
+        return Filter(period=next(iter(dated[0].children)), query=query)
+    if kind == "day":
+        month = next(iter(dated[0].children.values()))
+        return Filter(period=next(iter(month.children)), query=query)
+    if kind == "undated":
+        return Filter(period=tree[-1].period, query=query)
+    if kind == "tag":
+        return Filter(tag=library.tags()[0].key, query=query)  # type: ignore[attr-defined]
+    return Filter(channel=library.channels()[0].key, query=query)  # type: ignore[attr-defined]
+
+
+def filters_alone(library: object) -> dict[str, list[object]]:
+    """Several values of each kind of filter, to be asked once each in turn."""
+    from tui.library import Filter
+
+    tree = library.date_tree()  # type: ignore[attr-defined]
+    months = [month for year in tree if not year.period.startswith("undated")
+              for month in year.children.values()]  # fmt: skip
+    tags = [tag.key for tag in library.tags()[:10]]  # type: ignore[attr-defined]
+    kinds: dict[str, list[object]] = {
+        "every year (and undated)": [Filter(period=node.period) for node in reversed(tree)],
+        "twelve months": [Filter(period=month.period) for month in months[:12]],
+        "twelve days": [Filter(period=day) for month in months[:12]
+                        for day in list(month.children)[:1]],  # fmt: skip
+        "ten tags": [Filter(tag=tag) for tag in tags],
+        "a year with a tag": [Filter(period=tree[n % len(tree)].period, tag=tag)
+                              for n, tag in enumerate(tags)],  # fmt: skip
+        "channels": [Filter(channel=c.key) for c in library.channels()],  # type: ignore[attr-defined]
+        "unread (none read)": [Filter(collection="unread")],
+    }
+    return {name: flts for name, flts in kinds.items() if flts}
+
+
+def by_rule(library: object, flt: object) -> list[int]:
+    """The posts the filter lets through, its rule applied to each post (public API)."""
+    from tui.library import periods_of
+
+    period, tag, channel = flt.period, flt.tag, flt.channel  # type: ignore[attr-defined]
+    out = []
+    for i in range(len(library)):  # type: ignore[arg-type]
+        if period is not None and period not in periods_of(library.date_of(i)):  # type: ignore[attr-defined]
+            continue
+        if tag is not None and tag not in {t.casefold() for t in library.tags_of(i)}:  # type: ignore[attr-defined]
+            continue
+        if channel is not None and library.channel_of(i) != channel:  # type: ignore[attr-defined]
+            continue
+        out.append(i)
+    return out
+
+
 def main(argv: list[str]) -> None:
     from tui.library import Filter
 
@@ -112,16 +177,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--archive", type=Path)
     parser.add_argument("--upgrade", action="store_true")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--within", default="year",
+                        choices=["year", "month", "day", "undated", "tag", "channel"])
+    parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     if args.upgrade:
         upgrade(args.index)
     fast = open_index(args.index, True)
     plain = open_index(args.index, False)
-    periods = [node.period for node in fast.date_tree()]  # type: ignore[attr-defined]
-    print(f"{len(fast):,} posts; {len(QUERIES)} queries; within: period {periods[0]}")  # type: ignore[arg-type]
+    within = [within_filter(fast, args.within, q) for q in QUERIES]
+    print(f"{len(fast):,} posts; {len(QUERIES)} queries; within: {within[0]}")  # type: ignore[arg-type]
     searches = [Filter(query=q) for q in QUERIES]
-    within = [Filter(period=periods[0], query=q) for q in QUERIES]
-    for name, filters in (("search", searches), ("search within a year", within)):
+    for name, filters in (("search", searches), (f"search within a {args.within}", within)):
         results = {}
         for which, library in (("bitmaps", fast), ("FTS5 alone", plain)):
             cpu: list[float] = []
@@ -137,9 +204,17 @@ def main(argv: list[str]) -> None:
                                         strict=True) if a != b]  # fmt: skip
             sys.exit(f"DIFFERENT HITS for {bad}")
         print(f"{name}: hits identical for all {len(filters)} queries")
-    alone = [Filter(period=periods[0])] * len(QUERIES)
+    alone = [within_filter(fast, args.within, "")] * len(QUERIES)
     cpu, wall, _hits = timed(fast, alone)
-    print(line("the year's filter alone", cpu, wall))
+    print(line(f"the {args.within}'s filter alone, again", cpu, wall))
+    for name, flts in filters_alone(fast).items():
+        cpu, wall, _hits = timed(fast, flts)
+        print(line(f"{name} ({len(flts)})", cpu, wall))
+        if args.check:
+            for flt in flts:
+                if flt.collection is None and fast.matching(flt) != by_rule(fast, flt):  # type: ignore[attr-defined]
+                    sys.exit(f"DIFFERENT POSTS for {flt}")
+            print(f"{name}: the same posts as the rule, post by post")
     counts = [len(fast.matching(f)) for f in searches]  # type: ignore[attr-defined]
     print("hits:", ", ".join(f"{q} {n:,}" for q, n in zip(QUERIES, counts, strict=True)))
     if args.archive is not None:
