@@ -20,6 +20,8 @@ from apphelpers import (
 )
 from textual.widgets import Input, OptionList, TextArea
 
+from tui.library import periods_of
+from tui.widgets.post_list import PostList
 from tui.widgets.records import RecordsScreen, SnapshotScreen
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
@@ -101,3 +103,33 @@ async def test_search_also_finds_posts_by_their_notes_and_says_so() -> None:
         [row] = list_rows(app)
         assert "found in your note · " in row and SAMPLE_TITLES[2] in row
         assert status(app).startswith("9 posts · “zebra memo” · 1 shown")
+
+
+async def test_a_post_found_by_its_note_is_found_only_within_the_filter() -> None:
+    async with running() as (app, pilot):
+        await pilot.press("j", "j", "a")
+        await pilot.pause()
+        app.screen.query_one(TextArea).insert("compare with the zebra memo")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        noted = app.current_post()
+        library = app.library
+        assert noted is not None and library is not None
+        year = periods_of(noted.date)[0]  # its year, or undated
+        other = next(node.period for node in library.date_tree() if node.period != year)
+        await pilot.press("slash")
+        app.query_one("#search", Input).value = "zebra memo"
+        await pilot.pause()
+        app.apply_period(year)
+        await pilot.pause()
+        [row] = list_rows(app)
+        assert "found in your note · " in row and noted.title in row
+        app.apply_period(other)
+        await pilot.pause()
+        assert list_rows(app) == []
+        app.apply_period(year)
+        app.query_one("#search", Input).value = "the"  # a word of the note and of posts
+        await pilot.pause()
+        rows = app.query_one("#posts", PostList).rows
+        assert len(rows) > 1 and library.index_of(noted.id) in rows
+        assert sorted(rows) in (rows, rows[::-1]) and len(set(rows)) == len(rows)

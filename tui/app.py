@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -828,13 +829,18 @@ class ReaderApp(App[int]):
         hits = {index for post_id, bodies in texts.items()
                 if all(w in fold("\n".join(bodies)) for w in words)
                 and (index := library.index_of(post_id)) is not None}
-        hits -= set(rows)
+        # `rows` and the filter's posts are in reading order: the few posts found in notes
+        # are looked up in them (a set of a million rows would cost more than the search).
+        hits = {index for index in hits if not _holds(rows, index)}
         if not hits:
             return rows
-        allowed = set(library.matching(replace(self.flt, query=""), self.bookmarked,
-                                       set(self.note_counts), self.read_ids))
-        self.found_in_notes = hits & allowed
-        return sorted(set(rows) | self.found_in_notes)
+        unsearched = replace(self.flt, query="")
+        if not unsearched.empty:
+            allowed = library.matching(unsearched, self.bookmarked, set(self.note_counts),
+                                       self.read_ids)  # fmt: skip
+            hits = {index for index in hits if _holds(allowed, index)}
+        self.found_in_notes = hits
+        return sorted(rows + sorted(hits))
 
     def _update_status(self) -> None:
         if self.library is None:
@@ -1600,3 +1606,9 @@ def make_app(
     app = ReaderApp(paths, store=store, settings=settings)
     app.copier = Clipboard(settings.clipboard, osc52=app.copy_to_clipboard, env=env)
     return app
+
+
+def _holds(ordered: Sequence[int], index: int) -> bool:
+    """Whether `ordered` (ascending) holds `index`: a binary search, not a pass."""
+    at = bisect_left(ordered, index)
+    return at < len(ordered) and ordered[at] == index
