@@ -712,8 +712,8 @@ class Library:
         """The posts the filter's tag, period and channel let through: a byte a post (1: let
         through) and their positions in reading order (kept for the next call: not to be
         changed); None when the filter has none of the three. Each is decided once per
-        distinct value (`_allowed`), then the posts are picked by their codes at C speed
-        (`tui.filter_bits`)."""
+        distinct value (`_period_table`, `_tag_table`), then the posts are picked by their
+        codes at C speed (`tui.filter_bits`)."""
         if flt.tag is None and flt.period is None and flt.channel is None:
             return None
         key = (flt.tag, flt.period, flt.channel, len(self))
