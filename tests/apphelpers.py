@@ -269,6 +269,25 @@ async def footer_showing(app: ReaderApp, pilot: Pilot[Any], wanted: str) -> str:
     raise AssertionError(f"the footer never showed {wanted!r}; it shows {footer!r}")
 
 
+async def focus_reaches(app: ReaderApp, pilot: Pilot[Any], wanted: type[Any]) -> None:
+    """Wait, pause by pause (a hang guard of a few hundred), until a widget of type `wanted`
+    has focus. A key that moves focus goes through several message queues before focus
+    moves; `pilot.press` only waits for the process to look idle between keys, which a loaded
+    machine can fake, so a test whose next key depends on where focus is waits for it."""
+    for _ in range(500):
+        if isinstance(app.focused, wanted):
+            return
+        await pilot.pause()
+    raise AssertionError(f"focus never reached a {wanted.__name__}; it is on {app.focused!r}")
+
+
+async def open_post(app: ReaderApp, pilot: Pilot[Any]) -> None:
+    """Enter on the post list: the post opens and focus goes to the reading pane (waited for,
+    so the keys a test types next are the pane's)."""
+    await pilot.press("enter")
+    await focus_reaches(app, pilot, ReadingPane)
+
+
 def notifications(app: ReaderApp) -> list[Notification]:
     """The toasts the app raised since the last `clear_toasts`, oldest first (as recorded by
     the message hook, so a toast that already timed out on a slow machine still counts)."""

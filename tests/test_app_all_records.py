@@ -12,6 +12,7 @@ from apphelpers import (
     SAMPLE,
     SAMPLE_TITLES,
     list_rows,
+    open_post,
     pane_title,
     running,
     screen_text,
@@ -36,7 +37,8 @@ async def test_records_of_posts_not_open_show_notes_and_open_their_file(tmp_path
     sample = tmp_path / "sample.txt"
     shutil.copy(SAMPLE, sample)
     async with running([sample]) as (app, pilot):
-        await pilot.press("enter", "j", "v", "a")  # quote the second paragraph
+        await open_post(app, pilot)
+        await pilot.press("j", "v", "a")  # quote the second paragraph
         await pilot.pause()
         app.screen.query_one(TextArea).insert("Samarkand, worth citing")
         await pilot.press("ctrl+s", "b")

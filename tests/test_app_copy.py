@@ -9,6 +9,7 @@ import pytest
 from apphelpers import (
     FakePyperclip,
     notifications,
+    open_post,
     pane,
     running,
     screen_text,
@@ -59,7 +60,8 @@ async def test_shift_arrows_and_v_extend_and_esc_clears_before_any_filter() -> N
     clip = FakePyperclip()
     async with running(backend=clip) as (app, pilot):
         app.apply_tag("sco")
-        await pilot.press("enter", "down", "shift+down", "shift+down", "y")
+        await open_post(app, pilot)
+        await pilot.press("down", "shift+down", "shift+down", "y")
         assert clip.copied[-1] == (
             "📍 Samarkand, September 15, 2022\n❓ How did the talks with China go?\n"
             "💬 Sergey #Lavrov: As usual, fine. Our talks are always business-like, concrete "
@@ -81,7 +83,8 @@ async def test_shift_arrows_and_v_extend_and_esc_clears_before_any_filter() -> N
 async def test_shift_y_copies_a_citation_with_an_honest_date() -> None:
     clip = FakePyperclip()
     async with running(backend=clip) as (app, pilot):
-        await pilot.press("enter", "down", "Y")
+        await open_post(app, pilot)
+        await pilot.press("down", "Y")
         assert clip.copied[-1] == (
             "“📍 Samarkand, September 15, 2022” — Russian MFA 🇷🇺, Telegram, 15 September 2022")
         assert toasts(app)[-1].startswith("Copied citation (")
@@ -109,7 +112,8 @@ async def test_c_copies_the_whole_post_with_emoji_flags_and_cyrillic_unchanged(
             "Второй абзац: ёлка, Ёж, «кавычки»."
         ]
         assert toasts(app)[-1].startswith("Copied whole post (")
-        await pilot.press("enter", "down", "y", "Y")
+        await open_post(app, pilot)
+        await pilot.press("down", "y", "Y")
         assert clip.copied[1] == "Москва приветствует партнёров — 👍🏽 #ШОС"
         assert clip.copied[2] == (
             "“Москва приветствует партнёров — 👍🏽 #ШОС” — МИД России 🇷🇺, Telegram, undated")
@@ -117,7 +121,8 @@ async def test_c_copies_the_whole_post_with_emoji_flags_and_cyrillic_unchanged(
 
 async def test_without_a_system_clipboard_the_text_goes_out_by_osc_52() -> None:
     async with running(backend=FakePyperclip(available=False)) as (app, pilot):
-        await pilot.press("enter", "down", "y")
+        await open_post(app, pilot)
+        await pilot.press("down", "y")
         assert app.clipboard == "📍 Samarkand, September 15, 2022"  # sent to the terminal
         assert toasts(app)[-1] == (
             "Copied 1 paragraph (31 chars) via OSC 52 — your terminal must allow clipboard access")

@@ -9,8 +9,10 @@ import pytest
 from apphelpers import (
     FakePyperclip,
     cursor_title,
+    focus_reaches,
     harness,
     list_rows,
+    open_post,
     pane,
     pane_title,
     running,
@@ -174,7 +176,9 @@ async def test_angle_brackets_jump_between_paragraphs_with_matches() -> None:
     async with running(backend=clip) as (app, pilot):
         await search(app, pilot, "LAVROV")
         assert status(app).startswith("9 posts · “LAVROV” · 7 shown")
-        await pilot.press("enter", "enter")  # out of the box, then open the first post
+        await pilot.press("enter")  # out of the box
+        await focus_reaches(app, pilot, PostList)
+        await open_post(app, pilot)
         assert app.focused is pane(app)
         await pilot.press("greater_than_sign", "y")
         await pilot.press("greater_than_sign", "y")
@@ -200,8 +204,11 @@ async def test_opened_posts_are_dimmed_and_stay_dimmed_after_a_restart() -> None
         return out
 
     async with running() as (app, pilot):
-        await pilot.press("j", "j", "enter")  # open post 2
-        await pilot.press("shift+tab", "j")  # back to the list, one down: row 2 is not the cursor
+        await pilot.press("j", "j")
+        await open_post(app, pilot)  # post 2
+        await pilot.press("shift+tab")
+        await focus_reaches(app, pilot, PostList)
+        await pilot.press("j")  # back to the list, one down: row 2 is not the cursor
         assert dimmed(app)[:3] == [False, False, True]
     async with running() as (app, pilot):
         assert app.query_one(PostList).cursor == 3
@@ -212,7 +219,9 @@ async def test_restart_brings_back_the_last_post_and_filter() -> None:
     async with running() as (app, pilot):
         await choose_tag(app, pilot, "#BRICS")
         await search(app, pilot, "lavrov")
-        await pilot.press("enter", "j", "j")
+        await pilot.press("enter")
+        await focus_reaches(app, pilot, PostList)
+        await pilot.press("j", "j")
         before = cursor_title(app)
         await pilot.press("q")
     async with running() as (app, pilot):

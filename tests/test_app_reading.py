@@ -11,6 +11,8 @@ from apphelpers import (
     SAMPLE_TITLES,
     clear_toasts,
     cursor_title,
+    focus_reaches,
+    open_post,
     pane,
     pane_title,
     running,
@@ -108,7 +110,9 @@ async def test_enter_in_the_search_box_scrolls_the_pane_to_the_first_match(
 async def test_angle_brackets_go_from_match_to_match_from_the_list(tmp_path: Path) -> None:
     async with running([write_dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
         await type_search(app, pilot, "needle")
-        await pilot.press("enter", "greater_than_sign")
+        await pilot.press("enter")
+        await focus_reaches(app, pilot, PostList)
+        await pilot.press("greater_than_sign")
         await pilot.pause()
         assert isinstance(app.focused, PostList)
         assert "The second needle sits here, omega." in screen_text(app)
@@ -122,7 +126,9 @@ async def test_the_current_match_stays_marked_under_the_paragraph_highlight(
 ) -> None:
     async with running([write_dump(tmp_path, LONG_POST)], size=(120, 30)) as (app, pilot):
         await type_search(app, pilot, "needle")
-        await pilot.press("enter", "enter")  # out of the box, then into the pane
+        await pilot.press("enter")  # out of the box
+        await focus_reaches(app, pilot, PostList)
+        await open_post(app, pilot)  # into the pane
         await pilot.pause()
         reader = pane(app)
         assert app.focused is reader
@@ -166,7 +172,8 @@ async def test_j_scrolls_through_a_paragraph_taller_than_the_pane(tmp_path: Path
     clip = FakePyperclip()
     async with running([write_dump(tmp_path, LONG_PARAGRAPH)], backend=clip,
                        size=(120, 30)) as (app, pilot):
-        await pilot.press("enter", "j")  # into the pane, onto the long paragraph
+        await open_post(app, pilot)
+        await pilot.press("j")  # onto the long paragraph
         await pilot.pause()
         assert "BEGIN" in screen_text(app)
         seen = set()

@@ -11,6 +11,7 @@ from apphelpers import (
     clear_toasts,
     collections,
     list_rows,
+    open_post,
     pane_text,
     pane_title,
     running,
@@ -73,7 +74,8 @@ async def test_b_toggles_a_bookmark_with_badge_header_count_and_toast() -> None:
 
 async def test_a_note_with_a_selected_passage_quotes_it_and_shows_under_the_post() -> None:
     async with running() as (app, pilot):
-        await pilot.press("enter", "down", "down", "v", "shift+down", "a")
+        await open_post(app, pilot)
+        await pilot.press("down", "down", "v", "shift+down", "a")
         await pilot.pause()
         assert isinstance(app.screen, NoteEditor)
         editor_text = screen_text(app)
@@ -217,7 +219,8 @@ async def test_a_failed_save_reopens_the_editor_with_every_word(
 
         add_note = store(app).add_note
         monkeypatch.setattr(store(app), "add_note", full_disk)
-        await pilot.press("enter", "v", "a")
+        await open_post(app, pilot)
+        await pilot.press("v", "a")
         await write_note(app, pilot, "A long note I would hate to lose.\nSecond line.")
         await pilot.press("ctrl+s")
         await pilot.pause()

@@ -8,6 +8,7 @@ from apphelpers import (
     collections,
     cursor_title,
     date_labels,
+    focus_reaches,
     running,
     status,
     tag_options,
@@ -18,6 +19,7 @@ from textual.widgets import OptionList
 
 from tui.app import ReaderApp
 from tui.widgets.post_list import PostList
+from tui.widgets.reading_pane import ReadingPane
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
@@ -49,7 +51,11 @@ async def test_u_marks_an_opened_post_unread_and_it_stays_so_after_a_restart() -
 async def test_capital_n_goes_to_the_next_unread_post_and_the_collection_lists_them() -> None:
     async with running() as (app, pilot):
         for _ in range(3):
-            await pilot.press("enter", "shift+tab", "j")  # open, back to the list, next
+            await pilot.press("enter")  # open the post: focus goes to the reading pane
+            await focus_reaches(app, pilot, ReadingPane)
+            await pilot.press("shift+tab")  # back to the list
+            await focus_reaches(app, pilot, PostList)
+            await pilot.press("j")  # the next post
         await pilot.press("g", "N")
         await pilot.pause()
         assert SAMPLE_TITLES[3] in cursor_title(app)

@@ -10,7 +10,9 @@ import pytest
 from apphelpers import (
     FakePyperclip,
     date_labels,
+    focus_reaches,
     list_rows,
+    open_post,
     palette_type,
     pane_text,
     running,
@@ -28,6 +30,7 @@ from textual.widgets import TextArea
 from tui.app import ReaderApp
 from tui.widgets.dialogs import NoteEditor, NotesScreen, TagPicker
 from tui.widgets.help import HelpScreen
+from tui.widgets.post_list import PostList
 
 pytestmark = pytest.mark.usefixtures("user_dirs")
 
@@ -110,7 +113,10 @@ async def test_palette_help_picker_search_and_notes_show_the_text_literally(
         search_box(app).value = "[bold]"
         await pilot.pause()
         assert status(app).startswith("2 posts · “[bold]” · 1 shown")
-        await pilot.press("enter", "enter", "J", "J", "a")  # select the whole post, note it
+        await pilot.press("enter")
+        await focus_reaches(app, pilot, PostList)
+        await open_post(app, pilot)
+        await pilot.press("J", "J", "a")  # select the whole post, note it
         await pilot.pause()
         assert isinstance(app.screen, NoteEditor)
         editor = no_raw_escape(app)
@@ -135,6 +141,7 @@ async def test_palette_help_picker_search_and_notes_show_the_text_literally(
 async def test_copying_gives_back_the_original_text_escape_and_all(tmp_path: Path) -> None:
     clip = FakePyperclip()
     async with running([injection_dump(tmp_path)], backend=clip) as (app, pilot):
-        await pilot.press("enter", "y")
+        await open_post(app, pilot)
+        await pilot.press("y")
         assert clip.copied == [TITLE]
         assert all(ESC not in message for message in toasts(app))

@@ -910,7 +910,7 @@ class ReaderApp(App[int]):
     @on(PostList.Selected)
     def _selected(self, event: PostList.Selected) -> None:
         self._mark_read(event.index)
-        self.query_one(ReadingPane).focus()
+        self.screen.set_focus(self.query_one(ReadingPane))  # at once: keys may follow Enter
 
     def _show(self, index: int, keep_place: bool = False) -> None:
         if self.library is None:
