@@ -8,8 +8,10 @@ checkouts taking turns:
 - each saved t.me page of tests/fixtures/real/tme-s-page and a synthetic archive of t.me
   pages (tests/tmeserver.py's markup), read in one process: CPU of the reading alone;
 - the generated 80-file Desktop HTML export of bench_html (21,600 messages, 55 MB): OLD in
-  one process; this checkout in one process, and in two processes side by side, each given
-  half of the files (by size), the wall time until both are done.
+  one process; this checkout in one process, and in two processes side by side, one taking
+  the files from the first on, the other from the last back, until they meet (as
+  `tui.parse_pool` shares them: a file is read by whoever claims it first), the wall time
+  until both are done.
 The ratios are OLD's figure over this checkout's. A wall time needs a quiet machine (both
 processes each on a core of its own); on a busy one, read the CPU: the two-core wall a quiet
 machine would give is about the larger of the two processes' CPU. Figures only.
@@ -30,29 +32,43 @@ from tests.bench.bench_html import generated
 ROOT = Path(__file__).resolve().parents[2]
 REAL_PAGES = ROOT / "tests" / "fixtures" / "real" / "tme-s-page"
 
-#: Run in a fresh process: argv = reader module, repeats, files. Prints its CPU at the start
-#: of the script (Python's own start), after the import, and the least of `repeats` readings.
+#: Run in a fresh process: argv = reader module, repeats, claims folder ("-": none), files.
+#: Prints its CPU at the start of the script (Python's own start), after the import, and the
+#: least of `repeats` readings. With a claims folder it reads only the files it claims first
+#: (a file created there for each), in the order given.
 _CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 started = time.process_time()
 import importlib
 reader = importlib.import_module(sys.argv[1])
 imported = time.process_time()
 from pathlib import Path
-paths = [Path(p) for p in sys.argv[3:]]
+claims = sys.argv[3]
+paths = [Path(p) for p in sys.argv[4:]]
+
+def mine(path):
+    if claims == "-":
+        return True
+    try:
+        os.close(os.open(os.path.join(claims, path.name), os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
+
 best, posts = 1e9, 0
 for _ in range(int(sys.argv[2])):
     t = time.process_time()
-    posts = sum(1 for p in paths for _ in reader.parse(p, lambda _m: None))
+    posts = sum(1 for p in paths if mine(p) for _ in reader.parse(p, lambda _m: None))
     best = min(best, time.process_time() - t)
 print(json.dumps({"start": started, "import": imported - started, "read": best,
                   "posts": posts, "total": time.process_time()}))
 """
 
 
-def child(checkout: Path, module: str, repeats: int, paths: list[Path]) -> subprocess.Popen[str]:
+def child(checkout: Path, module: str, repeats: int, paths: list[Path], claims: str = "-"
+          ) -> subprocess.Popen[str]:  # fmt: skip
     env = dict(os.environ, PYTHONPATH=str(checkout))
-    return subprocess.Popen([sys.executable, "-c", _CHILD, module, str(repeats),
+    return subprocess.Popen([sys.executable, "-c", _CHILD, module, str(repeats), claims,
                              *map(str, paths)], stdout=subprocess.PIPE, text=True, env=env,
                             cwd=checkout)  # fmt: skip
 
@@ -72,25 +88,28 @@ def one(checkout: Path, module: str, repeats: int, paths: list[Path]) -> dict[st
     return figures
 
 
-def halves(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """The files in two shares of about the same size, each in reading order."""
-    total = sum(p.stat().st_size for p in paths)
-    first: list[Path] = []
-    size = 0
-    for path in paths:
-        if size >= total / 2:
-            break
-        first.append(path)
-        size += path.stat().st_size
-    return first, paths[len(first):]
-
-
 def two(checkout: Path, module: str, paths: list[Path]) -> tuple[float, list[dict[str, float]]]:
-    """(the wall time until both halves are read, each process's figures)."""
-    wall = time.perf_counter()
-    processes = [child(checkout, module, 1, share) for share in halves(paths)]
-    figures = [result(process) for process in processes]
-    return time.perf_counter() - wall, figures
+    """(the wall time until every file is read by one of two processes, each process's
+    figures): one goes from the first file on, the other from the last back."""
+    with tempfile.TemporaryDirectory() as claims:
+        wall = time.perf_counter()
+        processes = [child(checkout, module, 1, paths, claims),
+                     child(checkout, module, 1, paths[::-1], claims)]
+        figures = [result(process) for process in processes]
+        took = time.perf_counter() - wall
+    if sum(f["posts"] for f in figures) != one_posts(checkout, module, paths):
+        raise SystemExit("the two processes did not read every post once")
+    return took, figures
+
+
+_POSTS: dict[tuple[Path, str], float] = {}
+
+
+def one_posts(checkout: Path, module: str, paths: list[Path]) -> float:
+    """How many posts one process reads in `paths` (counted once)."""
+    if (checkout, module) not in _POSTS:
+        _POSTS[checkout, module] = one(checkout, module, 1, paths)["posts"]
+    return _POSTS[checkout, module]
 
 
 def pages(folder: Path, count: int) -> list[Path]:
@@ -149,7 +168,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     rows = [("OLD, one process", best_old, best_old["wall"]),
             ("now, one process", best_one, best_one["wall"])]
-    rows += [(f"now, process {n} of two", f, best_two[0]) for n, f in enumerate(best_two[1], 1)]
+    rows += [(f"now, process {n} of two ({f['posts']:,.0f} posts)", f, best_two[0])
+             for n, f in enumerate(best_two[1], 1)]
     for name, f, wall in rows:
         print(f"| {name} | {f['start']:.3f} | {f['import']:.3f} | {f['read']:.3f} "
               f"| {f['total']:.3f} | {wall:.2f} | {best_old['wall'] / wall:.2f}x |")
